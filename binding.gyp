@@ -1,0 +1,45 @@
+{
+  # The C core (src/core) is plain C11 over OpenSSL; only src/binding talks to Node.
+  # OpenSSL is not linked here: Node exports its own OpenSSL symbols and the headers come with
+  # Node's headers, so the addon always uses the OpenSSL inside the running node binary.
+  "variables": {
+    "uvtls_werror%": "<!(node -p \"process.env.CI === 'true' ? 1 : 0\")",
+    "uvtls_asan%": 0
+  },
+  "target_defaults": {
+    "sources": [
+      "src/core/errors.c",
+      "src/core/context.c",
+      "src/core/engine.c",
+      "src/core/verify.c",
+      "src/core/x509.c",
+      "src/binding/addon.cc",
+      "src/binding/convert.cc",
+      "src/binding/context_wrap.cc",
+      "src/binding/engine_wrap.cc"
+    ],
+    "include_dirs": ["src"],
+    "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
+    "defines": ["NAPI_VERSION=8"],
+    "cflags": ["-Wall", "-Wextra", "-fvisibility=hidden"],
+    "cflags_c": ["-std=c11", "-D_POSIX_C_SOURCE=200809L"],
+    "cflags_cc": ["-std=c++17"],
+    "conditions": [
+      ["uvtls_werror==1", { "cflags": ["-Werror"] }]
+    ]
+  },
+  "targets": [
+    {
+      "target_name": "uvtls"
+    }
+  ],
+  "conditions": [
+    ["uvtls_asan==1", {
+      "targets": [{
+        "target_name": "uvtls_asan",
+        "cflags": ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=undefined", "-g", "-O1"],
+        "ldflags": ["-fsanitize=address,undefined"]
+      }]
+    }]
+  ]
+}

@@ -1,0 +1,44 @@
+// Module entry: checks the OpenSSL version, then exports the classes. Context-aware: all state
+// lives in per-environment AddonData, so the addon loads in worker_threads too.
+#include <napi.h>
+
+#include "binding/addon.h"
+#include "binding/context_wrap.h"
+#include "binding/convert.h"
+#include "binding/engine_wrap.h"
+
+using namespace uvtls;
+
+static Napi::Object InitUvtls(Napi::Env env, Napi::Object exports) {
+    uvtls_error err;
+    if (uvtls_openssl_version_check(&err) < 0)
+        ThrowError(env, err);
+
+    AddonData *data = new AddonData();
+    env.SetInstanceData<AddonData>(data);
+    Napi::Function create = env.Global()
+                                .Get("Object")
+                                .As<Napi::Object>()
+                                .Get("create")
+                                .As<Napi::Function>();
+    data->object_create = Napi::Persistent(create);
+
+    Napi::Function context = SecureContextWrap::Define(env);
+    data->secure_context_ctor = Napi::Persistent(context);
+    Napi::Function engine = EngineWrap::Define(env);
+    data->engine_ctor = Napi::Persistent(engine);
+
+    exports.Set("SecureContext", context);
+    exports.Set("Engine", engine);
+    exports.Set("opensslVersion", Napi::String::New(env, uvtls_openssl_version_text()));
+    Napi::Object states = Napi::Object::New(env);
+    states.Set("HANDSHAKING", int(UVTLS_ENGINE_HANDSHAKING));
+    states.Set("ESTABLISHED", int(UVTLS_ENGINE_ESTABLISHED));
+    states.Set("CLOSING", int(UVTLS_ENGINE_CLOSING));
+    states.Set("CLOSED", int(UVTLS_ENGINE_CLOSED));
+    states.Set("ERROR", int(UVTLS_ENGINE_ERROR));
+    exports.Set("states", states);
+    return exports;
+}
+
+NODE_API_MODULE(uvtls, InitUvtls)

@@ -1,0 +1,45 @@
+// SecureContext: the JS handle of a core uvtls_context. lib/secure-context.js validates the
+// options and calls these setters one by one, in Node's order.
+#ifndef UVTLS_BINDING_CONTEXT_WRAP_H
+#define UVTLS_BINDING_CONTEXT_WRAP_H
+
+#include <napi.h>
+
+extern "C" {
+#include "core/context.h"
+}
+
+namespace uvtls {
+
+class SecureContextWrap : public Napi::ObjectWrap<SecureContextWrap> {
+  public:
+    static Napi::Function Define(Napi::Env env);
+    explicit SecureContextWrap(const Napi::CallbackInfo &info);
+    ~SecureContextWrap() override;
+    uvtls_context *context() const { return ctx_; }
+
+  private:
+    Napi::Value SetProtocolRange(const Napi::CallbackInfo &info);
+    Napi::Value AddKey(const Napi::CallbackInfo &info);
+    Napi::Value AddCert(const Napi::CallbackInfo &info);
+    Napi::Value AddCA(const Napi::CallbackInfo &info);
+    Napi::Value AddCRL(const Napi::CallbackInfo &info);
+    Napi::Value AddPKCS12(const Napi::CallbackInfo &info);
+    Napi::Value CheckKeys(const Napi::CallbackInfo &info);
+    Napi::Value SetCiphers(const Napi::CallbackInfo &info);
+    Napi::Value SetGroups(const Napi::CallbackInfo &info);
+    Napi::Value SetSigalgs(const Napi::CallbackInfo &info);
+    Napi::Value SetDHParam(const Napi::CallbackInfo &info);
+    Napi::Value SetSessionIdContext(const Napi::CallbackInfo &info);
+    Napi::Value SetOptions(const Napi::CallbackInfo &info);
+    Napi::Value SetHonorCipherOrder(const Napi::CallbackInfo &info);
+    Napi::Value UseDefaultRoots(const Napi::CallbackInfo &info);
+    Napi::Value GetMinVersion(const Napi::CallbackInfo &info);
+    Napi::Value GetMaxVersion(const Napi::CallbackInfo &info);
+
+    uvtls_context *ctx_ = nullptr;
+};
+
+} // namespace uvtls
+
+#endif

@@ -1,0 +1,27 @@
+// Conversions between core values and JS values.
+#ifndef UVTLS_BINDING_CONVERT_H
+#define UVTLS_BINDING_CONVERT_H
+
+#include <napi.h>
+
+extern "C" {
+#include "core/errors.h"
+#include "core/x509.h"
+}
+
+namespace uvtls {
+
+// A JS Error carrying code, hint, stage and (for OpenSSL errors) library and reason.
+Napi::Error MakeError(Napi::Env env, const uvtls_error &err);
+// Throws MakeError(err) as a C++ exception (node-addon-api turns it into a JS exception).
+[[noreturn]] void ThrowError(Napi::Env env, const uvtls_error &err);
+// The certificate object of Node's getPeerCertificate(); with a chain, linked through
+// issuerCertificate, the last pointing at itself when it is self-issued.
+Napi::Value ChainToJS(Napi::Env env, const uvtls_cert_chain *chain);
+Napi::Object NullProtoObject(Napi::Env env);
+// Borrowed view of a string or Buffer argument's bytes (strings are copied into `holder`).
+const char *BytesOf(const Napi::Value &value, std::string &holder, size_t *len);
+
+} // namespace uvtls
+
+#endif

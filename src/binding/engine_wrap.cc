@@ -1,0 +1,233 @@
+// Engine: moves Buffers in and out of a core engine.
+#include "binding/engine_wrap.h"
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "binding/addon.h"
+#include "binding/context_wrap.h"
+#include "binding/convert.h"
+
+extern "C" {
+#include "core/x509.h"
+}
+
+namespace uvtls {
+
+Napi::Function EngineWrap::Define(Napi::Env env) {
+    return DefineClass(env, "Engine",
+                       {
+                           InstanceMethod("feed", &EngineWrap::Feed),
+                           InstanceMethod("feedEof", &EngineWrap::FeedEof),
+                           InstanceMethod("handshake", &EngineWrap::Handshake),
+                           InstanceMethod("read", &EngineWrap::Read),
+                           InstanceMethod("write", &EngineWrap::Write),
+                           InstanceMethod("take", &EngineWrap::Take),
+                           InstanceMethod("shutdown", &EngineWrap::Shutdown),
+                           InstanceMethod("state", &EngineWrap::State),
+                           InstanceMethod("error", &EngineWrap::Error),
+                           InstanceMethod("verifyError", &EngineWrap::VerifyError),
+                           InstanceMethod("peerClosedCleanly", &EngineWrap::PeerClosedCleanly),
+                           InstanceMethod("getPeerCertificate", &EngineWrap::GetPeerCertificate),
+                           InstanceMethod("getCertificate", &EngineWrap::GetCertificate),
+                           InstanceMethod("getCipher", &EngineWrap::GetCipher),
+                           InstanceMethod("getProtocol", &EngineWrap::GetProtocol),
+                           InstanceMethod("getSession", &EngineWrap::GetSession),
+                           InstanceMethod("isSessionReused", &EngineWrap::IsSessionReused),
+                           InstanceMethod("getServername", &EngineWrap::GetServername),
+                           InstanceMethod("destroy", &EngineWrap::Destroy),
+                       });
+}
+
+// new Engine(secureContext, {isServer, requestCert, rejectUnauthorized, servername})
+EngineWrap::EngineWrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<EngineWrap>(info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsObject() || !info[1].IsObject())
+        throw Napi::TypeError::New(env, "Engine(secureContext, options)");
+    SecureContextWrap *ctx = SecureContextWrap::Unwrap(info[0].As<Napi::Object>());
+    Napi::Object opts = info[1].As<Napi::Object>();
+    std::string servername;
+    if (opts.Get("servername").IsString())
+        servername = opts.Get("servername").As<Napi::String>().Utf8Value();
+    uvtls_engine_options o = {};
+    o.is_server = opts.Get("isServer").ToBoolean().Value();
+    o.request_cert = opts.Get("requestCert").ToBoolean().Value();
+    o.reject_unauthorized = opts.Get("rejectUnauthorized").ToBoolean().Value();
+    o.servername = servername.empty() ? nullptr : servername.c_str();
+    uvtls_error err;
+    engine_ = uvtls_engine_new(ctx->context(), &o, &err);
+    if (engine_ == nullptr)
+        ThrowError(env, err);
+}
+
+EngineWrap::~EngineWrap() { uvtls_engine_free(engine_); }
+
+uvtls_engine *EngineWrap::Live(const Napi::CallbackInfo &info) {
+    if (engine_ == nullptr)
+        throw Napi::Error::New(info.Env(), "the TLS engine was destroyed");
+    return engine_;
+}
+
+Napi::Value EngineWrap::Feed(const Napi::CallbackInfo &info) {
+    uvtls_engine *e = Live(info);
+    std::string holder;
+    size_t len = 0;
+    const char *data = BytesOf(info[0], holder, &len);
+    if (uvtls_engine_feed(e, data, len) == 0)
+        uvtls_engine_handshake(e);
+    return Napi::Number::New(info.Env(), uvtls_engine_state_get(e));
+}
+
+Napi::Value EngineWrap::FeedEof(const Napi::CallbackInfo &info) {
+    uvtls_engine *e = Live(info);
+    uvtls_engine_feed_eof(e);
+    uvtls_engine_handshake(e);
+    return Napi::Number::New(info.Env(), uvtls_engine_state_get(e));
+}
+
+Napi::Value EngineWrap::Handshake(const Napi::CallbackInfo &info) {
+    return Napi::Number::New(info.Env(), uvtls_engine_handshake(Live(info)));
+}
+
+// Returns all cleartext available now as one Buffer, null when there is none yet, false at the
+// end of the stream (close_notify or transport end). Failures leave the engine in the error
+// state, which the caller reads from state()/error().
+Napi::Value EngineWrap::Read(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    uvtls_engine *e = Live(info);
+    std::vector<char> &scratch = GetAddonData(env)->scratch;
+    std::vector<char> more; // only when one scratch buffer is not enough
+    size_t filled = 0;
+    ssize_t n = 0;
+    for (;;) {
+        if (filled == scratch.size()) {
+            more.insert(more.end(), scratch.begin(), scratch.end());
+            filled = 0;
+        }
+        n = uvtls_engine_read(e, scratch.data() + filled, scratch.size() - filled);
+        if (n <= 0)
+            break;
+        filled += static_cast<size_t>(n);
+    }
+    if (more.empty() && filled == 0)
+        return n == UVTLS_EOF ? Napi::Value(Napi::Boolean::New(env, false)) : env.Null();
+    if (more.empty())
+        return Napi::Buffer<char>::Copy(env, scratch.data(), filled);
+    more.insert(more.end(), scratch.begin(), scratch.begin() + filled);
+    return Napi::Buffer<char>::Copy(env, more.data(), more.size());
+}
+
+Napi::Value EngineWrap::Write(const Napi::CallbackInfo &info) {
+    uvtls_engine *e = Live(info);
+    std::string holder;
+    size_t len = 0;
+    const char *data = BytesOf(info[0], holder, &len);
+    return Napi::Number::New(info.Env(), static_cast<double>(uvtls_engine_write(e, data, len)));
+}
+
+Napi::Value EngineWrap::Take(const Napi::CallbackInfo &info) {
+    uvtls_engine *e = Live(info);
+    size_t pending = uvtls_engine_pending(e);
+    if (pending == 0)
+        return info.Env().Null();
+    Napi::Buffer<char> out = Napi::Buffer<char>::New(info.Env(), pending);
+    size_t got = uvtls_engine_take(e, out.Data(), pending);
+    if (got < pending)
+        return Napi::Buffer<char>::Copy(info.Env(), out.Data(), got);
+    return out;
+}
+
+Napi::Value EngineWrap::Shutdown(const Napi::CallbackInfo &info) {
+    uvtls_engine *e = Live(info);
+    uvtls_engine_shutdown(e);
+    return Napi::Number::New(info.Env(), uvtls_engine_state_get(e));
+}
+
+Napi::Value EngineWrap::State(const Napi::CallbackInfo &info) {
+    if (engine_ == nullptr)
+        return Napi::Number::New(info.Env(), UVTLS_ENGINE_CLOSED);
+    return Napi::Number::New(info.Env(), uvtls_engine_state_get(engine_));
+}
+
+Napi::Value EngineWrap::Error(const Napi::CallbackInfo &info) {
+    if (engine_ == nullptr || uvtls_engine_state_get(engine_) != UVTLS_ENGINE_ERROR)
+        return info.Env().Null();
+    return MakeError(info.Env(), *uvtls_engine_error(engine_)).Value();
+}
+
+// The verification failure as an Error (code = Node's authorizationError), or null.
+Napi::Value EngineWrap::VerifyError(const Napi::CallbackInfo &info) {
+    uvtls_engine *e = Live(info);
+    long result = uvtls_engine_verify_result(e);
+    if (result == 0)
+        return info.Env().Null();
+    uvtls_error err;
+    uvtls_error_verify(&err, result);
+    return MakeError(info.Env(), err).Value();
+}
+
+Napi::Value EngineWrap::PeerClosedCleanly(const Napi::CallbackInfo &info) {
+    return Napi::Boolean::New(info.Env(), uvtls_engine_peer_closed_cleanly(Live(info)));
+}
+
+Napi::Value EngineWrap::GetPeerCertificate(const Napi::CallbackInfo &info) {
+    uvtls_engine *e = Live(info);
+    uvtls_cert_chain *chain = uvtls_engine_peer_chain(e, info[0].ToBoolean().Value());
+    Napi::Value out = ChainToJS(info.Env(), chain);
+    uvtls_cert_chain_free(chain);
+    return out;
+}
+
+Napi::Value EngineWrap::GetCertificate(const Napi::CallbackInfo &info) {
+    uvtls_cert_chain *chain = uvtls_engine_own_chain(Live(info));
+    Napi::Value out = ChainToJS(info.Env(), chain);
+    uvtls_cert_chain_free(chain);
+    return out;
+}
+
+Napi::Value EngineWrap::GetCipher(const Napi::CallbackInfo &info) {
+    const char *name, *standard, *version;
+    if (uvtls_engine_cipher(Live(info), &name, &standard, &version) < 0)
+        return info.Env().Undefined();
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("name", name);
+    o.Set("standardName", standard);
+    o.Set("version", version);
+    return o;
+}
+
+Napi::Value EngineWrap::GetProtocol(const Napi::CallbackInfo &info) {
+    const char *p = uvtls_engine_protocol(Live(info));
+    return p ? Napi::Value(Napi::String::New(info.Env(), p)) : info.Env().Null();
+}
+
+Napi::Value EngineWrap::GetSession(const Napi::CallbackInfo &info) {
+    size_t len = 0;
+    unsigned char *der = uvtls_engine_session(Live(info), &len);
+    if (der == nullptr)
+        return info.Env().Undefined();
+    Napi::Value out = Napi::Buffer<unsigned char>::Copy(info.Env(), der, len);
+    free(der);
+    return out;
+}
+
+Napi::Value EngineWrap::IsSessionReused(const Napi::CallbackInfo &info) {
+    return Napi::Boolean::New(info.Env(), uvtls_engine_session_reused(Live(info)));
+}
+
+Napi::Value EngineWrap::GetServername(const Napi::CallbackInfo &info) {
+    const char *name = uvtls_engine_servername(Live(info));
+    return name ? Napi::Value(Napi::String::New(info.Env(), name))
+                : Napi::Value(Napi::Boolean::New(info.Env(), false));
+}
+
+// Frees the session now instead of at garbage collection: a destroyed socket should not hold
+// OpenSSL memory until the next GC.
+Napi::Value EngineWrap::Destroy(const Napi::CallbackInfo &info) {
+    uvtls_engine_free(engine_);
+    engine_ = nullptr;
+    return info.Env().Undefined();
+}
+
+} // namespace uvtls

@@ -1,0 +1,48 @@
+// Engine: the JS handle of one core uvtls_engine, used by secure pairs and (later) by sockets
+// that wrap a JS duplex. All ciphertext and cleartext moves through Buffers; the handle never
+// calls into JS, so JS may destroy it from anywhere.
+#ifndef UVTLS_BINDING_ENGINE_WRAP_H
+#define UVTLS_BINDING_ENGINE_WRAP_H
+
+#include <napi.h>
+
+extern "C" {
+#include "core/engine.h"
+}
+
+namespace uvtls {
+
+class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
+  public:
+    static Napi::Function Define(Napi::Env env);
+    explicit EngineWrap(const Napi::CallbackInfo &info);
+    ~EngineWrap() override;
+
+  private:
+    uvtls_engine *Live(const Napi::CallbackInfo &info);
+    Napi::Value Feed(const Napi::CallbackInfo &info);
+    Napi::Value FeedEof(const Napi::CallbackInfo &info);
+    Napi::Value Handshake(const Napi::CallbackInfo &info);
+    Napi::Value Read(const Napi::CallbackInfo &info);
+    Napi::Value Write(const Napi::CallbackInfo &info);
+    Napi::Value Take(const Napi::CallbackInfo &info);
+    Napi::Value Shutdown(const Napi::CallbackInfo &info);
+    Napi::Value State(const Napi::CallbackInfo &info);
+    Napi::Value Error(const Napi::CallbackInfo &info);
+    Napi::Value VerifyError(const Napi::CallbackInfo &info);
+    Napi::Value PeerClosedCleanly(const Napi::CallbackInfo &info);
+    Napi::Value GetPeerCertificate(const Napi::CallbackInfo &info);
+    Napi::Value GetCertificate(const Napi::CallbackInfo &info);
+    Napi::Value GetCipher(const Napi::CallbackInfo &info);
+    Napi::Value GetProtocol(const Napi::CallbackInfo &info);
+    Napi::Value GetSession(const Napi::CallbackInfo &info);
+    Napi::Value IsSessionReused(const Napi::CallbackInfo &info);
+    Napi::Value GetServername(const Napi::CallbackInfo &info);
+    Napi::Value Destroy(const Napi::CallbackInfo &info);
+
+    uvtls_engine *engine_ = nullptr;
+};
+
+} // namespace uvtls
+
+#endif

@@ -1,0 +1,544 @@
+/* context: SSL_CTX construction with Node's option semantics. */
+#include "core/context_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/opensslv.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "core/verify.h"
+
+struct uvtls_context {
+    SSL_CTX *ssl_ctx;
+    int refs;
+    /* The cert store is the shared default roots until the first `ca`, CRL or PKCS#12 CA needs a
+     * store of this context's own: those must never leak into other contexts. */
+    int store_is_shared;
+    int has_own_ca;
+};
+
+struct uvtls_trust_store {
+    X509_STORE *store;
+};
+
+static const char *const STAGE = "context";
+
+SSL_CTX *uvtls_context_ssl_ctx(uvtls_context *ctx) {
+    return ctx->ssl_ctx;
+}
+
+uvtls_context *uvtls_context_new(uvtls_error *err) {
+    uvtls_context *ctx = calloc(1, sizeof(*ctx));
+    if (ctx == NULL) {
+        uvtls_error_set(err, STAGE, "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
+        return NULL;
+    }
+    ctx->ssl_ctx = SSL_CTX_new(TLS_method());
+    if (ctx->ssl_ctx == NULL) {
+        free(ctx);
+        uvtls_error_openssl(err, STAGE, "ERR_UVTLS_OPENSSL", "SSL_CTX_new failed");
+        return NULL;
+    }
+    ctx->refs = 1;
+    SSL_CTX *c = ctx->ssl_ctx;
+    SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
+    SSL_CTX_set_max_proto_version(c, TLS1_3_VERSION);
+    /* No compression (CRIME); no renegotiation started by clients (a cheap DoS lever). */
+    SSL_CTX_set_options(c, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+    /* Idle connections keep no record buffers; partial writes let the engine hand over whatever
+     * was encrypted. */
+    SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
+                            SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    /* Never let OpenSSL prompt on the terminal for a passphrase. */
+    SSL_CTX_set_default_passwd_cb(c, NULL);
+    uvtls_verify_install(c);
+    return ctx;
+}
+
+uvtls_context *uvtls_context_ref(uvtls_context *ctx) {
+    ctx->refs++;
+    return ctx;
+}
+
+void uvtls_context_unref(uvtls_context *ctx) {
+    if (ctx == NULL || --ctx->refs > 0)
+        return;
+    SSL_CTX_free(ctx->ssl_ctx);
+    free(ctx);
+}
+
+static int version_rank(int v) {
+    return v == TLS1_3_VERSION ? 3 : v == TLS1_2_VERSION ? 2 : 0;
+}
+
+static const char *version_name(int v) {
+    return v == TLS1_3_VERSION ? "TLSv1.3" : v == TLS1_2_VERSION ? "TLSv1.2" : "unknown";
+}
+
+int uvtls_context_set_protocol_range(uvtls_context *ctx, int min_version, int max_version,
+                                     uvtls_error *err) {
+    if (version_rank(min_version) == 0 || version_rank(max_version) == 0)
+        return uvtls_error_set(err, STAGE, "ERR_TLS_INVALID_PROTOCOL_VERSION",
+                               "only TLSv1.2 and TLSv1.3 are supported");
+    if (version_rank(min_version) > version_rank(max_version))
+        return uvtls_error_set(err, STAGE, "ERR_TLS_PROTOCOL_VERSION_CONFLICT",
+                               "minVersion %s is above maxVersion %s", version_name(min_version),
+                               version_name(max_version));
+    if (!SSL_CTX_set_min_proto_version(ctx->ssl_ctx, min_version) ||
+        !SSL_CTX_set_max_proto_version(ctx->ssl_ctx, max_version))
+        return uvtls_error_openssl(err, STAGE, "ERR_TLS_INVALID_PROTOCOL_VERSION",
+                                   "cannot set protocol versions");
+    return 0;
+}
+
+int uvtls_context_min_version(const uvtls_context *ctx) {
+    return (int)SSL_CTX_get_min_proto_version(ctx->ssl_ctx);
+}
+
+int uvtls_context_max_version(const uvtls_context *ctx) {
+    return (int)SSL_CTX_get_max_proto_version(ctx->ssl_ctx);
+}
+
+/* Passphrase callback: copies the caller's passphrase, or fails without prompting. */
+static int passphrase_cb(char *buf, int size, int rwflag, void *userdata) {
+    (void)rwflag;
+    const char *pass = userdata;
+    if (pass == NULL || size <= 0)
+        return -1;
+    size_t n = strlen(pass);
+    if (n > (size_t)size)
+        n = (size_t)size;
+    memcpy(buf, pass, n);
+    return (int)n;
+}
+
+static BIO *bio_from(const void *data, size_t len, uvtls_error *err) {
+    if (len > INT32_MAX) {
+        uvtls_error_set(err, STAGE, "ERR_OUT_OF_RANGE", "input of %zu bytes is too large", len);
+        return NULL;
+    }
+    BIO *bio = BIO_new_mem_buf(data, (int)len);
+    if (bio == NULL)
+        uvtls_error_openssl(err, STAGE, "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
+    return bio;
+}
+
+static int looks_like_pem(const void *data, size_t len) {
+    static const char marker[] = "-----BEGIN";
+    const size_t m = sizeof(marker) - 1;
+    for (size_t i = 0; i + m <= len; i++) {
+        if (memcmp((const char *)data + i, marker, m) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* When PEM parsing failed, tell people whether they handed us DER or PKCS#12, the two formats
+ * most often given by mistake, and which command converts them. */
+static void hint_for_non_pem(uvtls_error *err, const void *data, size_t len, const char *what) {
+    if (len == 0 || looks_like_pem(data, len))
+        return;
+    const unsigned char *p = data;
+    PKCS12 *p12 = len <= INT32_MAX ? d2i_PKCS12(NULL, &p, (long)len) : NULL;
+    if (p12 != NULL) {
+        PKCS12_free(p12);
+        uvtls_error_set_hint(err, "This is a PKCS#12 (PFX) file; pass it as `pfx` with its "
+                                  "`passphrase`, or convert it with `openssl pkcs12 -in f.p12 "
+                                  "-nodes -out f.pem`.");
+    } else if (((const unsigned char *)data)[0] == 0x30) {
+        if (strcmp(what, "key") == 0)
+            uvtls_error_set_hint(err, "This looks like a DER (binary) key; convert it to PEM with "
+                                      "`openssl pkey -inform der -in key.der -out key.pem`.");
+        else
+            uvtls_error_set_hint(err,
+                                 "This looks like a DER (binary) certificate; convert it to PEM "
+                                 "with `openssl x509 -inform der -in cert.der -out cert.pem`.");
+    }
+    ERR_clear_error();
+}
+
+int uvtls_context_add_key(uvtls_context *ctx, const void *pem, size_t len, const char *passphrase,
+                          uvtls_error *err) {
+    BIO *bio = bio_from(pem, len, err);
+    if (bio == NULL)
+        return -1;
+    EVP_PKEY *key = PEM_read_bio_PrivateKey(bio, NULL, passphrase_cb, (void *)passphrase);
+    BIO_free(bio);
+    if (key == NULL) {
+        uvtls_error_openssl(err, STAGE, "ERR_OSSL_PEM_NO_START_LINE", "cannot read private key");
+        hint_for_non_pem(err, pem, len, "key");
+        return -1;
+    }
+    int ok = SSL_CTX_use_PrivateKey(ctx->ssl_ctx, key);
+    EVP_PKEY_free(key);
+    if (!ok)
+        return uvtls_error_openssl(err, STAGE, "ERR_OSSL_X509_KEY_VALUES_MISMATCH",
+                                   "private key does not match the certificate");
+    return 0;
+}
+
+int uvtls_context_add_cert(uvtls_context *ctx, const void *pem, size_t len, uvtls_error *err) {
+    BIO *bio = bio_from(pem, len, err);
+    if (bio == NULL)
+        return -1;
+    X509 *leaf = PEM_read_bio_X509_AUX(bio, NULL, passphrase_cb, NULL);
+    if (leaf == NULL) {
+        BIO_free(bio);
+        uvtls_error_openssl(err, STAGE, "ERR_OSSL_PEM_NO_START_LINE", "cannot read certificate");
+        hint_for_non_pem(err, pem, len, "cert");
+        return -1;
+    }
+    STACK_OF(X509) *chain = sk_X509_new_null();
+    X509 *extra;
+    while (chain != NULL && (extra = PEM_read_bio_X509(bio, NULL, passphrase_cb, NULL)) != NULL) {
+        if (!sk_X509_push(chain, extra)) {
+            X509_free(extra);
+            break;
+        }
+    }
+    BIO_free(bio);
+    /* The loop ends on "no start line" at the end of the data; anything else is damage. */
+    unsigned long last = ERR_peek_last_error();
+    int ok = chain != NULL &&
+             (last == 0 || (ERR_GET_LIB(last) == ERR_LIB_PEM &&
+                            ERR_GET_REASON(last) == PEM_R_NO_START_LINE));
+    if (!ok) {
+        X509_free(leaf);
+        sk_X509_pop_free(chain, X509_free);
+        return uvtls_error_openssl(err, STAGE, "ERR_OSSL_PEM_NO_START_LINE",
+                                   "cannot read certificate chain");
+    }
+    ERR_clear_error();
+    ok = SSL_CTX_use_cert_and_key(ctx->ssl_ctx, leaf, NULL, chain, 1) == 1;
+    X509_free(leaf);
+    sk_X509_pop_free(chain, X509_free);
+    if (!ok)
+        return uvtls_error_openssl(err, STAGE, "ERR_UVTLS_BAD_CERTIFICATE",
+                                   "cannot use certificate");
+    return 0;
+}
+
+/* Gives this context a store of its own, seeded with the shared roots it used so far. */
+static int own_store(uvtls_context *ctx, int keep_current, uvtls_error *err) {
+    if (!ctx->store_is_shared && (keep_current || ctx->has_own_ca))
+        return 0;
+    X509_STORE *old = SSL_CTX_get_cert_store(ctx->ssl_ctx);
+    X509_STORE *store = X509_STORE_new();
+    if (store == NULL)
+        return uvtls_error_openssl(err, STAGE, "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
+    if (keep_current && old != NULL) {
+        STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(old);
+        for (int i = 0; i < sk_X509_OBJECT_num(objs); i++) {
+            X509 *x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+            if (x != NULL)
+                X509_STORE_add_cert(store, x);
+        }
+    }
+    SSL_CTX_set_cert_store(ctx->ssl_ctx, store); /* frees the old one (or drops its ref) */
+    ctx->store_is_shared = 0;
+    return 0;
+}
+
+/* Calls `each` for every certificate in a PEM bundle. Fails on none or on damage. */
+static int for_each_pem_cert(const void *pem, size_t len, uvtls_error *err, const char *what,
+                             int (*each)(uvtls_context *, X509 *), uvtls_context *ctx) {
+    BIO *bio = bio_from(pem, len, err);
+    if (bio == NULL)
+        return -1;
+    int count = 0;
+    X509 *x;
+    while ((x = PEM_read_bio_X509(bio, NULL, passphrase_cb, NULL)) != NULL) {
+        int ok = each(ctx, x);
+        X509_free(x);
+        if (!ok) {
+            BIO_free(bio);
+            return uvtls_error_openssl(err, STAGE, "ERR_UVTLS_BAD_CERTIFICATE",
+                                       "cannot add certificate");
+        }
+        count++;
+    }
+    BIO_free(bio);
+    unsigned long last = ERR_peek_last_error();
+    int at_end = last == 0 || (ERR_GET_LIB(last) == ERR_LIB_PEM &&
+                               ERR_GET_REASON(last) == PEM_R_NO_START_LINE);
+    if (count == 0 || !at_end) {
+        uvtls_error_openssl(err, STAGE, "ERR_OSSL_PEM_NO_START_LINE", "cannot read certificate");
+        hint_for_non_pem(err, pem, len, what);
+        return -1;
+    }
+    ERR_clear_error();
+    return 0;
+}
+
+static int add_trusted(uvtls_context *ctx, X509 *x) {
+    X509_STORE *store = SSL_CTX_get_cert_store(ctx->ssl_ctx);
+    /* A duplicate is not an error: Node accepts the same CA twice. */
+    if (!X509_STORE_add_cert(store, x))
+        ERR_clear_error();
+    return SSL_CTX_add_client_CA(ctx->ssl_ctx, x);
+}
+
+int uvtls_context_add_ca(uvtls_context *ctx, const void *pem, size_t len, uvtls_error *err) {
+    UVTLS_GUARD(own_store(ctx, 0, err));
+    ctx->has_own_ca = 1;
+    return for_each_pem_cert(pem, len, err, "ca", add_trusted, ctx);
+}
+
+int uvtls_context_add_crl(uvtls_context *ctx, const void *pem, size_t len, uvtls_error *err) {
+    UVTLS_GUARD(own_store(ctx, 1, err));
+    X509_STORE *store = SSL_CTX_get_cert_store(ctx->ssl_ctx);
+    BIO *bio = bio_from(pem, len, err);
+    if (bio == NULL)
+        return -1;
+    int count = 0;
+    X509_CRL *crl;
+    while ((crl = PEM_read_bio_X509_CRL(bio, NULL, passphrase_cb, NULL)) != NULL) {
+        X509_STORE_add_crl(store, crl);
+        X509_CRL_free(crl);
+        count++;
+    }
+    BIO_free(bio);
+    if (count == 0) {
+        ERR_clear_error();
+        uvtls_error_set(err, STAGE, "ERR_CRYPTO_OPERATION_FAILED", "Failed to parse CRL");
+        uvtls_error_set_hint(err, uvtls_error_hint("hint:crl"));
+        return -1;
+    }
+    ERR_clear_error();
+    X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+    return 0;
+}
+
+int uvtls_context_add_pkcs12(uvtls_context *ctx, const void *der, size_t len,
+                             const char *passphrase, uvtls_error *err) {
+    BIO *bio = bio_from(der, len, err);
+    if (bio == NULL)
+        return -1;
+    PKCS12 *p12 = d2i_PKCS12_bio(bio, NULL);
+    BIO_free(bio);
+    if (p12 == NULL)
+        return uvtls_error_openssl(err, STAGE, "ERR_OSSL_PKCS12_NOT_ENOUGH_DATA",
+                                   "cannot read PFX data");
+    EVP_PKEY *key = NULL;
+    X509 *cert = NULL;
+    STACK_OF(X509) *extra = NULL;
+    int ok = PKCS12_parse(p12, passphrase ? passphrase : "", &key, &cert, &extra);
+    PKCS12_free(p12);
+    if (!ok || key == NULL || cert == NULL) {
+        EVP_PKEY_free(key);
+        X509_free(cert);
+        sk_X509_pop_free(extra, X509_free);
+        return uvtls_error_openssl(err, STAGE, "ERR_UVTLS_BAD_PFX",
+                                   "PFX has no key and certificate");
+    }
+    ok = SSL_CTX_use_cert_and_key(ctx->ssl_ctx, cert, key, extra, 1) == 1;
+    /* CA certificates shipped in the bundle are trusted and named to clients, as in Node. */
+    for (int i = 0; ok && i < sk_X509_num(extra); i++) {
+        X509 *ca = sk_X509_value(extra, i);
+        if (X509_check_ca(ca) != 1)
+            continue;
+        if (own_store(ctx, 1, err) < 0) {
+            ok = -1;
+            break;
+        }
+        add_trusted(ctx, ca);
+    }
+    EVP_PKEY_free(key);
+    X509_free(cert);
+    sk_X509_pop_free(extra, X509_free);
+    if (ok < 0)
+        return -1;
+    if (!ok)
+        return uvtls_error_openssl(err, STAGE, "ERR_OSSL_X509_KEY_VALUES_MISMATCH",
+                                   "cannot use PFX key and certificate");
+    return 0;
+}
+
+static const char *key_type_name(EVP_PKEY *k) {
+    switch (EVP_PKEY_get_base_id(k)) {
+    case EVP_PKEY_RSA: return "RSA";
+    case EVP_PKEY_RSA_PSS: return "RSA-PSS";
+    case EVP_PKEY_EC: return "EC";
+    case EVP_PKEY_ED25519: return "Ed25519";
+    case EVP_PKEY_ED448: return "Ed448";
+    default: return "other";
+    }
+}
+
+int uvtls_context_check_keys(uvtls_context *ctx, uvtls_error *err) {
+    /* OpenSSL keeps one certificate/key pair per key type, so an RSA key next to an EC
+     * certificate is accepted quietly and the server later fails every handshake. Check each
+     * slot now. */
+    SSL_CTX *c = ctx->ssl_ctx;
+    const char *lone_cert = NULL, *lone_key = NULL;
+    int rc = SSL_CTX_set_current_cert(c, SSL_CERT_SET_FIRST);
+    while (rc == 1) {
+        X509 *x = SSL_CTX_get0_certificate(c);
+        EVP_PKEY *k = SSL_CTX_get0_privatekey(c);
+        if (x != NULL && k == NULL)
+            lone_cert = key_type_name(X509_get0_pubkey(x));
+        if (x == NULL && k != NULL)
+            lone_key = key_type_name(k);
+        rc = SSL_CTX_set_current_cert(c, SSL_CERT_SET_NEXT);
+    }
+    ERR_clear_error();
+    if (lone_cert != NULL && lone_key != NULL)
+        return uvtls_error_set(err, STAGE, "ERR_OSSL_X509_KEY_VALUES_MISMATCH",
+                               "key values mismatch: the private key is %s but the certificate "
+                               "is %s",
+                               lone_key, lone_cert);
+    if (lone_cert != NULL)
+        return uvtls_error_set(err, STAGE, "ERR_UVTLS_MISSING_KEY",
+                               "a certificate was given without its private key");
+    if (lone_key != NULL)
+        return uvtls_error_set(err, STAGE, "ERR_UVTLS_MISSING_CERT",
+                               "a private key was given without its certificate");
+    return 0;
+}
+
+int uvtls_context_set_ciphers(uvtls_context *ctx, const char *tls12, const char *tls13,
+                              uvtls_error *err) {
+    if (tls12 != NULL && !SSL_CTX_set_cipher_list(ctx->ssl_ctx, tls12))
+        return uvtls_error_openssl(err, STAGE, "ERR_SSL_NO_CIPHER_MATCH", "no cipher match");
+    if (tls13 != NULL && !SSL_CTX_set_ciphersuites(ctx->ssl_ctx, tls13))
+        return uvtls_error_openssl(err, STAGE, "ERR_SSL_NO_CIPHER_MATCH", "no cipher match");
+    return 0;
+}
+
+int uvtls_context_set_groups(uvtls_context *ctx, const char *groups, uvtls_error *err) {
+    if (strcmp(groups, "auto") == 0)
+        return 0;
+    if (!SSL_CTX_set1_groups_list(ctx->ssl_ctx, groups)) {
+        ERR_clear_error();
+        uvtls_error_set(err, STAGE, "ERR_CRYPTO_OPERATION_FAILED",
+                        "Failed to set ECDH curve: unknown curve in '%s'", groups);
+        uvtls_error_set_hint(err, uvtls_error_hint("hint:ecdhCurve"));
+        return -1;
+    }
+    return 0;
+}
+
+int uvtls_context_set_sigalgs(uvtls_context *ctx, const char *sigalgs, uvtls_error *err) {
+    if (!SSL_CTX_set1_sigalgs_list(ctx->ssl_ctx, sigalgs)) {
+        ERR_clear_error();
+        uvtls_error_set(err, STAGE, "ERR_CRYPTO_OPERATION_FAILED",
+                        "Failed to set sigalgs: unknown algorithm in '%s'", sigalgs);
+        uvtls_error_set_hint(err, uvtls_error_hint("hint:sigalgs"));
+        return -1;
+    }
+    return 0;
+}
+
+int uvtls_context_set_dhparam(uvtls_context *ctx, const void *pem, size_t len, uvtls_error *err) {
+    if (len == 4 && memcmp(pem, "auto", 4) == 0) {
+        SSL_CTX_set_dh_auto(ctx->ssl_ctx, 1);
+        return 0;
+    }
+    BIO *bio = bio_from(pem, len, err);
+    if (bio == NULL)
+        return -1;
+    EVP_PKEY *dh = PEM_read_bio_Parameters(bio, NULL);
+    BIO_free(bio);
+    if (dh == NULL || EVP_PKEY_get_base_id(dh) != EVP_PKEY_DH) {
+        EVP_PKEY_free(dh);
+        ERR_clear_error();
+        uvtls_error_set(err, STAGE, "ERR_INVALID_ARG_VALUE", "cannot read DH parameters");
+        uvtls_error_set_hint(err, uvtls_error_hint("hint:dhparam"));
+        return -1;
+    }
+    int bits = EVP_PKEY_get_bits(dh);
+    if (bits < 1024) {
+        EVP_PKEY_free(dh);
+        uvtls_error_set(err, STAGE, "ERR_INVALID_ARG_VALUE",
+                        "DH parameter is less than 1024 bits (%d)", bits);
+        uvtls_error_set_hint(err, uvtls_error_hint("hint:dhparam"));
+        return -1;
+    }
+    if (!SSL_CTX_set0_tmp_dh_pkey(ctx->ssl_ctx, dh)) {
+        EVP_PKEY_free(dh);
+        return uvtls_error_openssl(err, STAGE, "ERR_UVTLS_BAD_DHPARAM",
+                                   "cannot use DH parameters");
+    }
+    return 0; /* the context owns `dh` now */
+}
+
+int uvtls_context_set_session_id_context(uvtls_context *ctx, const void *id, size_t len,
+                                         uvtls_error *err) {
+    if (len > SSL_MAX_SID_CTX_LENGTH)
+        return uvtls_error_set(err, STAGE, "ERR_OUT_OF_RANGE",
+                               "sessionIdContext is longer than %d bytes", SSL_MAX_SID_CTX_LENGTH);
+    if (!SSL_CTX_set_session_id_context(ctx->ssl_ctx, id, (unsigned)len))
+        return uvtls_error_openssl(err, STAGE, "ERR_UVTLS_OPENSSL", "cannot set sessionIdContext");
+    return 0;
+}
+
+void uvtls_context_set_options(uvtls_context *ctx, long options) {
+    SSL_CTX_set_options(ctx->ssl_ctx, (uint64_t)options);
+}
+
+void uvtls_context_set_honor_cipher_order(uvtls_context *ctx, int on) {
+    if (on)
+        SSL_CTX_set_options(ctx->ssl_ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
+    else
+        SSL_CTX_clear_options(ctx->ssl_ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
+}
+
+void uvtls_context_use_trust_store(uvtls_context *ctx, uvtls_trust_store *store) {
+    X509_STORE_up_ref(store->store);
+    SSL_CTX_set_cert_store(ctx->ssl_ctx, store->store);
+    ctx->store_is_shared = 1;
+    ctx->has_own_ca = 0;
+}
+
+uvtls_trust_store *uvtls_trust_store_new(const void *pem, size_t len, uvtls_error *err) {
+    uvtls_trust_store *ts = calloc(1, sizeof(*ts));
+    if (ts == NULL || (ts->store = X509_STORE_new()) == NULL) {
+        free(ts);
+        uvtls_error_set(err, STAGE, "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
+        return NULL;
+    }
+    BIO *bio = bio_from(pem, len, err);
+    if (bio == NULL) {
+        uvtls_trust_store_unref(ts);
+        return NULL;
+    }
+    X509 *x;
+    while ((x = PEM_read_bio_X509(bio, NULL, passphrase_cb, NULL)) != NULL) {
+        X509_STORE_add_cert(ts->store, x);
+        X509_free(x);
+    }
+    BIO_free(bio);
+    ERR_clear_error();
+    return ts;
+}
+
+void uvtls_trust_store_unref(uvtls_trust_store *store) {
+    if (store == NULL)
+        return;
+    X509_STORE_free(store->store);
+    free(store);
+}
+
+const char *uvtls_openssl_version_text(void) {
+    return OpenSSL_version(OPENSSL_VERSION);
+}
+
+int uvtls_openssl_version_check(uvtls_error *err) {
+    /* 0xMNN00PP0L: compare major, minor and patch; ignore the status nibble. */
+    unsigned long built = OPENSSL_VERSION_NUMBER >> 4;
+    unsigned long running = OpenSSL_version_num() >> 4;
+    if (built == running)
+        return 0;
+    return uvtls_error_set(err, "load", "ERR_UVTLS_OPENSSL_MISMATCH",
+                           "uvtls was built against %s but the running Node uses %s; rebuild "
+                           "with `npm rebuild uvtls`",
+                           OPENSSL_VERSION_TEXT, OpenSSL_version(OPENSSL_VERSION));
+}

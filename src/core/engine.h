@@ -1,0 +1,97 @@
+/* engine: one TLS session over memory buffers, with no I/O of its own.
+ *
+ * The caller moves bytes; the engine only transforms them:
+ *
+ *     ciphertext from the peer -> uvtls_engine_feed()  -> uvtls_engine_read()  -> cleartext
+ *     cleartext from the app   -> uvtls_engine_write() -> uvtls_engine_take()  -> ciphertext
+ *
+ * After every feed the caller runs uvtls_engine_handshake() (while handshaking) or
+ * uvtls_engine_read() (afterwards), then sends whatever uvtls_engine_pending() reports. The same
+ * engine serves a libuv socket, a JS duplex and a secure pair.
+ *
+ * Ownership: the engine holds a reference to its context. Buffers passed in are copied before
+ * the call returns. Nothing here calls back into the caller, so every function may be called
+ * from any callback of the caller's own.
+ */
+#ifndef UVTLS_CORE_ENGINE_H
+#define UVTLS_CORE_ENGINE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "core/context.h"
+#include "core/errors.h"
+
+typedef struct uvtls_engine uvtls_engine;
+
+typedef enum uvtls_engine_state {
+    UVTLS_ENGINE_HANDSHAKING = 0,
+    UVTLS_ENGINE_ESTABLISHED = 1,
+    UVTLS_ENGINE_CLOSING = 2, /* one side has sent close_notify */
+    UVTLS_ENGINE_CLOSED = 3,  /* both sides have, or the engine was shut down */
+    UVTLS_ENGINE_ERROR = 4,   /* see uvtls_engine_error() */
+} uvtls_engine_state;
+
+/* uvtls_engine_read() results besides a byte count. */
+enum { UVTLS_AGAIN = 0, UVTLS_FAIL = -1, UVTLS_EOF = -2 };
+
+typedef struct uvtls_engine_options {
+    int is_server;
+    int request_cert;        /* server: ask the client for a certificate */
+    int reject_unauthorized; /* fail the handshake when the peer does not verify */
+    const char *servername;  /* client: SNI host name; NULL or "" for none */
+} uvtls_engine_options;
+
+/* Returns a new engine, or NULL with `err` filled. A client engine has its ClientHello ready in
+ * uvtls_engine_pending() as soon as uvtls_engine_handshake() has run once. */
+uvtls_engine *uvtls_engine_new(uvtls_context *ctx, const uvtls_engine_options *opts,
+                               uvtls_error *err);
+void uvtls_engine_free(uvtls_engine *e);
+
+/* Ciphertext from the peer. Returns 0, or -1 when the engine cannot take it (closed, error). */
+int uvtls_engine_feed(uvtls_engine *e, const void *data, size_t len);
+/* The transport ended (TCP FIN). Reads then report UVTLS_EOF; during the handshake the engine
+ * fails with ECONNRESET, as Node does. */
+void uvtls_engine_feed_eof(uvtls_engine *e);
+
+/* Advances the handshake with what was fed. Returns the state afterwards. */
+uvtls_engine_state uvtls_engine_handshake(uvtls_engine *e);
+
+/* Cleartext from the peer into `buf`. Returns a byte count > 0, UVTLS_AGAIN when more
+ * ciphertext is needed, UVTLS_EOF after the peer's close_notify or the transport's end, or
+ * UVTLS_FAIL (see uvtls_engine_error()). Only returns bytes once the handshake is complete. */
+ssize_t uvtls_engine_read(uvtls_engine *e, void *buf, size_t cap);
+
+/* Cleartext to the peer. Returns the bytes consumed (all of them unless failing) or UVTLS_FAIL.
+ * Requires the established state. */
+ssize_t uvtls_engine_write(uvtls_engine *e, const void *data, size_t len);
+
+/* Ciphertext waiting to be sent, and taking it out. */
+size_t uvtls_engine_pending(const uvtls_engine *e);
+size_t uvtls_engine_take(uvtls_engine *e, void *buf, size_t cap);
+
+/* Queues close_notify. Returns 0, or -1 when there is no session to close. */
+int uvtls_engine_shutdown(uvtls_engine *e);
+
+uvtls_engine_state uvtls_engine_state_get(const uvtls_engine *e);
+/* The error that moved the engine into UVTLS_ENGINE_ERROR. Borrowed. */
+const uvtls_error *uvtls_engine_error(const uvtls_engine *e);
+int uvtls_engine_is_server(const uvtls_engine *e);
+/* Whether the peer's close_notify arrived (a clean end, as opposed to a truncation). */
+int uvtls_engine_peer_closed_cleanly(const uvtls_engine *e);
+
+/* After the handshake: the verification result as Node reports it (X509_V_OK = authorized). */
+long uvtls_engine_verify_result(const uvtls_engine *e);
+/* Negotiated cipher: OpenSSL name, IANA name and the protocol version that introduced it.
+ * Static strings; NULL before the handshake. */
+int uvtls_engine_cipher(const uvtls_engine *e, const char **name, const char **standard_name,
+                        const char **version);
+/* "TLSv1.2" / "TLSv1.3"; NULL before the handshake. Static. */
+const char *uvtls_engine_protocol(const uvtls_engine *e);
+/* The session in DER (as Node's getSession()). Returns a malloc'ed buffer the caller frees with
+ * free(), or NULL when there is no session. */
+unsigned char *uvtls_engine_session(const uvtls_engine *e, size_t *len);
+int uvtls_engine_session_reused(const uvtls_engine *e);
+const char *uvtls_engine_servername(const uvtls_engine *e);
+
+#endif

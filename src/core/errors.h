@@ -1,0 +1,59 @@
+/* errors: one place that turns OpenSSL and verification failures into {code, message, hint}.
+ *
+ * `code` is the string Node.js uses for the same failure, so existing error handling keeps
+ * working; `hint` is one sentence naming the likely cause and the fix. An uvtls_error is a plain
+ * value with fixed-size buffers: it owns no heap memory and needs no free.
+ */
+#ifndef UVTLS_CORE_ERRORS_H
+#define UVTLS_CORE_ERRORS_H
+
+#include <stddef.h>
+
+typedef struct uvtls_error {
+    char code[96];        /* Node's code, e.g. "ERR_OSSL_PEM_NO_START_LINE"; "" when no error */
+    char message[320];    /* human-readable, as Node words it where Node has a message */
+    char library[64];     /* OpenSSL library name ("PEM routines"), "" when not from OpenSSL */
+    char reason[128];     /* OpenSSL reason ("no start line"), "" when not from OpenSSL */
+    const char *hint;     /* static storage; NULL when there is nothing useful to add */
+    const char *stage;    /* static: "context", "handshake", "verify", "read", "write", "close" */
+    long verify_result;   /* X509_V_* for certificate verification failures, else 0 */
+    unsigned long packed; /* OpenSSL packed error (ERR_get_error), 0 when none */
+} uvtls_error;
+
+/* Early-return guards in the style of s2n: each failing check records nothing by itself; the
+ * callee has already filled the error. They keep the happy path flat. */
+#define UVTLS_GUARD(expr)                                                                          \
+    do {                                                                                           \
+        if ((expr) < 0)                                                                            \
+            return -1;                                                                             \
+    } while (0)
+
+void uvtls_error_clear(uvtls_error *err);
+int uvtls_error_is_set(const uvtls_error *err);
+
+/* Fills `err` from the earliest entry of this thread's OpenSSL error queue (the root cause, which
+ * is also the entry Node reports), then empties the queue. When the queue is empty, the fallback
+ * code and message are used. Returns -1 so callers can `return uvtls_error_openssl(...)`. */
+int uvtls_error_openssl(uvtls_error *err, const char *stage, const char *fallback_code,
+                        const char *fallback_message);
+
+/* Fills `err` with an uvtls/Node code and a printf-style message. The hint is looked up by code.
+ * Returns -1. */
+int uvtls_error_set(uvtls_error *err, const char *stage, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Fills `err` for a certificate verification result (X509_V_ERR_*). Returns -1. */
+int uvtls_error_verify(uvtls_error *err, long verify_result);
+
+/* Node's name for a verification result ("CERT_HAS_EXPIRED"); "UNSPECIFIED" for unknown ones.
+ * X509_V_OK has no name: NULL. Static storage. */
+const char *uvtls_verify_code(long verify_result);
+
+/* The hint for a code, or NULL. Static storage. */
+const char *uvtls_error_hint(const char *code);
+
+/* Replaces the hint (for callers that know more than the code says, e.g. that a DER file was
+ * given where PEM is expected). */
+void uvtls_error_set_hint(uvtls_error *err, const char *hint);
+
+#endif

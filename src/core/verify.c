@@ -1,0 +1,63 @@
+/* verify: see verify.h for why verification is done this way. */
+#include "core/verify.h"
+
+#include <stdint.h>
+
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+
+static int reject_index = -1;
+
+static int reject_flag_index(void) {
+    /* CRYPTO_get_ex_new_index is thread-safe; a race only wastes an index. */
+    if (reject_index < 0)
+        reject_index = SSL_get_ex_new_index(0, "uvtls reject_unauthorized", NULL, NULL, NULL);
+    return reject_index;
+}
+
+/* Per-certificate callback: keep going whatever fails, so the final error is the last one
+ * recorded, exactly what Node reports as authorizationError. */
+static int continue_on_error(int preverify_ok, X509_STORE_CTX *store_ctx) {
+    (void)preverify_ok;
+    (void)store_ctx;
+    return 1;
+}
+
+/* Whole-chain callback: verify, then decide whether the handshake may go on. */
+static int verify_chain(X509_STORE_CTX *store_ctx, void *arg) {
+    (void)arg;
+    SSL *ssl = X509_STORE_CTX_get_ex_data(store_ctx, SSL_get_ex_data_X509_STORE_CTX_idx());
+    int ok = X509_verify_cert(store_ctx);
+    if (ok <= 0 && X509_STORE_CTX_get_error(store_ctx) == X509_V_OK)
+        X509_STORE_CTX_set_error(store_ctx, X509_V_ERR_UNSPECIFIED);
+    long result = X509_STORE_CTX_get_error(store_ctx);
+    int reject = ssl != NULL && SSL_get_ex_data(ssl, reject_flag_index()) != NULL;
+    if (result != X509_V_OK && reject)
+        return 0; /* OpenSSL sends the alert that matches `result` */
+    return 1;
+}
+
+void uvtls_verify_install(SSL_CTX *ctx) {
+    reject_flag_index();
+    SSL_CTX_set_cert_verify_callback(ctx, verify_chain, NULL);
+}
+
+void uvtls_verify_configure(SSL *ssl, int is_server, int request_cert, int reject_unauthorized) {
+    int mode = SSL_VERIFY_NONE;
+    if (!is_server) {
+        mode = SSL_VERIFY_PEER;
+    } else if (request_cert) {
+        mode = SSL_VERIFY_PEER;
+        if (reject_unauthorized)
+            mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+    }
+    SSL_set_verify(ssl, mode, continue_on_error);
+    SSL_set_ex_data(ssl, reject_flag_index(), reject_unauthorized ? (void *)(uintptr_t)1 : NULL);
+}
+
+long uvtls_verify_result(const SSL *ssl) {
+    X509 *peer = SSL_get0_peer_certificate(ssl);
+    if (peer == NULL)
+        return X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT;
+    return SSL_get_verify_result(ssl);
+}
