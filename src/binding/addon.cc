@@ -2,6 +2,8 @@
 // lives in per-environment AddonData, so the addon loads in worker_threads too.
 #include <napi.h>
 
+#include <string>
+
 #include "binding/addon.h"
 #include "binding/context_wrap.h"
 #include "binding/convert.h"
@@ -31,6 +33,12 @@ static Napi::Object InitUvtls(Napi::Env env, Napi::Object exports) {
     exports.Set("SecureContext", context);
     exports.Set("Engine", engine);
     exports.Set("opensslVersion", Napi::String::New(env, uvtls_openssl_version_text()));
+    exports.Set("hintFor", Napi::Function::New(env, [](const Napi::CallbackInfo &info) -> Napi::Value {
+                    std::string code = info[0].ToString().Utf8Value();
+                    const char *hint = uvtls_error_hint(code.c_str());
+                    return hint ? Napi::Value(Napi::String::New(info.Env(), hint))
+                                : info.Env().Undefined();
+                }));
     Napi::Object states = Napi::Object::New(env);
     states.Set("HANDSHAKING", int(UVTLS_ENGINE_HANDSHAKING));
     states.Set("ESTABLISHED", int(UVTLS_ENGINE_ESTABLISHED));

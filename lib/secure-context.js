@@ -1,0 +1,197 @@
+'use strict';
+// createSecureContext(): validates Node's options and builds one native context that many
+// connections share.
+const fs = require('fs');
+const nodeTls = require('tls');
+const binding = require('./binding');
+const { withCode, invalidArgType, invalidArgValue } = require('./errors');
+const constants = require('./constants');
+
+const PEM_TYPES = 'of type string or an instance of Buffer, TypedArray, or DataView';
+
+class SecureContext {
+  constructor(native) {
+    this.context = native; // Node exposes the native handle under this name too
+  }
+}
+
+let defaultRootsPem = null;
+// Node's trust: its bundled roots plus NODE_EXTRA_CA_CERTS, read once per process as Node does.
+function defaultRoots() {
+  if (defaultRootsPem !== null) return defaultRootsPem;
+  let pem = nodeTls.rootCertificates.join('\n');
+  const extra = process.env.NODE_EXTRA_CA_CERTS;
+  if (extra) {
+    try {
+      pem += '\n' + fs.readFileSync(extra, 'latin1');
+    } catch (e) {
+      process.emitWarning(`Ignoring extra certs from \`${extra}\`, load failed: ${e.message}`);
+    }
+  }
+  defaultRootsPem = pem;
+  return pem;
+}
+
+function isPemData(v) {
+  return typeof v === 'string' || ArrayBuffer.isView(v);
+}
+
+function toList(value) {
+  return Array.isArray(value) ? value : [value];
+}
+
+function checkPem(value, name) {
+  if (!isPemData(value)) throw invalidArgType(name, PEM_TYPES, value);
+  return value;
+}
+
+function parseVersion(value, which) {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || (!constants.TLS_VERSIONS[value] &&
+      !constants.LEGACY_VERSIONS.has(value))) {
+    throw withCode(new TypeError(`"${value}" is not a valid ${which} TLS protocol version`),
+      'ERR_TLS_INVALID_PROTOCOL_VERSION');
+  }
+  if (constants.LEGACY_VERSIONS.has(value)) {
+    throw withCode(new TypeError(`${value} is not supported: uvtls requires TLSv1.2 or newer`),
+      'ERR_TLS_INVALID_PROTOCOL_VERSION');
+  }
+  return constants.TLS_VERSIONS[value];
+}
+
+// secureProtocol names of OpenSSL methods; the version-specific ones pin a single version.
+const METHODS = {
+  TLS_method: [0x0303, 0x0304], TLS_client_method: [0x0303, 0x0304],
+  TLS_server_method: [0x0303, 0x0304], SSLv23_method: [0x0303, 0x0304],
+  SSLv23_client_method: [0x0303, 0x0304], SSLv23_server_method: [0x0303, 0x0304],
+  TLSv1_2_method: [0x0303, 0x0303], TLSv1_2_client_method: [0x0303, 0x0303],
+  TLSv1_2_server_method: [0x0303, 0x0303],
+};
+const LEGACY_METHODS = /^(SSLv2|SSLv3|TLSv1|TLSv1_1)(_client|_server)?_method$/;
+
+function protocolRange(options) {
+  let min = parseVersion(options.minVersion, 'minimum');
+  let max = parseVersion(options.maxVersion, 'maximum');
+  const method = options.secureProtocol;
+  if (method !== undefined && method !== null) {
+    if (typeof method !== 'string') throw invalidArgType('options.secureProtocol', 'of type string', method);
+    if (min !== undefined || max !== undefined) {
+      const v = options.minVersion !== undefined ? options.minVersion : options.maxVersion;
+      throw withCode(new TypeError(`TLS protocol version "${v}" conflicts with secureProtocol ` +
+        `"${method}"`), 'ERR_TLS_PROTOCOL_VERSION_CONFLICT');
+    }
+    if (LEGACY_METHODS.test(method)) {
+      throw withCode(new TypeError(`${method} is not supported: uvtls requires TLSv1.2 or newer`),
+        'ERR_TLS_INVALID_PROTOCOL_VERSION');
+    }
+    if (!METHODS[method]) {
+      throw withCode(new TypeError(`Unknown method: ${method}`), 'ERR_TLS_INVALID_PROTOCOL_METHOD');
+    }
+    [min, max] = METHODS[method];
+  }
+  return [
+    min !== undefined ? min : constants.TLS_VERSIONS[constants.DEFAULT_MIN_VERSION],
+    max !== undefined ? max : constants.TLS_VERSIONS[constants.DEFAULT_MAX_VERSION],
+  ];
+}
+
+// Node's split: names starting with "TLS_" are TLS 1.3 suites, the rest a TLS 1.2 cipher list.
+function applyCiphers(ctx, ciphers, min, max) {
+  if (ciphers !== undefined && ciphers !== null && typeof ciphers !== 'string') {
+    throw invalidArgType('options.ciphers', 'of type string', ciphers);
+  }
+  const names = (ciphers || constants.DEFAULT_CIPHERS).split(':').filter((c) => c.length > 0);
+  const tls12 = names.filter((c) => !c.startsWith('TLS_')).join(':');
+  const tls13 = names.filter((c) => c.startsWith('TLS_')).join(':');
+  if (tls13 !== '') ctx.setCiphers(null, tls13);
+  if (tls12 !== '') ctx.setCiphers(tls12, null);
+  // Only one kind named: limit the protocol range to the version those ciphers exist for.
+  if (tls13 === '' && max > 0x0303 && min < 0x0304) ctx.setProtocolRange(min, 0x0303);
+  if (tls12 === '' && min < 0x0304 && max > 0x0303) ctx.setProtocolRange(0x0304, max);
+}
+
+function addKeys(ctx, key, passphrase) {
+  for (const k of toList(key)) {
+    if (k !== null && typeof k === 'object' && !ArrayBuffer.isView(k)) {
+      checkPem(k.pem, 'options.key.pem');
+      ctx.addKey(k.pem, k.passphrase !== undefined ? String(k.passphrase) : passphrase);
+    } else {
+      ctx.addKey(checkPem(k, 'options.key'), passphrase);
+    }
+  }
+}
+
+function addPfx(ctx, pfx, passphrase) {
+  for (const p of toList(pfx)) {
+    if (p !== null && typeof p === 'object' && !ArrayBuffer.isView(p)) {
+      checkPem(p.buf, 'options.pfx.buf');
+      ctx.addPKCS12(p.buf, p.passphrase !== undefined ? String(p.passphrase) : passphrase);
+    } else {
+      ctx.addPKCS12(checkPem(p, 'options.pfx'), passphrase);
+    }
+  }
+}
+
+function createSecureContext(options) {
+  if (options === undefined || options === null) options = {};
+  if (typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+  const ctx = new binding.SecureContext();
+  const [min, max] = protocolRange(options);
+  ctx.setProtocolRange(min, max);
+
+  const passphrase = options.passphrase !== undefined && options.passphrase !== null
+    ? String(options.passphrase) : undefined;
+
+  // Trust: `ca` replaces the default roots, as in Node.
+  if (options.ca !== undefined && options.ca !== null) {
+    for (const ca of toList(options.ca)) {
+      checkPem(ca, 'options.ca');
+      if (ca.length > 0) ctx.addCA(ca);
+    }
+  } else {
+    ctx.useDefaultRoots(defaultRoots());
+  }
+  // Certificates before keys: OpenSSL checks each key against the certificate already loaded.
+  if (options.cert !== undefined && options.cert !== null) {
+    for (const cert of toList(options.cert)) ctx.addCert(checkPem(cert, 'options.cert'));
+  }
+  if (options.key !== undefined && options.key !== null) addKeys(ctx, options.key, passphrase);
+  if (options.pfx !== undefined && options.pfx !== null) addPfx(ctx, options.pfx, passphrase);
+  ctx.checkKeys();
+
+  applyCiphers(ctx, options.ciphers, ctx.getMinVersion(), ctx.getMaxVersion());
+
+  const curve = options.ecdhCurve === undefined ? constants.DEFAULT_ECDH_CURVE : options.ecdhCurve;
+  if (typeof curve !== 'string') throw invalidArgType('options.ecdhCurve', 'of type string', curve);
+  ctx.setGroups(curve);
+
+  if (options.sigalgs !== undefined && options.sigalgs !== null) {
+    if (typeof options.sigalgs !== 'string') {
+      throw invalidArgType('options.sigalgs', 'of type string', options.sigalgs);
+    }
+    if (options.sigalgs === '') throw invalidArgValue('options.sigalgs', '');
+    ctx.setSigalgs(options.sigalgs);
+  }
+  if (options.dhparam !== undefined && options.dhparam !== null) {
+    ctx.setDHParam(checkPem(options.dhparam, 'options.dhparam'));
+  }
+  if (options.crl !== undefined && options.crl !== null) {
+    for (const crl of toList(options.crl)) ctx.addCRL(checkPem(crl, 'options.crl'));
+  }
+  if (options.honorCipherOrder) ctx.setHonorCipherOrder(true);
+  if (options.secureOptions !== undefined && options.secureOptions !== null) {
+    if (typeof options.secureOptions !== 'number') {
+      throw invalidArgType('options.secureOptions', 'of type number', options.secureOptions);
+    }
+    ctx.setOptions(options.secureOptions);
+  }
+  if (options.sessionIdContext !== undefined && options.sessionIdContext !== null) {
+    if (typeof options.sessionIdContext !== 'string') {
+      throw invalidArgType('options.sessionIdContext', 'of type string', options.sessionIdContext);
+    }
+    ctx.setSessionIdContext(options.sessionIdContext);
+  }
+  return new SecureContext(ctx);
+}
+
+module.exports = { SecureContext, createSecureContext };
