@@ -23,6 +23,10 @@ struct uvtls_context {
      * store of this context's own: those must never leak into other contexts. */
     int store_is_shared;
     int has_own_ca;
+    /* Key types (EVP_PKEY_*) of the certificates and keys loaded, for uvtls_context_check_keys:
+     * OpenSSL offers no way to list its per-type slots. */
+    int cert_types[8], key_types[8];
+    int n_cert_types, n_key_types;
 };
 
 struct uvtls_trust_store {
@@ -30,6 +34,24 @@ struct uvtls_trust_store {
 };
 
 static const char *const STAGE = "context";
+
+static void note_type(int *types, int *n, const EVP_PKEY *k) {
+    int id = k ? EVP_PKEY_get_base_id(k) : 0;
+    for (int i = 0; i < *n; i++) {
+        if (types[i] == id)
+            return;
+    }
+    if (*n < 8)
+        types[(*n)++] = id;
+}
+
+static int has_type(const int *types, int n, int id) {
+    for (int i = 0; i < n; i++) {
+        if (types[i] == id)
+            return 1;
+    }
+    return 0;
+}
 
 SSL_CTX *uvtls_context_ssl_ctx(uvtls_context *ctx) {
     return ctx->ssl_ctx;
@@ -110,8 +132,10 @@ int uvtls_context_max_version(const uvtls_context *ctx) {
 /* Passphrase callback: copies the caller's passphrase, or fails without prompting. */
 static int passphrase_cb(char *buf, int size, int rwflag, void *userdata) {
     (void)rwflag;
-    const char *pass = userdata;
-    if (pass == NULL || size <= 0)
+    /* Without a passphrase, try the empty one: decryption then fails with "bad decrypt", the
+     * same result (and error code) Node gives, instead of a prompt on the terminal. */
+    const char *pass = userdata ? userdata : "";
+    if (size <= 0)
         return -1;
     size_t n = strlen(pass);
     if (n > (size_t)size)
@@ -178,6 +202,8 @@ int uvtls_context_add_key(uvtls_context *ctx, const void *pem, size_t len, const
         return -1;
     }
     int ok = SSL_CTX_use_PrivateKey(ctx->ssl_ctx, key);
+    if (ok)
+        note_type(ctx->key_types, &ctx->n_key_types, key);
     EVP_PKEY_free(key);
     if (!ok)
         return uvtls_error_openssl(err, STAGE, "ERR_OSSL_X509_KEY_VALUES_MISMATCH",
@@ -218,6 +244,8 @@ int uvtls_context_add_cert(uvtls_context *ctx, const void *pem, size_t len, uvtl
     }
     ERR_clear_error();
     ok = SSL_CTX_use_cert_and_key(ctx->ssl_ctx, leaf, NULL, chain, 1) == 1;
+    if (ok)
+        note_type(ctx->cert_types, &ctx->n_cert_types, X509_get0_pubkey(leaf));
     X509_free(leaf);
     sk_X509_pop_free(chain, X509_free);
     if (!ok)
@@ -340,6 +368,10 @@ int uvtls_context_add_pkcs12(uvtls_context *ctx, const void *der, size_t len,
                                    "PFX has no key and certificate");
     }
     ok = SSL_CTX_use_cert_and_key(ctx->ssl_ctx, cert, key, extra, 1) == 1;
+    if (ok) {
+        note_type(ctx->cert_types, &ctx->n_cert_types, key);
+        note_type(ctx->key_types, &ctx->n_key_types, key);
+    }
     /* CA certificates shipped in the bundle are trusted and named to clients, as in Node. */
     for (int i = 0; ok && i < sk_X509_num(extra); i++) {
         X509 *ca = sk_X509_value(extra, i);
@@ -362,8 +394,8 @@ int uvtls_context_add_pkcs12(uvtls_context *ctx, const void *der, size_t len,
     return 0;
 }
 
-static const char *key_type_name(EVP_PKEY *k) {
-    switch (EVP_PKEY_get_base_id(k)) {
+static const char *key_type_name(int id) {
+    switch (id) {
     case EVP_PKEY_RSA: return "RSA";
     case EVP_PKEY_RSA_PSS: return "RSA-PSS";
     case EVP_PKEY_EC: return "EC";
@@ -377,19 +409,15 @@ int uvtls_context_check_keys(uvtls_context *ctx, uvtls_error *err) {
     /* OpenSSL keeps one certificate/key pair per key type, so an RSA key next to an EC
      * certificate is accepted quietly and the server later fails every handshake. Check each
      * slot now. */
-    SSL_CTX *c = ctx->ssl_ctx;
     const char *lone_cert = NULL, *lone_key = NULL;
-    int rc = SSL_CTX_set_current_cert(c, SSL_CERT_SET_FIRST);
-    while (rc == 1) {
-        X509 *x = SSL_CTX_get0_certificate(c);
-        EVP_PKEY *k = SSL_CTX_get0_privatekey(c);
-        if (x != NULL && k == NULL)
-            lone_cert = key_type_name(X509_get0_pubkey(x));
-        if (x == NULL && k != NULL)
-            lone_key = key_type_name(k);
-        rc = SSL_CTX_set_current_cert(c, SSL_CERT_SET_NEXT);
+    for (int i = 0; i < ctx->n_cert_types; i++) {
+        if (!has_type(ctx->key_types, ctx->n_key_types, ctx->cert_types[i]))
+            lone_cert = key_type_name(ctx->cert_types[i]);
     }
-    ERR_clear_error();
+    for (int i = 0; i < ctx->n_key_types; i++) {
+        if (!has_type(ctx->cert_types, ctx->n_cert_types, ctx->key_types[i]))
+            lone_key = key_type_name(ctx->key_types[i]);
+    }
     if (lone_cert != NULL && lone_key != NULL)
         return uvtls_error_set(err, STAGE, "ERR_OSSL_X509_KEY_VALUES_MISMATCH",
                                "key values mismatch: the private key is %s but the certificate "

@@ -1,0 +1,114 @@
+'use strict';
+// Shared test plumbing: real sockets on loopback and real peers (Node's tls, openssl).
+const net = require('net');
+const tls = require('tls');
+const { spawn } = require('child_process');
+const { once } = require('events');
+const uvtls = require('..');
+
+// Connects a SecurePair to a socket the way the classic docs did.
+function attach(pair, socket) {
+  socket.pipe(pair.encrypted);
+  pair.encrypted.pipe(socket);
+  socket.on('error', () => pair.destroy());
+  return pair;
+}
+
+// Two pairs wired back to back in memory.
+function linkPairs(a, b) {
+  a.encrypted.pipe(b.encrypted);
+  b.encrypted.pipe(a.encrypted);
+}
+
+// A uvtls client pair over a real TCP connection to host:port.
+async function pairClient(port, context, { rejectUnauthorized = true, servername, requestCert } = {}) {
+  const socket = net.connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  const pair = uvtls.createSecurePair(context, false, requestCert, rejectUnauthorized, { servername });
+  attach(pair, socket);
+  return { pair, socket };
+}
+
+// A plain TCP server whose connections are served by uvtls server pairs.
+async function pairServer(context, { requestCert = false, rejectUnauthorized, onPair } = {}) {
+  const server = net.createServer((socket) => {
+    const pair = uvtls.createSecurePair(context, true, requestCert, rejectUnauthorized);
+    attach(pair, socket);
+    if (onPair) onPair(pair, socket);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return server;
+}
+
+async function nodeTlsServer(options, onSocket) {
+  const server = tls.createServer(options, onSocket || ((s) => s.pipe(s)));
+  server.on('tlsClientError', () => {});
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return server;
+}
+
+// Resolves with the first of the named events (or rejects on 'error' unless listed).
+function firstEvent(emitter, names, timeoutMs = 8000) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timeout waiting for ${names}`)), timeoutMs);
+    for (const name of names) {
+      emitter.once(name, (...args) => { clearTimeout(timer); resolve({ event: name, args }); });
+    }
+  });
+}
+
+// Runs an openssl command; resolves with {code, stdout, stderr}. `input` is written to stdin.
+function runOpenssl(args, { input, timeoutMs = 8000, keepOpenMs = 0 } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('openssl', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`openssl timed out: ${stderr}`)); }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+    if (input !== undefined) {
+      child.stdin.write(input);
+      setTimeout(() => child.stdin.end(), keepOpenMs);
+    }
+  });
+}
+
+// Starts `openssl s_server` and resolves once it accepts connections.
+async function startSServer(args) {
+  const port = await freePort();
+  const child = spawn('openssl', ['s_server', '-accept', String(port), '-naccept', '1', ...args],
+    { stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  const deadline = Date.now() + 8000;
+  while (!output.includes('ACCEPT')) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`s_server did not start: ${output}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { port, child, output: () => output };
+}
+
+async function freePort() {
+  const s = net.createServer().listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  const { port } = s.address();
+  s.close();
+  await once(s, 'close');
+  return port;
+}
+
+function collect(stream) {
+  const chunks = [];
+  stream.on('data', (d) => chunks.push(Buffer.from(d)));
+  return () => Buffer.concat(chunks);
+}
+
+module.exports = {
+  attach, linkPairs, pairClient, pairServer, nodeTlsServer, firstEvent, runOpenssl,
+  startSServer, freePort, collect,
+};
