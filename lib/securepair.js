@@ -109,6 +109,12 @@ class EncryptedStream extends Duplex {
   }
 }
 
+function writeAfterEndError() {
+  const err = new Error('write after end');
+  err.code = 'ERR_STREAM_WRITE_AFTER_END';
+  return err;
+}
+
 function destroyedError() {
   const err = new Error('Cannot call write after a stream was destroyed');
   err.code = 'ERR_STREAM_DESTROYED';
@@ -158,7 +164,9 @@ class SecurePair extends EventEmitter {
   // --- data paths ---------------------------------------------------------------------------
 
   _feedCipher(chunk, callback) {
-    if (!this._engine) return callback(destroyedError());
+    // After a failure or teardown the peer may still send (its last flight, an alert); that
+    // ciphertext has nowhere to go and is dropped, not turned into a second error.
+    if (!this._engine || this._failed) return callback();
     this._engine.feed(chunk);
     this._cycle();
     // Backpressure: while the cleartext reader is full, hold the transport's write callback so
@@ -177,8 +185,9 @@ class SecurePair extends EventEmitter {
     if (!this._engine) return callback(destroyedError());
     const n = this._engine.write(chunk);
     if (n < 0) {
+      const err = this._engine.error() || writeAfterEndError();
       this._cycle();
-      return callback(this._engine ? this._engine.error() || destroyedError() : destroyedError());
+      return callback(err);
     }
     this._flushCipher();
     if (this._cipherPaused) this._heldWrites.push(callback);
@@ -227,9 +236,15 @@ class SecurePair extends EventEmitter {
     const engine = this._engine;
     this._secure = true;
     const clear = this.cleartext;
-    const verifyError = engine.verifyError();
-    clear.authorized = verifyError === null;
-    clear.authorizationError = verifyError === null ? null : verifyError.code;
+    if (this._isServer && !this._requestCert) {
+      // Nothing was asked of the client, so nothing is authorized or in error (as Node).
+      clear.authorized = false;
+      clear.authorizationError = null;
+    } else {
+      const verifyError = engine.verifyError();
+      clear.authorized = verifyError === null;
+      clear.authorizationError = verifyError === null ? null : verifyError.code;
+    }
     this.emit('secure');
     clear.emit('secure');
     if (!this._engine) return; // destroyed by a 'secure' listener
@@ -279,12 +294,15 @@ class SecurePair extends EventEmitter {
     this._heldFeed = null;
     this._heldWrites = [];
     for (const cb of held) cb(err);
-    // The classic API reports on the pair; Node's newer one on `cleartext`. Whichever has a
-    // listener hears it; with none, the error is thrown like any unhandled 'error'.
-    const pairListens = this.listenerCount('error') > 0;
-    const clearListens = this.cleartext.listenerCount('error') > 0;
-    if (pairListens) this.emit('error', err);
-    this.cleartext.destroy(clearListens || !pairListens ? err : undefined);
+    // The classic API reports on the pair; Node's newer one on `cleartext`. A pair listener
+    // takes it; otherwise cleartext errors (and, unheard, throws like any unhandled 'error').
+    // Counting cleartext's listeners would not work: pipe() adds hidden ones.
+    if (this.listenerCount('error') > 0) {
+      this.emit('error', err);
+      this.cleartext.destroy();
+    } else {
+      this.cleartext.destroy(err);
+    }
   }
 
   _teardown() {

@@ -22,7 +22,7 @@ struct uvtls_context {
     /* The cert store is the shared default roots until the first `ca`, CRL or PKCS#12 CA needs a
      * store of this context's own: those must never leak into other contexts. */
     int store_is_shared;
-    int has_own_ca;
+    int store_has_default_roots;
     /* Key types (EVP_PKEY_*) of the certificates and keys loaded, for uvtls_context_check_keys:
      * OpenSSL offers no way to list its per-type slots. */
     int cert_types[8], key_types[8];
@@ -243,7 +243,10 @@ int uvtls_context_add_cert(uvtls_context *ctx, const void *pem, size_t len, uvtl
                                    "cannot read certificate chain");
     }
     ERR_clear_error();
-    ok = SSL_CTX_use_cert_and_key(ctx->ssl_ctx, leaf, NULL, chain, 1) == 1;
+    /* Not SSL_CTX_use_cert_and_key(leaf, NULL, ...): with no key it would take the
+     * certificate's public key as the private key and drop a key loaded earlier. */
+    ok = SSL_CTX_use_certificate(ctx->ssl_ctx, leaf) == 1 &&
+         SSL_CTX_set1_chain(ctx->ssl_ctx, chain) == 1;
     if (ok)
         note_type(ctx->cert_types, &ctx->n_cert_types, X509_get0_pubkey(leaf));
     X509_free(leaf);
@@ -254,24 +257,34 @@ int uvtls_context_add_cert(uvtls_context *ctx, const void *pem, size_t len, uvtl
     return 0;
 }
 
-/* Gives this context a store of its own, seeded with the shared roots it used so far. */
-static int own_store(uvtls_context *ctx, int keep_current, uvtls_error *err) {
-    if (!ctx->store_is_shared && (keep_current || ctx->has_own_ca))
+/* Gives this context a store of its own. The shared default roots must never be modified, and
+ * `ca` replaces them: `keep_roots` says whether the roots seen so far stay trusted. CRLs and
+ * verification flags always carry over. */
+static int own_store(uvtls_context *ctx, int keep_roots, uvtls_error *err) {
+    if (!ctx->store_has_default_roots)
+        return 0; /* already our own, without roots to drop */
+    if (!ctx->store_is_shared && keep_roots)
         return 0;
     X509_STORE *old = SSL_CTX_get_cert_store(ctx->ssl_ctx);
     X509_STORE *store = X509_STORE_new();
     if (store == NULL)
         return uvtls_error_openssl(err, STAGE, "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
-    if (keep_current && old != NULL) {
+    if (old != NULL) {
         STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(old);
         for (int i = 0; i < sk_X509_OBJECT_num(objs); i++) {
-            X509 *x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
-            if (x != NULL)
+            X509_OBJECT *obj = sk_X509_OBJECT_value(objs, i);
+            X509 *x = X509_OBJECT_get0_X509(obj);
+            X509_CRL *crl = X509_OBJECT_get0_X509_CRL(obj);
+            if (x != NULL && keep_roots)
                 X509_STORE_add_cert(store, x);
+            if (crl != NULL)
+                X509_STORE_add_crl(store, crl);
         }
+        X509_STORE_set1_param(store, X509_STORE_get0_param(old));
     }
     SSL_CTX_set_cert_store(ctx->ssl_ctx, store); /* frees the old one (or drops its ref) */
     ctx->store_is_shared = 0;
+    ctx->store_has_default_roots = keep_roots;
     return 0;
 }
 
@@ -316,7 +329,6 @@ static int add_trusted(uvtls_context *ctx, X509 *x) {
 
 int uvtls_context_add_ca(uvtls_context *ctx, const void *pem, size_t len, uvtls_error *err) {
     UVTLS_GUARD(own_store(ctx, 0, err));
-    ctx->has_own_ca = 1;
     return for_each_pem_cert(pem, len, err, "ca", add_trusted, ctx);
 }
 
@@ -353,8 +365,12 @@ int uvtls_context_add_pkcs12(uvtls_context *ctx, const void *der, size_t len,
     PKCS12 *p12 = d2i_PKCS12_bio(bio, NULL);
     BIO_free(bio);
     if (p12 == NULL)
-        return uvtls_error_openssl(err, STAGE, "ERR_OSSL_PKCS12_NOT_ENOUGH_DATA",
-                                   "cannot read PFX data");
+    {
+        uvtls_error_openssl(err, STAGE, "ERR_OSSL_PKCS12_NOT_ENOUGH_DATA",
+                            "cannot read PFX data");
+        uvtls_error_set_hint(err, uvtls_error_hint("hint:pfx"));
+        return -1;
+    }
     EVP_PKEY *key = NULL;
     X509 *cert = NULL;
     STACK_OF(X509) *extra = NULL;
@@ -523,7 +539,7 @@ void uvtls_context_use_trust_store(uvtls_context *ctx, uvtls_trust_store *store)
     X509_STORE_up_ref(store->store);
     SSL_CTX_set_cert_store(ctx->ssl_ctx, store->store);
     ctx->store_is_shared = 1;
-    ctx->has_own_ca = 0;
+    ctx->store_has_default_roots = 1;
 }
 
 uvtls_trust_store *uvtls_trust_store_new(const void *pem, size_t len, uvtls_error *err) {

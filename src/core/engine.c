@@ -161,6 +161,8 @@ ssize_t uvtls_engine_read(uvtls_engine *e, void *buf, size_t cap) {
         return UVTLS_FAIL;
     if (e->peer_closed)
         return UVTLS_EOF;
+    if (cap == 0)
+        return UVTLS_AGAIN;
     size_t n = 0;
     ERR_clear_error();
     if (SSL_read_ex(e->ssl, buf, cap, &n) == 1)

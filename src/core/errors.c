@@ -163,7 +163,14 @@ static const hint_entry hints[] = {
     {"ERR_OSSL_UNSUPPORTED",
      "The private key could not be decoded: it is not PEM, or it is encrypted and needs the "
      "right `passphrase`; convert DER keys with `openssl pkey -inform der`."},
-    {"ERR_OSSL_PKCS12_NOT_ENOUGH_DATA",
+    {"ERR_SSL_NO_CIPHERS_AVAILABLE",
+     "No cipher is usable with the enabled protocol versions; TLS 1.2 ciphers use OpenSSL names "
+     "(ECDHE-RSA-AES128-GCM-SHA256), only TLS 1.3 suites start with TLS_."},
+    {"ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED",
+     "The peer says our certificate was revoked; issue a new certificate."},
+    {"ERR_TLS_INVALID_PROTOCOL_METHOD",
+     "Use minVersion/maxVersion ('TLSv1.2', 'TLSv1.3') instead of secureProtocol."},
+    {"hint:pfx",
      "The `pfx` data is not a PKCS#12 file (or is truncated); pass the binary .p12/.pfx file "
      "contents as a Buffer."},
     {"ERR_UVTLS_MISSING_KEY", "Pass the certificate's private key in `key` (or use `pfx`)."},

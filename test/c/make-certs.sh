@@ -11,7 +11,9 @@
 #   client.pem / client.key     CN=test-client, EKU clientAuth
 #   self.pem / self.key         self-signed CN=localhost (not a CA)
 #   expired.pem / expired.key   CN=localhost, valid 2020-01-01 .. 2020-01-02 (via `openssl ca`)
-#   crl.pem                     an empty CRL of the root CA
+#   revoked.pem / revoked.key   CN=localhost, valid but listed in crl.pem
+#   crl.pem                     the root CA's CRL (lists revoked.pem only)
+#   server.p12                  server.key + server.pem + ca.pem, passphrase "secret"
 #   dh.pem                      DH parameters (the named ffdhe2048 group: no prime search)
 set -eu
 
@@ -109,6 +111,14 @@ openssl req -new -config expired.cnf -key expired.key -subj '/CN=localhost' -out
 openssl ca -batch -config ca-db.cnf -in expired.csr -out expired.pem -notext -preserveDN \
     -startdate 20200101000000Z -enddate 20200102000000Z -extfile expired.cnf -extensions ext \
     2>/dev/null
+gen_key revoked.key
+openssl req -new -config expired.cnf -key revoked.key -subj '/CN=localhost' -out revoked.csr
+openssl ca -batch -config ca-db.cnf -in revoked.csr -out revoked.pem -notext -preserveDN \
+    -extfile expired.cnf -extensions ext 2>/dev/null
+openssl ca -config ca-db.cnf -revoke revoked.pem 2>/dev/null
 openssl ca -gencrl -config ca-db.cnf -out crl.pem 2>/dev/null
+
+openssl pkcs12 -export -inkey server.key -in server.pem -certfile ca.pem -passout pass:secret \
+    -out server.p12
 
 openssl genpkey -genparam -algorithm DH -pkeyopt group:ffdhe2048 -out dh.pem 2>/dev/null
