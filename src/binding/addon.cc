@@ -18,11 +18,8 @@ static Napi::Object InitUvtls(Napi::Env env, Napi::Object exports) {
 
     AddonData *data = new AddonData();
     env.SetInstanceData<AddonData>(data);
-    Napi::Function create = env.Global()
-                                .Get("Object")
-                                .As<Napi::Object>()
-                                .Get("create")
-                                .As<Napi::Function>();
+    Napi::Function create =
+        env.Global().Get("Object").As<Napi::Object>().Get("create").As<Napi::Function>();
     data->object_create = Napi::Persistent(create);
 
     Napi::Function context = SecureContextWrap::Define(env);
@@ -33,12 +30,12 @@ static Napi::Object InitUvtls(Napi::Env env, Napi::Object exports) {
     exports.Set("SecureContext", context);
     exports.Set("Engine", engine);
     exports.Set("opensslVersion", Napi::String::New(env, uvtls_openssl_version_text()));
-    exports.Set("hintFor", Napi::Function::New(env, [](const Napi::CallbackInfo &info) -> Napi::Value {
-                    std::string code = info[0].ToString().Utf8Value();
-                    const char *hint = uvtls_error_hint(code.c_str());
-                    return hint ? Napi::Value(Napi::String::New(info.Env(), hint))
-                                : info.Env().Undefined();
-                }));
+    exports.Set(
+        "hintFor", Napi::Function::New(env, [](const Napi::CallbackInfo &info) -> Napi::Value {
+            std::string code = info[0].ToString().Utf8Value();
+            const char *hint = uvtls_error_hint(code.c_str());
+            return hint ? Napi::Value(Napi::String::New(info.Env(), hint)) : info.Env().Undefined();
+        }));
     Napi::Object states = Napi::Object::New(env);
     states.Set("HANDSHAKING", int(UVTLS_ENGINE_HANDSHAKING));
     states.Set("ESTABLISHED", int(UVTLS_ENGINE_ESTABLISHED));

@@ -22,10 +22,14 @@ struct AddonData {
     // Scratch space for reading cleartext; one per environment, reused by every engine.
     std::vector<char> scratch = std::vector<char>(64 * 1024);
 
-    ~AddonData() { uvtls_trust_store_unref(default_roots); }
+    ~AddonData() {
+        uvtls_trust_store_unref(default_roots);
+    }
 };
 
-inline AddonData *GetAddonData(Napi::Env env) { return env.GetInstanceData<AddonData>(); }
+inline AddonData *GetAddonData(Napi::Env env) {
+    return env.GetInstanceData<AddonData>();
+}
 
 } // namespace uvtls
 

@@ -40,7 +40,9 @@ SecureContextWrap::SecureContextWrap(const Napi::CallbackInfo &info)
         ThrowError(info.Env(), err);
 }
 
-SecureContextWrap::~SecureContextWrap() { uvtls_context_unref(ctx_); }
+SecureContextWrap::~SecureContextWrap() {
+    uvtls_context_unref(ctx_);
+}
 
 // Runs a core setter and turns its failure into a JS exception.
 #define CALL_CORE(env, expr)                                                                       \
@@ -101,9 +103,8 @@ Napi::Value SecureContextWrap::AddPKCS12(const Napi::CallbackInfo &info) {
     size_t len = 0;
     const char *der = BytesOf(info[0], holder, &len);
     std::string pass = OptionalString(info[1]);
-    CALL_CORE(info.Env(),
-              uvtls_context_add_pkcs12(ctx_, der, len, info[1].IsString() ? pass.c_str() : nullptr,
-                                       ERR));
+    CALL_CORE(info.Env(), uvtls_context_add_pkcs12(
+                              ctx_, der, len, info[1].IsString() ? pass.c_str() : nullptr, ERR));
     return info.Env().Undefined();
 }
 
@@ -115,9 +116,9 @@ Napi::Value SecureContextWrap::CheckKeys(const Napi::CallbackInfo &info) {
 Napi::Value SecureContextWrap::SetCiphers(const Napi::CallbackInfo &info) {
     std::string tls12 = OptionalString(info[0]);
     std::string tls13 = OptionalString(info[1]);
-    CALL_CORE(info.Env(), uvtls_context_set_ciphers(ctx_, info[0].IsString() ? tls12.c_str() : nullptr,
-                                                    info[1].IsString() ? tls13.c_str() : nullptr,
-                                                    ERR));
+    CALL_CORE(info.Env(),
+              uvtls_context_set_ciphers(ctx_, info[0].IsString() ? tls12.c_str() : nullptr,
+                                        info[1].IsString() ? tls13.c_str() : nullptr, ERR));
     return info.Env().Undefined();
 }
 

@@ -16,7 +16,9 @@ class SecureContextWrap : public Napi::ObjectWrap<SecureContextWrap> {
     static Napi::Function Define(Napi::Env env);
     explicit SecureContextWrap(const Napi::CallbackInfo &info);
     ~SecureContextWrap() override;
-    uvtls_context *context() const { return ctx_; }
+    uvtls_context *context() const {
+        return ctx_;
+    }
 
   private:
     Napi::Value SetProtocolRange(const Napi::CallbackInfo &info);

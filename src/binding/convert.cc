@@ -20,7 +20,9 @@ Napi::Error MakeError(Napi::Env env, const uvtls_error &err) {
     return e;
 }
 
-void ThrowError(Napi::Env env, const uvtls_error &err) { throw MakeError(env, err); }
+void ThrowError(Napi::Env env, const uvtls_error &err) {
+    throw MakeError(env, err);
+}
 
 Napi::Object NullProtoObject(Napi::Env env) {
     Napi::Value created = GetAddonData(env)->object_create.Call({env.Null()});
@@ -56,8 +58,8 @@ static Napi::Object InfoAccessToJS(Napi::Env env, const uvtls_cert_fields &field
     Napi::Object obj = NullProtoObject(env);
     for (size_t i = 0; i < fields.count; i++) {
         const uvtls_cert_field &f = fields.items[i];
-        Napi::Array arr = obj.HasOwnProperty(f.key) ? obj.Get(f.key).As<Napi::Array>()
-                                                    : Napi::Array::New(env);
+        Napi::Array arr =
+            obj.HasOwnProperty(f.key) ? obj.Get(f.key).As<Napi::Array>() : Napi::Array::New(env);
         arr.Set(arr.Length(), Napi::String::New(env, f.value));
         obj.Set(f.key, arr);
     }

@@ -61,7 +61,9 @@ EngineWrap::EngineWrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Engine
         ThrowError(env, err);
 }
 
-EngineWrap::~EngineWrap() { uvtls_engine_free(engine_); }
+EngineWrap::~EngineWrap() {
+    uvtls_engine_free(engine_);
+}
 
 uvtls_engine *EngineWrap::Live(const Napi::CallbackInfo &info) {
     if (engine_ == nullptr)

@@ -233,9 +233,8 @@ int uvtls_context_add_cert(uvtls_context *ctx, const void *pem, size_t len, uvtl
     BIO_free(bio);
     /* The loop ends on "no start line" at the end of the data; anything else is damage. */
     unsigned long last = ERR_peek_last_error();
-    int ok = chain != NULL &&
-             (last == 0 || (ERR_GET_LIB(last) == ERR_LIB_PEM &&
-                            ERR_GET_REASON(last) == PEM_R_NO_START_LINE));
+    int ok = chain != NULL && (last == 0 || (ERR_GET_LIB(last) == ERR_LIB_PEM &&
+                                             ERR_GET_REASON(last) == PEM_R_NO_START_LINE));
     if (!ok) {
         X509_free(leaf);
         sk_X509_pop_free(chain, X509_free);
@@ -308,8 +307,8 @@ static int for_each_pem_cert(const void *pem, size_t len, uvtls_error *err, cons
     }
     BIO_free(bio);
     unsigned long last = ERR_peek_last_error();
-    int at_end = last == 0 || (ERR_GET_LIB(last) == ERR_LIB_PEM &&
-                               ERR_GET_REASON(last) == PEM_R_NO_START_LINE);
+    int at_end = last == 0 ||
+                 (ERR_GET_LIB(last) == ERR_LIB_PEM && ERR_GET_REASON(last) == PEM_R_NO_START_LINE);
     if (count == 0 || !at_end) {
         uvtls_error_openssl(err, STAGE, "ERR_OSSL_PEM_NO_START_LINE", "cannot read certificate");
         hint_for_non_pem(err, pem, len, what);
@@ -364,10 +363,8 @@ int uvtls_context_add_pkcs12(uvtls_context *ctx, const void *der, size_t len,
         return -1;
     PKCS12 *p12 = d2i_PKCS12_bio(bio, NULL);
     BIO_free(bio);
-    if (p12 == NULL)
-    {
-        uvtls_error_openssl(err, STAGE, "ERR_OSSL_PKCS12_NOT_ENOUGH_DATA",
-                            "cannot read PFX data");
+    if (p12 == NULL) {
+        uvtls_error_openssl(err, STAGE, "ERR_OSSL_PKCS12_NOT_ENOUGH_DATA", "cannot read PFX data");
         uvtls_error_set_hint(err, uvtls_error_hint("hint:pfx"));
         return -1;
     }
@@ -412,12 +409,18 @@ int uvtls_context_add_pkcs12(uvtls_context *ctx, const void *der, size_t len,
 
 static const char *key_type_name(int id) {
     switch (id) {
-    case EVP_PKEY_RSA: return "RSA";
-    case EVP_PKEY_RSA_PSS: return "RSA-PSS";
-    case EVP_PKEY_EC: return "EC";
-    case EVP_PKEY_ED25519: return "Ed25519";
-    case EVP_PKEY_ED448: return "Ed448";
-    default: return "other";
+    case EVP_PKEY_RSA:
+        return "RSA";
+    case EVP_PKEY_RSA_PSS:
+        return "RSA-PSS";
+    case EVP_PKEY_EC:
+        return "EC";
+    case EVP_PKEY_ED25519:
+        return "Ed25519";
+    case EVP_PKEY_ED448:
+        return "Ed448";
+    default:
+        return "other";
     }
 }
 
@@ -508,8 +511,7 @@ int uvtls_context_set_dhparam(uvtls_context *ctx, const void *pem, size_t len, u
     }
     if (!SSL_CTX_set0_tmp_dh_pkey(ctx->ssl_ctx, dh)) {
         EVP_PKEY_free(dh);
-        return uvtls_error_openssl(err, STAGE, "ERR_UVTLS_BAD_DHPARAM",
-                                   "cannot use DH parameters");
+        return uvtls_error_openssl(err, STAGE, "ERR_UVTLS_BAD_DHPARAM", "cannot use DH parameters");
     }
     return 0; /* the context owns `dh` now */
 }

@@ -19,9 +19,9 @@ struct uvtls_engine {
     uvtls_engine_state state;
     uvtls_error error;
     unsigned is_server : 1;
-    unsigned eof_fed : 1;      /* the transport ended */
-    unsigned peer_closed : 1;  /* close_notify received */
-    unsigned sent_close : 1;   /* close_notify queued */
+    unsigned eof_fed : 1;     /* the transport ended */
+    unsigned peer_closed : 1; /* close_notify received */
+    unsigned sent_close : 1;  /* close_notify queued */
 };
 
 SSL *uvtls_engine_ssl(const uvtls_engine *e) {
@@ -155,7 +155,8 @@ static void note_peer_close(uvtls_engine *e) {
 }
 
 ssize_t uvtls_engine_read(uvtls_engine *e, void *buf, size_t cap) {
-    if (e->state == UVTLS_ENGINE_HANDSHAKING && uvtls_engine_handshake(e) != UVTLS_ENGINE_ESTABLISHED)
+    if (e->state == UVTLS_ENGINE_HANDSHAKING &&
+        uvtls_engine_handshake(e) != UVTLS_ENGINE_ESTABLISHED)
         return e->state == UVTLS_ENGINE_ERROR ? UVTLS_FAIL : UVTLS_AGAIN;
     if (e->state == UVTLS_ENGINE_ERROR)
         return UVTLS_FAIL;

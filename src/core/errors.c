@@ -117,8 +117,9 @@ static const hint_entry hints[] = {
     {"INVALID_PURPOSE",
      "The certificate's extended key usage does not allow this role (serverAuth for servers, "
      "clientAuth for clients); issue one with the right extendedKeyUsage."},
-    {"INVALID_CA", "A certificate in the chain acts as a CA but is not marked CA:TRUE; re-issue the "
-                   "intermediate with basicConstraints CA:TRUE."},
+    {"INVALID_CA",
+     "A certificate in the chain acts as a CA but is not marked CA:TRUE; re-issue the "
+     "intermediate with basicConstraints CA:TRUE."},
     {"CERT_SIGNATURE_FAILURE",
      "A signature in the peer's chain does not verify; the chain is corrupted or mixes "
      "certificates from different CAs."},
@@ -255,44 +256,82 @@ const char *uvtls_verify_code(long verify_result) {
  * underscores. */
 static const char *library_ident(int lib) {
     switch (lib) {
-    case ERR_LIB_SYS: return "SYS_";
-    case ERR_LIB_BN: return "BN_";
-    case ERR_LIB_RSA: return "RSA_";
-    case ERR_LIB_DH: return "DH_";
-    case ERR_LIB_EVP: return "EVP_";
-    case ERR_LIB_BUF: return "BUF_";
-    case ERR_LIB_OBJ: return "OBJ_";
-    case ERR_LIB_PEM: return "PEM_";
-    case ERR_LIB_DSA: return "DSA_";
-    case ERR_LIB_X509: return "X509_";
-    case ERR_LIB_ASN1: return "ASN1_";
-    case ERR_LIB_CONF: return "CONF_";
-    case ERR_LIB_CRYPTO: return "CRYPTO_";
-    case ERR_LIB_EC: return "EC_";
-    case ERR_LIB_SSL: return "SSL_";
-    case ERR_LIB_BIO: return "BIO_";
-    case ERR_LIB_PKCS7: return "PKCS7_";
-    case ERR_LIB_X509V3: return "X509V3_";
-    case ERR_LIB_PKCS12: return "PKCS12_";
-    case ERR_LIB_RAND: return "RAND_";
-    case ERR_LIB_DSO: return "DSO_";
-    case ERR_LIB_ENGINE: return "ENGINE_";
-    case ERR_LIB_OCSP: return "OCSP_";
-    case ERR_LIB_UI: return "UI_";
-    case ERR_LIB_COMP: return "COMP_";
-    case ERR_LIB_ECDSA: return "ECDSA_";
-    case ERR_LIB_ECDH: return "ECDH_";
-    case ERR_LIB_OSSL_STORE: return "OSSL_STORE_";
-    case ERR_LIB_FIPS: return "FIPS_";
-    case ERR_LIB_CMS: return "CMS_";
-    case ERR_LIB_TS: return "TS_";
-    case ERR_LIB_HMAC: return "HMAC_";
-    case ERR_LIB_CT: return "CT_";
-    case ERR_LIB_ASYNC: return "ASYNC_";
-    case ERR_LIB_KDF: return "KDF_";
-    case ERR_LIB_SM2: return "SM2_";
-    case ERR_LIB_USER: return "USER_";
-    default: return "";
+    case ERR_LIB_SYS:
+        return "SYS_";
+    case ERR_LIB_BN:
+        return "BN_";
+    case ERR_LIB_RSA:
+        return "RSA_";
+    case ERR_LIB_DH:
+        return "DH_";
+    case ERR_LIB_EVP:
+        return "EVP_";
+    case ERR_LIB_BUF:
+        return "BUF_";
+    case ERR_LIB_OBJ:
+        return "OBJ_";
+    case ERR_LIB_PEM:
+        return "PEM_";
+    case ERR_LIB_DSA:
+        return "DSA_";
+    case ERR_LIB_X509:
+        return "X509_";
+    case ERR_LIB_ASN1:
+        return "ASN1_";
+    case ERR_LIB_CONF:
+        return "CONF_";
+    case ERR_LIB_CRYPTO:
+        return "CRYPTO_";
+    case ERR_LIB_EC:
+        return "EC_";
+    case ERR_LIB_SSL:
+        return "SSL_";
+    case ERR_LIB_BIO:
+        return "BIO_";
+    case ERR_LIB_PKCS7:
+        return "PKCS7_";
+    case ERR_LIB_X509V3:
+        return "X509V3_";
+    case ERR_LIB_PKCS12:
+        return "PKCS12_";
+    case ERR_LIB_RAND:
+        return "RAND_";
+    case ERR_LIB_DSO:
+        return "DSO_";
+    case ERR_LIB_ENGINE:
+        return "ENGINE_";
+    case ERR_LIB_OCSP:
+        return "OCSP_";
+    case ERR_LIB_UI:
+        return "UI_";
+    case ERR_LIB_COMP:
+        return "COMP_";
+    case ERR_LIB_ECDSA:
+        return "ECDSA_";
+    case ERR_LIB_ECDH:
+        return "ECDH_";
+    case ERR_LIB_OSSL_STORE:
+        return "OSSL_STORE_";
+    case ERR_LIB_FIPS:
+        return "FIPS_";
+    case ERR_LIB_CMS:
+        return "CMS_";
+    case ERR_LIB_TS:
+        return "TS_";
+    case ERR_LIB_HMAC:
+        return "HMAC_";
+    case ERR_LIB_CT:
+        return "CT_";
+    case ERR_LIB_ASYNC:
+        return "ASYNC_";
+    case ERR_LIB_KDF:
+        return "KDF_";
+    case ERR_LIB_SM2:
+        return "SM2_";
+    case ERR_LIB_USER:
+        return "USER_";
+    default:
+        return "";
     }
 }
 

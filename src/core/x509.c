@@ -217,12 +217,24 @@ static int print_general_name(strbuf *sb, const GENERAL_NAME *gen) {
         const char *prefix = NULL;
         int unicode = 1;
         switch (OBJ_obj2nid(gen->d.otherName->type_id)) {
-        case NID_id_on_SmtpUTF8Mailbox: prefix = " SmtpUTF8Mailbox"; break;
-        case NID_XmppAddr: prefix = " XmppAddr"; break;
-        case NID_SRVName: prefix = " SRVName"; unicode = 0; break;
-        case NID_ms_upn: prefix = " UPN"; break;
-        case NID_NAIRealm: prefix = " NAIRealm"; break;
-        default: break;
+        case NID_id_on_SmtpUTF8Mailbox:
+            prefix = " SmtpUTF8Mailbox";
+            break;
+        case NID_XmppAddr:
+            prefix = " XmppAddr";
+            break;
+        case NID_SRVName:
+            prefix = " SRVName";
+            unicode = 0;
+            break;
+        case NID_ms_upn:
+            prefix = " UPN";
+            break;
+        case NID_NAIRealm:
+            prefix = " NAIRealm";
+            break;
+        default:
+            break;
         }
         const ASN1_TYPE *v = gen->d.otherName->value;
         if (prefix == NULL || (unicode && v->type != V_ASN1_UTF8STRING) ||
@@ -385,11 +397,10 @@ static int ec_fields(EVP_PKEY *pkey, uvtls_cert_info *info) {
             info->nist_curve = EC_curve_nid2nist(nid);
         }
     }
-    if (EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, NULL, 0,
-                                        &len) &&
+    if (EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, NULL, 0, &len) &&
         (info->pubkey = malloc(len)) != NULL) {
-        EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, info->pubkey,
-                                        len, &info->pubkey_len);
+        EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, info->pubkey, len,
+                                        &info->pubkey_len);
     }
     ERR_clear_error();
     return 0;
@@ -517,8 +528,8 @@ void uvtls_cert_info_free(uvtls_cert_info *info) {
 
 static int chain_push(uvtls_cert_chain *chain, const X509 *cert) {
     uvtls_cert_info *info = uvtls_cert_info_new(cert);
-    uvtls_cert_info **certs = info ? realloc(chain->certs, (chain->count + 1) * sizeof(*certs))
-                                   : NULL;
+    uvtls_cert_info **certs =
+        info ? realloc(chain->certs, (chain->count + 1) * sizeof(*certs)) : NULL;
     if (certs == NULL) {
         uvtls_cert_info_free(info);
         return -1;

@@ -12,7 +12,7 @@
 #include "core/engine.h"
 
 typedef struct uvtls_cert_field {
-    char *key;   /* "CN", "OU", an OID like "1.2.3.4" when OpenSSL has no name for it */
+    char *key; /* "CN", "OU", an OID like "1.2.3.4" when OpenSSL has no name for it */
     char *value;
 } uvtls_cert_field;
 
@@ -27,28 +27,28 @@ typedef enum { UVTLS_KEY_OTHER = 0, UVTLS_KEY_RSA = 1, UVTLS_KEY_EC = 2 } uvtls_
 typedef struct uvtls_cert_info {
     uvtls_cert_fields subject;
     uvtls_cert_fields issuer;
-    char *subjectaltname;          /* Node's escaped "DNS:a, IP Address:1.2.3.4"; NULL: none */
+    char *subjectaltname; /* Node's escaped "DNS:a, IP Address:1.2.3.4"; NULL: none */
     int has_info_access;
     uvtls_cert_fields info_access; /* "OCSP - URI" -> "http://..." */
     int ca;
     uvtls_key_type key_type;
     int bits;
-    char *modulus;                 /* RSA: upper-case hex */
-    char *exponent;                /* RSA: "0x10001" */
-    const char *asn1_curve;        /* EC: "prime256v1" (static) */
-    const char *nist_curve;        /* EC: "P-256" or NULL (static) */
-    unsigned char *pubkey;         /* RSA: SubjectPublicKeyInfo DER; EC: the public point */
+    char *modulus;          /* RSA: upper-case hex */
+    char *exponent;         /* RSA: "0x10001" */
+    const char *asn1_curve; /* EC: "prime256v1" (static) */
+    const char *nist_curve; /* EC: "P-256" or NULL (static) */
+    unsigned char *pubkey;  /* RSA: SubjectPublicKeyInfo DER; EC: the public point */
     size_t pubkey_len;
     char valid_from[40];
     char valid_to[40];
-    char fingerprint[64];          /* SHA-1, "AB:CD:..." */
+    char fingerprint[64]; /* SHA-1, "AB:CD:..." */
     char fingerprint256[100];
     char fingerprint512[196];
     int has_ext_key_usage;
-    char **ext_key_usage;          /* dotted OIDs */
+    char **ext_key_usage; /* dotted OIDs */
     size_t ext_key_usage_count;
-    char *serial_number;           /* upper-case hex */
-    unsigned char *raw;            /* DER */
+    char *serial_number; /* upper-case hex */
+    unsigned char *raw;  /* DER */
     size_t raw_len;
 } uvtls_cert_info;
 
