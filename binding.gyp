@@ -13,10 +13,15 @@
       "src/core/engine.c",
       "src/core/verify.c",
       "src/core/x509.c",
+      "src/net/loop.c",
+      "src/net/conn.c",
+      "src/net/server.c",
       "src/binding/addon.cc",
       "src/binding/convert.cc",
       "src/binding/context_wrap.cc",
-      "src/binding/engine_wrap.cc"
+      "src/binding/engine_wrap.cc",
+      "src/binding/engine_info.cc",
+      "src/binding/net_wrap.cc"
     ],
     "include_dirs": ["src"],
     "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],

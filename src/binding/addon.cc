@@ -8,8 +8,33 @@
 #include "binding/context_wrap.h"
 #include "binding/convert.h"
 #include "binding/engine_wrap.h"
+#include "binding/net_wrap.h"
 
 using namespace uvtls;
+
+namespace {
+
+struct Teardown {
+    napi_async_cleanup_hook_handle hook;
+    uvtls_loop *loop;
+};
+
+void LoopEmpty(void *arg) {
+    Teardown *t = static_cast<Teardown *>(arg);
+    napi_remove_async_cleanup_hook(t->hook);
+    delete t->loop;
+    delete t;
+}
+
+void CloseAllHandles(napi_async_cleanup_hook_handle hook, void *arg) {
+    AddonData *data = static_cast<AddonData *>(arg);
+    data->tearing_down = true;
+    Teardown *t = new Teardown{hook, data->loop};
+    data->loop = nullptr;
+    uvtls_loop_close_all(t->loop, LoopEmpty, t);
+}
+
+} // namespace
 
 static Napi::Object InitUvtls(Napi::Env env, Napi::Object exports) {
     uvtls_error err;
@@ -18,6 +43,15 @@ static Napi::Object InitUvtls(Napi::Env env, Napi::Object exports) {
 
     AddonData *data = new AddonData();
     env.SetInstanceData<AddonData>(data);
+    uv_loop_t *uv = nullptr;
+    if (napi_get_uv_event_loop(env, &uv) != napi_ok || uv == nullptr)
+        throw Napi::Error::New(env, "uvtls: no libuv loop in this environment");
+    data->loop = new uvtls_loop();
+    uvtls_loop_init(data->loop, uv);
+    // At teardown (process exit, worker exit) close every handle we still own, and let Node wait
+    // for their close callbacks before the loop goes away.
+    napi_async_cleanup_hook_handle hook = nullptr;
+    napi_add_async_cleanup_hook(env, CloseAllHandles, data, &hook);
     Napi::Function create =
         env.Global().Get("Object").As<Napi::Object>().Get("create").As<Napi::Function>();
     data->object_create = Napi::Persistent(create);
@@ -27,6 +61,12 @@ static Napi::Object InitUvtls(Napi::Env env, Napi::Object exports) {
     Napi::Function engine = EngineWrap::Define(env);
     data->engine_ctor = Napi::Persistent(engine);
 
+    Napi::Function conn = ConnWrap::Define(env);
+    data->conn_ctor = Napi::Persistent(conn);
+    Napi::Function server = ServerWrap::Define(env);
+    data->server_ctor = Napi::Persistent(server);
+    exports.Set("Conn", conn);
+    exports.Set("Server", server);
     exports.Set("SecureContext", context);
     exports.Set("Engine", engine);
     exports.Set("opensslVersion", Napi::String::New(env, uvtls_openssl_version_text()));

@@ -8,10 +8,7 @@
 #include "binding/addon.h"
 #include "binding/context_wrap.h"
 #include "binding/convert.h"
-
-extern "C" {
-#include "core/x509.h"
-}
+#include "binding/engine_info.h"
 
 namespace uvtls {
 
@@ -158,15 +155,8 @@ Napi::Value EngineWrap::Error(const Napi::CallbackInfo &info) {
     return MakeError(info.Env(), *uvtls_engine_error(engine_)).Value();
 }
 
-// The verification failure as an Error (code = Node's authorizationError), or null.
 Napi::Value EngineWrap::VerifyError(const Napi::CallbackInfo &info) {
-    uvtls_engine *e = Live(info);
-    long result = uvtls_engine_verify_result(e);
-    if (result == 0)
-        return info.Env().Null();
-    uvtls_error err;
-    uvtls_error_verify(&err, result);
-    return MakeError(info.Env(), err).Value();
+    return VerifyErrorOf(info.Env(), Live(info));
 }
 
 Napi::Value EngineWrap::PeerClosedCleanly(const Napi::CallbackInfo &info) {
@@ -174,44 +164,23 @@ Napi::Value EngineWrap::PeerClosedCleanly(const Napi::CallbackInfo &info) {
 }
 
 Napi::Value EngineWrap::GetPeerCertificate(const Napi::CallbackInfo &info) {
-    uvtls_engine *e = Live(info);
-    uvtls_cert_chain *chain = uvtls_engine_peer_chain(e, info[0].ToBoolean().Value());
-    Napi::Value out = ChainToJS(info.Env(), chain);
-    uvtls_cert_chain_free(chain);
-    return out;
+    return PeerCertificateOf(info.Env(), Live(info), info[0].ToBoolean().Value());
 }
 
 Napi::Value EngineWrap::GetCertificate(const Napi::CallbackInfo &info) {
-    uvtls_cert_chain *chain = uvtls_engine_own_chain(Live(info));
-    Napi::Value out = ChainToJS(info.Env(), chain);
-    uvtls_cert_chain_free(chain);
-    return out;
+    return CertificateOf(info.Env(), Live(info));
 }
 
 Napi::Value EngineWrap::GetCipher(const Napi::CallbackInfo &info) {
-    const char *name, *standard, *version;
-    if (uvtls_engine_cipher(Live(info), &name, &standard, &version) < 0)
-        return info.Env().Undefined();
-    Napi::Object o = Napi::Object::New(info.Env());
-    o.Set("name", name);
-    o.Set("standardName", standard);
-    o.Set("version", version);
-    return o;
+    return CipherOf(info.Env(), Live(info));
 }
 
 Napi::Value EngineWrap::GetProtocol(const Napi::CallbackInfo &info) {
-    const char *p = uvtls_engine_protocol(Live(info));
-    return p ? Napi::Value(Napi::String::New(info.Env(), p)) : info.Env().Null();
+    return ProtocolOf(info.Env(), Live(info));
 }
 
 Napi::Value EngineWrap::GetSession(const Napi::CallbackInfo &info) {
-    size_t len = 0;
-    unsigned char *der = uvtls_engine_session(Live(info), &len);
-    if (der == nullptr)
-        return info.Env().Undefined();
-    Napi::Value out = Napi::Buffer<unsigned char>::Copy(info.Env(), der, len);
-    free(der);
-    return out;
+    return SessionOf(info.Env(), Live(info));
 }
 
 Napi::Value EngineWrap::IsSessionReused(const Napi::CallbackInfo &info) {
@@ -219,9 +188,7 @@ Napi::Value EngineWrap::IsSessionReused(const Napi::CallbackInfo &info) {
 }
 
 Napi::Value EngineWrap::GetServername(const Napi::CallbackInfo &info) {
-    const char *name = uvtls_engine_servername(Live(info));
-    return name ? Napi::Value(Napi::String::New(info.Env(), name))
-                : Napi::Value(Napi::Boolean::New(info.Env(), false));
+    return ServernameOf(info.Env(), Live(info));
 }
 
 // Frees the session now instead of at garbage collection: a destroyed socket should not hold

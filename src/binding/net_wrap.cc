@@ -1,0 +1,527 @@
+// Conn and Server handles over src/net. Calls into JS happen only from libuv callbacks, each in
+// its own handle scope; a JS exception there becomes an uncaught exception, as in Node.
+#include "binding/net_wrap.h"
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "binding/addon.h"
+#include "binding/context_wrap.h"
+#include "binding/convert.h"
+#include "binding/engine_info.h"
+
+namespace uvtls {
+
+namespace {
+
+enum ConnEventKind { kConnect, kSecure, kData, kEnd, kError, kWritten, kTimeout, kClose };
+enum ServerEventKind { kServerSecure, kServerClientError, kServerError, kServerClose };
+
+// Calls self.onevent(args...). Never lets a JS exception unwind into libuv.
+void CallOnEvent(Napi::Env env, Napi::Object self, const std::vector<napi_value> &args) {
+    if (GetAddonData(env)->tearing_down)
+        return;
+    try {
+        Napi::Value fn = self.Get("onevent");
+        if (fn.IsFunction())
+            fn.As<Napi::Function>().MakeCallback(self, args);
+    } catch (const Napi::Error &e) {
+        napi_fatal_exception(env, e.Value());
+    }
+}
+
+Napi::Value SockaddrToJS(Napi::Env env, const struct sockaddr_storage &ss) {
+    char host[64] = "";
+    int port = 0;
+    const char *family = "IPv4";
+    if (ss.ss_family == AF_INET6) {
+        const auto *a = reinterpret_cast<const struct sockaddr_in6 *>(&ss);
+        uv_ip6_name(a, host, sizeof(host));
+        port = ntohs(a->sin6_port);
+        family = "IPv6";
+    } else if (ss.ss_family == AF_INET) {
+        const auto *a = reinterpret_cast<const struct sockaddr_in *>(&ss);
+        uv_ip4_name(a, host, sizeof(host));
+        port = ntohs(a->sin_port);
+    } else {
+        return env.Undefined();
+    }
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("address", host);
+    o.Set("family", family);
+    o.Set("port", port);
+    return o;
+}
+
+// "127.0.0.1"/"::1" + port -> sockaddr. Returns a libuv error code.
+int ParseAddress(const std::string &ip, int port, struct sockaddr_storage *out) {
+    std::memset(out, 0, sizeof(*out));
+    if (ip.find(':') != std::string::npos)
+        return uv_ip6_addr(ip.c_str(), port, reinterpret_cast<struct sockaddr_in6 *>(out));
+    return uv_ip4_addr(ip.c_str(), port, reinterpret_cast<struct sockaddr_in *>(out));
+}
+
+[[noreturn]] void ThrowUv(Napi::Env env, int r, const char *syscall) {
+    uvtls_error err;
+    uvtls_error_set(&err, syscall, uv_err_name(r), "%s %s", syscall, uv_err_name(r));
+    ThrowError(env, err);
+}
+
+} // namespace
+
+// ----------------------------------------------------------------------------------------------
+// Conn
+
+Napi::Function ConnWrap::Define(Napi::Env env) {
+    return DefineClass(env, "Conn",
+                       {
+                           InstanceMethod("connect", &ConnWrap::Connect),
+                           InstanceMethod("connectPipe", &ConnWrap::ConnectPipe),
+                           InstanceMethod("write", &ConnWrap::Write),
+                           InstanceMethod("shutdown", &ConnWrap::Shutdown),
+                           InstanceMethod("close", &ConnWrap::Close),
+                           InstanceMethod("readStart", &ConnWrap::ReadStart),
+                           InstanceMethod("readStop", &ConnWrap::ReadStop),
+                           InstanceMethod("setTimeout", &ConnWrap::SetTimeout),
+                           InstanceMethod("setNoDelay", &ConnWrap::SetNoDelay),
+                           InstanceMethod("setKeepAlive", &ConnWrap::SetKeepAlive),
+                           InstanceMethod("ref", &ConnWrap::Ref),
+                           InstanceMethod("unref", &ConnWrap::Unref),
+                           InstanceMethod("queued", &ConnWrap::Queued),
+                           InstanceMethod("bytesRead", &ConnWrap::BytesRead),
+                           InstanceMethod("bytesWritten", &ConnWrap::BytesWritten),
+                           InstanceMethod("peername", &ConnWrap::PeerName),
+                           InstanceMethod("sockname", &ConnWrap::SockName),
+                           InstanceMethod("getPeerCertificate", &ConnWrap::GetPeerCertificate),
+                           InstanceMethod("getCertificate", &ConnWrap::GetCertificate),
+                           InstanceMethod("getCipher", &ConnWrap::GetCipher),
+                           InstanceMethod("getProtocol", &ConnWrap::GetProtocol),
+                           InstanceMethod("getSession", &ConnWrap::GetSession),
+                           InstanceMethod("isSessionReused", &ConnWrap::IsSessionReused),
+                           InstanceMethod("getServername", &ConnWrap::GetServername),
+                           InstanceMethod("verifyError", &ConnWrap::VerifyError),
+                       });
+}
+
+// new Conn(secureContext, {requestCert, rejectUnauthorized, servername, pipe})  (a client), or
+// new Conn(External conn, External server)  (from ConnWrap::FromAccepted)
+ConnWrap::ConnWrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<ConnWrap>(info) {
+    Napi::Env env = info.Env();
+    if (info[0].IsExternal()) {
+        Adopt(info[0].As<Napi::External<uvtls_conn>>().Data(),
+              info[1].As<Napi::External<uvtls_server>>().Data());
+        return;
+    }
+    if (!info[0].IsObject() || !info[1].IsObject())
+        throw Napi::TypeError::New(env, "Conn(secureContext, options)");
+    SecureContextWrap *ctx = SecureContextWrap::Unwrap(info[0].As<Napi::Object>());
+    Napi::Object opts = info[1].As<Napi::Object>();
+    std::string servername;
+    if (opts.Get("servername").IsString())
+        servername = opts.Get("servername").As<Napi::String>().Utf8Value();
+    uvtls_conn_options o = {};
+    o.engine.is_server = 0;
+    o.engine.request_cert = 0;
+    o.engine.reject_unauthorized = opts.Get("rejectUnauthorized").ToBoolean().Value();
+    o.engine.servername = servername.empty() ? nullptr : servername.c_str();
+    o.pipe = opts.Get("pipe").ToBoolean().Value();
+    uvtls_error err;
+    uvtls_conn *c = uvtls_conn_new(GetAddonData(env)->loop, ctx->context(), &o, nullptr,
+                                   nullptr, &err);
+    if (c == nullptr)
+        ThrowError(env, err);
+    Adopt(c, nullptr);
+}
+
+void ConnWrap::Adopt(uvtls_conn *conn, uvtls_server *server) {
+    conn_ = conn;
+    server_ = server;
+    uvtls_conn_set_callback(conn_, OnEvent, this);
+    self_ = Napi::Persistent(Value()); // released at CLOSE
+}
+
+ConnWrap::~ConnWrap() {
+    // The strong reference keeps us alive while the conn is open, so the conn is gone by now;
+    // the guard covers environment teardown, where finalizers run before handles close.
+    if (conn_ != nullptr) {
+        uvtls_conn_set_callback(conn_, nullptr, nullptr);
+        uvtls_conn_close(conn_);
+    }
+}
+
+Napi::Object ConnWrap::FromAccepted(Napi::Env env, uvtls_conn *conn, uvtls_server *server) {
+    return GetAddonData(env)->conn_ctor.New(
+        {Napi::External<uvtls_conn>::New(env, conn), Napi::External<uvtls_server>::New(env, server)});
+}
+
+void ConnWrap::OnEvent(uvtls_conn *c, uvtls_conn_event ev, const uvtls_conn_event_data *d,
+                       void *user) {
+    ConnWrap *self = static_cast<ConnWrap *>(user);
+    Napi::Env env = self->Env();
+    Napi::HandleScope scope(env);
+    Napi::Object obj = self->Value();
+    switch (ev) {
+    case UVTLS_CONN_CONNECT:
+        CallOnEvent(env, obj, {Napi::Number::New(env, kConnect)});
+        break;
+    case UVTLS_CONN_SECURE:
+        CallOnEvent(env, obj, {Napi::Number::New(env, kSecure)});
+        break;
+    case UVTLS_CONN_DATA:
+        CallOnEvent(env, obj, {Napi::Number::New(env, kData),
+                               Napi::Buffer<char>::Copy(env, d->data, d->len)});
+        break;
+    case UVTLS_CONN_END:
+        CallOnEvent(env, obj, {Napi::Number::New(env, kEnd)});
+        break;
+    case UVTLS_CONN_ERROR:
+        CallOnEvent(env, obj, {Napi::Number::New(env, kError), MakeError(env, *d->error).Value()});
+        break;
+    case UVTLS_CONN_WRITTEN:
+        CallOnEvent(env, obj, {Napi::Number::New(env, kWritten),
+                               Napi::Number::New(env, static_cast<double>(d->count)),
+                               Napi::Number::New(env, d->status)});
+        break;
+    case UVTLS_CONN_TIMEOUT:
+        CallOnEvent(env, obj, {Napi::Number::New(env, kTimeout)});
+        break;
+    case UVTLS_CONN_CLOSE: {
+        uvtls_server *server = self->server_;
+        self->conn_ = nullptr;
+        self->server_ = nullptr;
+        CallOnEvent(env, obj, {Napi::Number::New(env, kClose)});
+        self->self_.Reset();
+        if (server != nullptr)
+            uvtls_server_conn_closed(server);
+        break;
+    }
+    }
+    (void)c;
+}
+
+uvtls_conn *ConnWrap::Live(const Napi::CallbackInfo &info) {
+    if (conn_ == nullptr) {
+        uvtls_error err;
+        uvtls_error_set(&err, "write", "ERR_SOCKET_CLOSED", "Socket is closed");
+        ThrowError(info.Env(), err);
+    }
+    return conn_;
+}
+
+Napi::Value ConnWrap::Connect(const Napi::CallbackInfo &info) {
+    uvtls_conn *c = Live(info);
+    struct sockaddr_storage addr, local;
+    std::string ip = info[0].ToString().Utf8Value();
+    int r = ParseAddress(ip, info[1].ToNumber().Int32Value(), &addr);
+    if (r < 0)
+        ThrowUv(info.Env(), r, "connect");
+    bool has_local = info[2].IsString();
+    if (has_local) {
+        r = ParseAddress(info[2].ToString().Utf8Value(),
+                         info[3].IsNumber() ? info[3].ToNumber().Int32Value() : 0, &local);
+        if (r < 0)
+            ThrowUv(info.Env(), r, "bind");
+    }
+    r = uvtls_conn_connect(c, reinterpret_cast<struct sockaddr *>(&addr),
+                           has_local ? reinterpret_cast<struct sockaddr *>(&local) : nullptr);
+    if (r < 0)
+        ThrowUv(info.Env(), r, "connect");
+    return info.Env().Undefined();
+}
+
+Napi::Value ConnWrap::ConnectPipe(const Napi::CallbackInfo &info) {
+    std::string path = info[0].ToString().Utf8Value();
+    uvtls_conn_connect_pipe(Live(info), path.c_str());
+    return info.Env().Undefined();
+}
+
+// Returns true when the data already reached the kernel, false when one WRITTEN event will
+// report it. Throws on failure.
+Napi::Value ConnWrap::Write(const Napi::CallbackInfo &info) {
+    uvtls_conn *c = Live(info);
+    std::string holder;
+    size_t len = 0;
+    const char *data = BytesOf(info[0], holder, &len);
+    int r = uvtls_conn_write(c, data, len);
+    if (r < 0)
+        ThrowUv(info.Env(), r, "write");
+    return Napi::Boolean::New(info.Env(), r == 1);
+}
+
+Napi::Value ConnWrap::Shutdown(const Napi::CallbackInfo &info) {
+    if (conn_ != nullptr)
+        uvtls_conn_shutdown(conn_);
+    return info.Env().Undefined();
+}
+
+Napi::Value ConnWrap::Close(const Napi::CallbackInfo &info) {
+    if (conn_ != nullptr)
+        uvtls_conn_close(conn_);
+    return info.Env().Undefined();
+}
+
+Napi::Value ConnWrap::ReadStart(const Napi::CallbackInfo &info) {
+    if (conn_ != nullptr)
+        uvtls_conn_read_start(conn_);
+    return info.Env().Undefined();
+}
+
+Napi::Value ConnWrap::ReadStop(const Napi::CallbackInfo &info) {
+    if (conn_ != nullptr)
+        uvtls_conn_read_stop(conn_);
+    return info.Env().Undefined();
+}
+
+Napi::Value ConnWrap::SetTimeout(const Napi::CallbackInfo &info) {
+    if (conn_ != nullptr)
+        uvtls_conn_set_timeout(conn_, info[0].ToNumber().Uint32Value());
+    return info.Env().Undefined();
+}
+
+Napi::Value ConnWrap::SetNoDelay(const Napi::CallbackInfo &info) {
+    if (conn_ != nullptr)
+        uvtls_conn_set_nodelay(conn_, info[0].ToBoolean().Value());
+    return info.Env().Undefined();
+}
+
+Napi::Value ConnWrap::SetKeepAlive(const Napi::CallbackInfo &info) {
+    if (conn_ != nullptr)
+        uvtls_conn_set_keepalive(conn_, info[0].ToBoolean().Value(),
+                                 info[1].ToNumber().Uint32Value());
+    return info.Env().Undefined();
+}
+
+Napi::Value ConnWrap::Ref(const Napi::CallbackInfo &info) {
+    if (conn_ != nullptr)
+        uvtls_conn_ref(conn_);
+    return info.Env().Undefined();
+}
+
+Napi::Value ConnWrap::Unref(const Napi::CallbackInfo &info) {
+    if (conn_ != nullptr)
+        uvtls_conn_unref(conn_);
+    return info.Env().Undefined();
+}
+
+Napi::Value ConnWrap::Queued(const Napi::CallbackInfo &info) {
+    return Napi::Number::New(info.Env(),
+                             conn_ ? static_cast<double>(uvtls_conn_queued(conn_)) : 0);
+}
+
+Napi::Value ConnWrap::BytesRead(const Napi::CallbackInfo &info) {
+    return Napi::Number::New(info.Env(),
+                             conn_ ? static_cast<double>(uvtls_conn_bytes_read(conn_)) : 0);
+}
+
+Napi::Value ConnWrap::BytesWritten(const Napi::CallbackInfo &info) {
+    return Napi::Number::New(info.Env(),
+                             conn_ ? static_cast<double>(uvtls_conn_bytes_written(conn_)) : 0);
+}
+
+Napi::Value ConnWrap::PeerName(const Napi::CallbackInfo &info) {
+    struct sockaddr_storage ss;
+    if (conn_ == nullptr || uvtls_conn_peername(conn_, &ss) < 0)
+        return info.Env().Undefined();
+    return SockaddrToJS(info.Env(), ss);
+}
+
+Napi::Value ConnWrap::SockName(const Napi::CallbackInfo &info) {
+    struct sockaddr_storage ss;
+    if (conn_ == nullptr || uvtls_conn_sockname(conn_, &ss) < 0)
+        return info.Env().Undefined();
+    return SockaddrToJS(info.Env(), ss);
+}
+
+Napi::Value ConnWrap::GetPeerCertificate(const Napi::CallbackInfo &info) {
+    return PeerCertificateOf(info.Env(), uvtls_conn_engine(Live(info)),
+                             info[0].ToBoolean().Value());
+}
+
+Napi::Value ConnWrap::GetCertificate(const Napi::CallbackInfo &info) {
+    return CertificateOf(info.Env(), uvtls_conn_engine(Live(info)));
+}
+
+Napi::Value ConnWrap::GetCipher(const Napi::CallbackInfo &info) {
+    return CipherOf(info.Env(), uvtls_conn_engine(Live(info)));
+}
+
+Napi::Value ConnWrap::GetProtocol(const Napi::CallbackInfo &info) {
+    return ProtocolOf(info.Env(), uvtls_conn_engine(Live(info)));
+}
+
+Napi::Value ConnWrap::GetSession(const Napi::CallbackInfo &info) {
+    return SessionOf(info.Env(), uvtls_conn_engine(Live(info)));
+}
+
+Napi::Value ConnWrap::IsSessionReused(const Napi::CallbackInfo &info) {
+    return Napi::Boolean::New(info.Env(),
+                              uvtls_engine_session_reused(uvtls_conn_engine(Live(info))));
+}
+
+Napi::Value ConnWrap::GetServername(const Napi::CallbackInfo &info) {
+    return ServernameOf(info.Env(), uvtls_conn_engine(Live(info)));
+}
+
+Napi::Value ConnWrap::VerifyError(const Napi::CallbackInfo &info) {
+    return VerifyErrorOf(info.Env(), uvtls_conn_engine(Live(info)));
+}
+
+// ----------------------------------------------------------------------------------------------
+// Server
+
+Napi::Function ServerWrap::Define(Napi::Env env) {
+    return DefineClass(env, "Server",
+                       {
+                           InstanceMethod("listen", &ServerWrap::Listen),
+                           InstanceMethod("listenPipe", &ServerWrap::ListenPipe),
+                           InstanceMethod("address", &ServerWrap::Address),
+                           InstanceMethod("close", &ServerWrap::Close),
+                           InstanceMethod("connections", &ServerWrap::Connections),
+                           InstanceMethod("setMaxConnections", &ServerWrap::SetMaxConnections),
+                           InstanceMethod("setContext", &ServerWrap::SetContext),
+                           InstanceMethod("ref", &ServerWrap::Ref),
+                           InstanceMethod("unref", &ServerWrap::Unref),
+                       });
+}
+
+// new Server(secureContext, {requestCert, rejectUnauthorized, handshakeTimeout, maxConnections,
+//                            noDelay, keepAlive, keepAliveInitialDelay, pipe, ipv6Only, reusePort})
+ServerWrap::ServerWrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<ServerWrap>(info) {
+    Napi::Env env = info.Env();
+    SecureContextWrap *ctx = SecureContextWrap::Unwrap(info[0].As<Napi::Object>());
+    Napi::Object opts = info[1].As<Napi::Object>();
+    uvtls_server_options o = {};
+    o.request_cert = opts.Get("requestCert").ToBoolean().Value();
+    o.reject_unauthorized = opts.Get("rejectUnauthorized").ToBoolean().Value();
+    o.handshake_timeout_ms = opts.Get("handshakeTimeout").ToNumber().Uint32Value();
+    Napi::Value max = opts.Get("maxConnections");
+    o.max_connections = max.IsNumber() ? max.ToNumber().Int32Value() : -1;
+    o.no_delay = opts.Get("noDelay").ToBoolean().Value();
+    o.keep_alive = opts.Get("keepAlive").ToBoolean().Value();
+    o.keep_alive_delay_s = opts.Get("keepAliveInitialDelay").ToNumber().Uint32Value() / 1000;
+    o.pipe = opts.Get("pipe").ToBoolean().Value();
+    o.ipv6_only = opts.Get("ipv6Only").ToBoolean().Value();
+    o.reuse_port = opts.Get("reusePort").ToBoolean().Value();
+    uvtls_error err;
+    server_ = uvtls_server_new(GetAddonData(env)->loop, ctx->context(), &o, OnEvent, this, &err);
+    if (server_ == nullptr)
+        ThrowError(env, err);
+    self_ = Napi::Persistent(Value());
+}
+
+ServerWrap::~ServerWrap() {
+    if (server_ != nullptr)
+        uvtls_server_close(server_);
+}
+
+void ServerWrap::OnEvent(uvtls_server *s, uvtls_server_event ev, uvtls_conn *conn,
+                         const uvtls_error *err, void *user) {
+    ServerWrap *self = static_cast<ServerWrap *>(user);
+    Napi::Env env = self->Env();
+    Napi::HandleScope scope(env);
+    Napi::Object obj = self->Value();
+    bool dying = GetAddonData(env)->tearing_down;
+    switch (ev) {
+    case UVTLS_SERVER_SECURE:
+        if (dying) {
+            uvtls_conn_close(conn);
+            break;
+        }
+        CallOnEvent(env, obj, {Napi::Number::New(env, kServerSecure),
+                               ConnWrap::FromAccepted(env, conn, s)});
+        break;
+    case UVTLS_SERVER_CLIENT_ERROR:
+        if (dying)
+            break;
+        CallOnEvent(env, obj, {Napi::Number::New(env, kServerClientError),
+                               MakeError(env, *err).Value(), ConnWrap::FromAccepted(env, conn, s)});
+        break;
+    case UVTLS_SERVER_ERROR:
+        CallOnEvent(env, obj, {Napi::Number::New(env, kServerError), MakeError(env, *err).Value()});
+        break;
+    case UVTLS_SERVER_CLOSE:
+        self->server_ = nullptr;
+        CallOnEvent(env, obj, {Napi::Number::New(env, kServerClose)});
+        self->self_.Reset();
+        break;
+    }
+}
+
+uvtls_server *ServerWrap::Live(const Napi::CallbackInfo &info) {
+    if (server_ == nullptr) {
+        uvtls_error err;
+        uvtls_error_set(&err, "listen", "ERR_SERVER_NOT_RUNNING", "Server is not running.");
+        ThrowError(info.Env(), err);
+    }
+    return server_;
+}
+
+Napi::Value ServerWrap::Listen(const Napi::CallbackInfo &info) {
+    uvtls_server *s = Live(info);
+    struct sockaddr_storage addr;
+    int r = ParseAddress(info[0].ToString().Utf8Value(), info[1].ToNumber().Int32Value(), &addr);
+    if (r < 0)
+        ThrowUv(info.Env(), r, "listen");
+    uvtls_error err;
+    if (uvtls_server_listen(s, reinterpret_cast<struct sockaddr *>(&addr),
+                            info[2].IsNumber() ? info[2].ToNumber().Int32Value() : 511, &err) < 0)
+        ThrowError(info.Env(), err);
+    return info.Env().Undefined();
+}
+
+Napi::Value ServerWrap::ListenPipe(const Napi::CallbackInfo &info) {
+    uvtls_server *s = Live(info);
+    std::string path = info[0].ToString().Utf8Value();
+    uvtls_error err;
+    if (uvtls_server_listen_pipe(s, path.c_str(),
+                                 info[1].IsNumber() ? info[1].ToNumber().Int32Value() : 511,
+                                 &err) < 0)
+        ThrowError(info.Env(), err);
+    return info.Env().Undefined();
+}
+
+Napi::Value ServerWrap::Address(const Napi::CallbackInfo &info) {
+    struct sockaddr_storage ss;
+    if (server_ == nullptr || uvtls_server_sockname(server_, &ss) < 0)
+        return info.Env().Null();
+    return SockaddrToJS(info.Env(), ss);
+}
+
+Napi::Value ServerWrap::Close(const Napi::CallbackInfo &info) {
+    if (server_ != nullptr)
+        uvtls_server_close(server_);
+    return info.Env().Undefined();
+}
+
+Napi::Value ServerWrap::Connections(const Napi::CallbackInfo &info) {
+    return Napi::Number::New(
+        info.Env(), server_ ? static_cast<double>(uvtls_server_connections(server_)) : 0);
+}
+
+Napi::Value ServerWrap::SetMaxConnections(const Napi::CallbackInfo &info) {
+    if (server_ != nullptr)
+        uvtls_server_set_max_connections(
+            server_, info[0].IsNumber() ? info[0].ToNumber().Int32Value() : -1);
+    return info.Env().Undefined();
+}
+
+Napi::Value ServerWrap::SetContext(const Napi::CallbackInfo &info) {
+    SecureContextWrap *ctx = SecureContextWrap::Unwrap(info[0].As<Napi::Object>());
+    uvtls_server_set_context(Live(info), ctx->context());
+    return info.Env().Undefined();
+}
+
+Napi::Value ServerWrap::Ref(const Napi::CallbackInfo &info) {
+    if (server_ != nullptr)
+        uvtls_server_ref(server_);
+    return info.Env().Undefined();
+}
+
+Napi::Value ServerWrap::Unref(const Napi::CallbackInfo &info) {
+    if (server_ != nullptr)
+        uvtls_server_unref(server_);
+    return info.Env().Undefined();
+}
+
+} // namespace uvtls

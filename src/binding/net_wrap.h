@@ -1,0 +1,85 @@
+// Conn and Server: JS handles of the libuv transport (src/net). Events reach JS through one
+// method, `onevent(kind, ...)`, on the handle object; see lib/socket.js and lib/server.js.
+#ifndef UVTLS_BINDING_NET_WRAP_H
+#define UVTLS_BINDING_NET_WRAP_H
+
+#include <napi.h>
+
+extern "C" {
+#include "net/conn.h"
+#include "net/server.h"
+}
+
+namespace uvtls {
+
+class ConnWrap : public Napi::ObjectWrap<ConnWrap> {
+  public:
+    static Napi::Function Define(Napi::Env env);
+    explicit ConnWrap(const Napi::CallbackInfo &info);
+    ~ConnWrap() override;
+    // Wraps a conn accepted by `server` (it now reports to this wrapper).
+    static Napi::Object FromAccepted(Napi::Env env, uvtls_conn *conn, uvtls_server *server);
+
+  private:
+    static void OnEvent(uvtls_conn *c, uvtls_conn_event ev, const uvtls_conn_event_data *d,
+                        void *user);
+    uvtls_conn *Live(const Napi::CallbackInfo &info);
+    void Adopt(uvtls_conn *conn, uvtls_server *server);
+    Napi::Value Connect(const Napi::CallbackInfo &info);
+    Napi::Value ConnectPipe(const Napi::CallbackInfo &info);
+    Napi::Value Write(const Napi::CallbackInfo &info);
+    Napi::Value Shutdown(const Napi::CallbackInfo &info);
+    Napi::Value Close(const Napi::CallbackInfo &info);
+    Napi::Value ReadStart(const Napi::CallbackInfo &info);
+    Napi::Value ReadStop(const Napi::CallbackInfo &info);
+    Napi::Value SetTimeout(const Napi::CallbackInfo &info);
+    Napi::Value SetNoDelay(const Napi::CallbackInfo &info);
+    Napi::Value SetKeepAlive(const Napi::CallbackInfo &info);
+    Napi::Value Ref(const Napi::CallbackInfo &info);
+    Napi::Value Unref(const Napi::CallbackInfo &info);
+    Napi::Value Queued(const Napi::CallbackInfo &info);
+    Napi::Value BytesRead(const Napi::CallbackInfo &info);
+    Napi::Value BytesWritten(const Napi::CallbackInfo &info);
+    Napi::Value PeerName(const Napi::CallbackInfo &info);
+    Napi::Value SockName(const Napi::CallbackInfo &info);
+    Napi::Value GetPeerCertificate(const Napi::CallbackInfo &info);
+    Napi::Value GetCertificate(const Napi::CallbackInfo &info);
+    Napi::Value GetCipher(const Napi::CallbackInfo &info);
+    Napi::Value GetProtocol(const Napi::CallbackInfo &info);
+    Napi::Value GetSession(const Napi::CallbackInfo &info);
+    Napi::Value IsSessionReused(const Napi::CallbackInfo &info);
+    Napi::Value GetServername(const Napi::CallbackInfo &info);
+    Napi::Value VerifyError(const Napi::CallbackInfo &info);
+
+    uvtls_conn *conn_ = nullptr;
+    uvtls_server *server_ = nullptr; // the server that accepted us, told when we close
+    Napi::ObjectReference self_;     // strong while the conn is open: an open socket stays alive
+};
+
+class ServerWrap : public Napi::ObjectWrap<ServerWrap> {
+  public:
+    static Napi::Function Define(Napi::Env env);
+    explicit ServerWrap(const Napi::CallbackInfo &info);
+    ~ServerWrap() override;
+
+  private:
+    static void OnEvent(uvtls_server *s, uvtls_server_event ev, uvtls_conn *conn,
+                        const uvtls_error *err, void *user);
+    uvtls_server *Live(const Napi::CallbackInfo &info);
+    Napi::Value Listen(const Napi::CallbackInfo &info);
+    Napi::Value ListenPipe(const Napi::CallbackInfo &info);
+    Napi::Value Address(const Napi::CallbackInfo &info);
+    Napi::Value Close(const Napi::CallbackInfo &info);
+    Napi::Value Connections(const Napi::CallbackInfo &info);
+    Napi::Value SetMaxConnections(const Napi::CallbackInfo &info);
+    Napi::Value SetContext(const Napi::CallbackInfo &info);
+    Napi::Value Ref(const Napi::CallbackInfo &info);
+    Napi::Value Unref(const Napi::CallbackInfo &info);
+
+    uvtls_server *server_ = nullptr;
+    Napi::ObjectReference self_;
+};
+
+} // namespace uvtls
+
+#endif

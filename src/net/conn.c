@@ -1,0 +1,621 @@
+/* conn: a TLS connection on a libuv stream. See conn.h for the contract. */
+#include "net/conn.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct write_req {
+    uv_write_t req;
+    uvtls_conn *conn;
+    size_t completes; /* owner writes finished when this request is */
+    size_t len;
+    char data[];
+} write_req;
+
+typedef struct early_write {
+    struct early_write *next;
+    size_t len;
+    char data[];
+} early_write;
+
+struct uvtls_conn {
+    union {
+        uv_handle_t handle;
+        uv_stream_t stream;
+        uv_tcp_t tcp;
+        uv_pipe_t pipe;
+    } io;
+    uv_timer_t timer;
+    uv_connect_t connect_req;
+    uv_shutdown_t shutdown_req;
+    uvtls_loop_item item;
+    uvtls_loop *loop;
+    uvtls_engine *engine;
+    uvtls_conn_cb cb;
+    void *user;
+    uvtls_error error;
+    uint64_t bytes_read, bytes_written;
+    size_t queued;      /* bytes in write requests and early writes */
+    size_t in_flight;   /* write requests libuv has not completed */
+    size_t uncovered;   /* owner writes encrypted but not yet attached to a request */
+    early_write *early_head, *early_tail;
+    size_t early_count;
+    unsigned handshake_timeout_ms, idle_timeout_ms;
+    int open_handles;
+    unsigned closing : 1, secure : 1, reading : 1, read_wanted : 1, ended : 1, errored : 1,
+        shutdown_wanted : 1, shutdown_sent : 1, connected : 1, draining : 1, is_pipe : 1;
+};
+
+static void process(uvtls_conn *c);
+static void start_timer(uvtls_conn *c, unsigned ms);
+
+static void emit(uvtls_conn *c, uvtls_conn_event ev, const uvtls_conn_event_data *d) {
+    static const uvtls_conn_event_data none = {0};
+    if (c->cb != NULL)
+        c->cb(c, ev, d ? d : &none, c->user);
+}
+
+static void emit_error(uvtls_conn *c, const uvtls_error *err) {
+    if (c->errored || c->closing)
+        return;
+    c->errored = 1;
+    c->error = *err;
+    uvtls_conn_event_data d = {.error = &c->error};
+    emit(c, UVTLS_CONN_ERROR, &d);
+}
+
+/* libuv failure -> Node-style error: code "ECONNRESET", message "read ECONNRESET". */
+static void emit_uv_error(uvtls_conn *c, int status, const char *syscall) {
+    uvtls_error err;
+    const char *code = uv_err_name(status);
+    if (!c->secure && c->connected && (status == UV_ECONNRESET || status == UV_EPIPE)) {
+        uvtls_error_set(&err, "handshake", "ECONNRESET",
+                        "Client network socket disconnected before secure TLS connection was "
+                        "established");
+    } else {
+        uvtls_error_set(&err, syscall, code, "%s %s", syscall, code);
+    }
+    emit_error(c, &err);
+}
+
+static void on_timer(uv_timer_t *t) {
+    uvtls_conn *c = t->data;
+    if (c->closing)
+        return;
+    if (!c->secure) {
+        uvtls_error err;
+        uvtls_error_set(&err, "handshake", "ERR_TLS_HANDSHAKE_TIMEOUT", "TLS handshake timeout");
+        emit_error(c, &err);
+        return;
+    }
+    emit(c, UVTLS_CONN_TIMEOUT, NULL);
+}
+
+static void start_timer(uvtls_conn *c, unsigned ms) {
+    if (ms > 0)
+        uv_timer_start(&c->timer, on_timer, ms, 0);
+    else
+        uv_timer_stop(&c->timer);
+}
+
+/* --- lifetime ------------------------------------------------------------------------------- */
+
+static void free_conn(uvtls_conn *c) {
+    early_write *w = c->early_head;
+    while (w != NULL) {
+        early_write *next = w->next;
+        free(w);
+        w = next;
+    }
+    uvtls_engine_free(c->engine);
+    free(c);
+}
+
+static void on_handle_closed(uv_handle_t *h) {
+    uvtls_conn *c = h->data;
+    if (--c->open_handles > 0)
+        return;
+    /* Early writes never reached the engine: they complete now, failed. */
+    if (c->early_count > 0) {
+        uvtls_conn_event_data d = {.count = c->early_count, .status = UV_ECANCELED};
+        c->early_count = 0;
+        emit(c, UVTLS_CONN_WRITTEN, &d);
+    }
+    emit(c, UVTLS_CONN_CLOSE, NULL);
+    uvtls_loop_remove(c->loop, &c->item);
+    free_conn(c);
+}
+
+void uvtls_conn_close(uvtls_conn *c) {
+    if (c->closing)
+        return;
+    c->closing = 1;
+    uv_close(&c->io.handle, on_handle_closed);
+    uv_close((uv_handle_t *)&c->timer, on_handle_closed);
+}
+
+static void close_item(uvtls_loop_item *item) {
+    uvtls_conn *c = (uvtls_conn *)((char *)item - offsetof(uvtls_conn, item));
+    uvtls_conn_close(c);
+}
+
+int uvtls_conn_is_closing(const uvtls_conn *c) {
+    return c->closing;
+}
+
+static uvtls_conn *conn_alloc(uvtls_loop *loop, uvtls_context *ctx,
+                              const uvtls_conn_options *opts, uvtls_conn_cb cb, void *user,
+                              uvtls_error *err) {
+    uvtls_conn *c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        uvtls_error_set(err, "connect", "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
+        return NULL;
+    }
+    c->engine = uvtls_engine_new(ctx, &opts->engine, err);
+    if (c->engine == NULL) {
+        free(c);
+        return NULL;
+    }
+    int r = opts->pipe ? uv_pipe_init(loop->uv, &c->io.pipe, 0) : uv_tcp_init(loop->uv, &c->io.tcp);
+    if (r < 0) {
+        uvtls_engine_free(c->engine);
+        free(c);
+        uvtls_error_set(err, "connect", uv_err_name(r), "socket %s", uv_err_name(r));
+        return NULL;
+    }
+    uv_timer_init(loop->uv, &c->timer);
+    c->io.handle.data = c;
+    c->timer.data = c;
+    c->open_handles = 2;
+    c->loop = loop;
+    c->cb = cb;
+    c->user = user;
+    c->is_pipe = opts->pipe != 0;
+    c->read_wanted = 1;
+    c->handshake_timeout_ms = opts->handshake_timeout_ms;
+    c->item.close = close_item;
+    uvtls_loop_add(loop, &c->item);
+    return c;
+}
+
+uvtls_conn *uvtls_conn_new(uvtls_loop *loop, uvtls_context *ctx, const uvtls_conn_options *opts,
+                           uvtls_conn_cb cb, void *user, uvtls_error *err) {
+    return conn_alloc(loop, ctx, opts, cb, user, err);
+}
+
+void uvtls_conn_set_callback(uvtls_conn *c, uvtls_conn_cb cb, void *user) {
+    c->cb = cb;
+    c->user = user;
+}
+
+void *uvtls_conn_user(const uvtls_conn *c) {
+    return c->user;
+}
+
+/* --- writing -------------------------------------------------------------------------------- */
+
+static void on_write(uv_write_t *req, int status) {
+    write_req *w = (write_req *)req;
+    uvtls_conn *c = w->conn;
+    c->in_flight--;
+    c->queued -= w->len;
+    if (status == 0)
+        c->bytes_written += w->len;
+    size_t completes = w->completes;
+    free(w);
+    if (completes > 0) {
+        uvtls_conn_event_data d = {.count = completes, .status = status};
+        emit(c, UVTLS_CONN_WRITTEN, &d);
+    }
+    if (status < 0 && status != UV_ECANCELED)
+        emit_uv_error(c, status, "write");
+}
+
+/* Hands a filled request to libuv; it covers every owner write not covered yet. */
+static int submit_write(uvtls_conn *c, write_req *w, size_t len) {
+    w->conn = c;
+    w->len = len;
+    w->completes = c->uncovered;
+    c->uncovered = 0;
+    uv_buf_t buf = uv_buf_init(w->data, (unsigned)len);
+    int r = uv_write(&w->req, &c->io.stream, &buf, 1, on_write);
+    if (r < 0) {
+        c->uncovered = w->completes;
+        free(w);
+        return r;
+    }
+    c->in_flight++;
+    c->queued += len;
+    return 0;
+}
+
+static int queue_copy(uvtls_conn *c, const char *data, size_t len) {
+    write_req *w = malloc(sizeof(*w) + len);
+    if (w == NULL)
+        return UV_ENOMEM;
+    memcpy(w->data, data, len);
+    return submit_write(c, w, len);
+}
+
+/* Sends all ciphertext the engine holds: uv_try_write from the loop's send buffer first, and
+ * only what the kernel did not take is copied into a write request. Returns 0 or a libuv error. */
+static int flush(uvtls_conn *c) {
+    if (c->closing || !c->connected)
+        return 0;
+    size_t pending;
+    while ((pending = uvtls_engine_pending(c->engine)) > 0) {
+        if (c->in_flight == 0 && pending <= sizeof(c->loop->send)) {
+            size_t n = uvtls_engine_take(c->engine, c->loop->send, pending);
+            uv_buf_t buf = uv_buf_init(c->loop->send, (unsigned)n);
+            int r = uv_try_write(&c->io.stream, &buf, 1);
+            if (r == UV_EAGAIN || r == UV_ENOSYS)
+                r = 0;
+            if (r < 0)
+                return r;
+            c->bytes_written += (size_t)r;
+            if ((size_t)r < n) {
+                int q = queue_copy(c, c->loop->send + r, n - (size_t)r);
+                if (q < 0)
+                    return q;
+            }
+        } else {
+            write_req *w = malloc(sizeof(*w) + pending);
+            if (w == NULL)
+                return UV_ENOMEM;
+            size_t n = uvtls_engine_take(c->engine, w->data, pending);
+            int q = submit_write(c, w, n);
+            if (q < 0)
+                return q;
+        }
+    }
+    return 0;
+}
+
+/* Flushes; reports a transport failure as an error. Returns -1 when the caller must stop. */
+static int flush_or_fail(uvtls_conn *c) {
+    int r = flush(c);
+    if (r < 0) {
+        emit_uv_error(c, r, "write");
+        return -1;
+    }
+    return c->closing ? -1 : 0;
+}
+
+/* After a flush: owner writes whose ciphertext went out synchronously complete now. */
+static void complete_synchronous(uvtls_conn *c) {
+    if (c->in_flight == 0 && c->uncovered > 0) {
+        uvtls_conn_event_data d = {.count = c->uncovered, .status = 0};
+        c->uncovered = 0;
+        emit(c, UVTLS_CONN_WRITTEN, &d);
+    }
+}
+
+static int start_shutdown(uvtls_conn *c);
+
+int uvtls_conn_write(uvtls_conn *c, const void *data, size_t len) {
+    if (c->closing || c->shutdown_wanted)
+        return UV_EPIPE;
+    if (!c->secure) {
+        early_write *w = malloc(sizeof(*w) + len);
+        if (w == NULL)
+            return UV_ENOMEM;
+        w->next = NULL;
+        w->len = len;
+        memcpy(w->data, data, len);
+        if (c->early_tail)
+            c->early_tail->next = w;
+        else
+            c->early_head = w;
+        c->early_tail = w;
+        c->early_count++;
+        c->queued += len;
+        return 0;
+    }
+    if (uvtls_engine_write(c->engine, data, len) < 0) {
+        emit_error(c, uvtls_engine_error(c->engine));
+        return UV_EPROTO;
+    }
+    c->uncovered++;
+    int r = flush(c);
+    if (r < 0) {
+        c->uncovered--;
+        return r;
+    }
+    if (c->idle_timeout_ms)
+        start_timer(c, c->idle_timeout_ms);
+    if (c->in_flight == 0 && c->uncovered == 1) {
+        c->uncovered = 0;
+        return 1;
+    }
+    return 0;
+}
+
+size_t uvtls_conn_queued(const uvtls_conn *c) {
+    return c->queued;
+}
+
+static void send_early_writes(uvtls_conn *c) {
+    while (c->early_head != NULL && !c->closing) {
+        early_write *w = c->early_head;
+        c->early_head = w->next;
+        if (c->early_head == NULL)
+            c->early_tail = NULL;
+        c->early_count--;
+        c->queued -= w->len;
+        ssize_t n = uvtls_engine_write(c->engine, w->data, w->len);
+        free(w);
+        if (n < 0) {
+            emit_error(c, uvtls_engine_error(c->engine));
+            return;
+        }
+        c->uncovered++;
+    }
+    if (flush_or_fail(c) < 0)
+        return;
+    complete_synchronous(c);
+    if (c->shutdown_wanted && !c->shutdown_sent)
+        start_shutdown(c);
+}
+
+/* --- reading -------------------------------------------------------------------------------- */
+
+static void drain_cleartext(uvtls_conn *c) {
+    if (c->draining)
+        return; /* re-entered from an owner callback: the outer loop goes on */
+    c->draining = 1;
+    size_t filled = 0;
+    char *buf = c->loop->clear;
+    while (c->read_wanted && !c->closing && !c->ended) {
+        ssize_t n = uvtls_engine_read(c->engine, buf + filled, sizeof(c->loop->clear) - filled);
+        if (n > 0) {
+            filled += (size_t)n;
+            if (filled < sizeof(c->loop->clear))
+                continue;
+        }
+        if (filled > 0) {
+            uvtls_conn_event_data d = {.data = buf, .len = filled};
+            filled = 0;
+            emit(c, UVTLS_CONN_DATA, &d);
+            if (n > 0)
+                continue;
+        }
+        if (n == UVTLS_AGAIN || c->closing)
+            break;
+        if (n == UVTLS_EOF) {
+            c->ended = 1;
+            emit(c, UVTLS_CONN_END, NULL);
+            break;
+        }
+        if (n == UVTLS_FAIL) {
+            flush(c); /* our alert, if any */
+            emit_error(c, uvtls_engine_error(c->engine));
+            break;
+        }
+    }
+    c->draining = 0;
+    if (!c->closing)
+        flush_or_fail(c);
+}
+
+static void process(uvtls_conn *c) {
+    uvtls_engine_state st = uvtls_engine_handshake(c->engine);
+    if (flush_or_fail(c) < 0)
+        return;
+    if (st == UVTLS_ENGINE_ERROR) {
+        emit_error(c, uvtls_engine_error(c->engine));
+        return;
+    }
+    if (!c->secure && st != UVTLS_ENGINE_HANDSHAKING) {
+        c->secure = 1;
+        start_timer(c, c->idle_timeout_ms);
+        emit(c, UVTLS_CONN_SECURE, NULL);
+        if (c->closing)
+            return;
+        send_early_writes(c);
+        if (c->closing)
+            return;
+    }
+    if (c->secure)
+        drain_cleartext(c);
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
+    (void)suggested;
+    uvtls_conn *c = h->data;
+    *buf = uv_buf_init(c->loop->recv, sizeof(c->loop->recv));
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
+    uvtls_conn *c = s->data;
+    if (nread == 0 || c->closing)
+        return;
+    if (nread < 0) {
+        uv_read_stop(s);
+        c->reading = 0;
+        if (nread != UV_EOF) {
+            emit_uv_error(c, (int)nread, "read");
+            return;
+        }
+        uvtls_engine_feed_eof(c->engine);
+        if (!c->secure) {
+            process(c); /* fails with ECONNRESET */
+            return;
+        }
+        c->read_wanted = 1; /* the end must be seen even by a paused owner */
+        drain_cleartext(c);
+        return;
+    }
+    c->bytes_read += (size_t)nread;
+    if (c->secure && c->idle_timeout_ms)
+        start_timer(c, c->idle_timeout_ms);
+    if (uvtls_engine_feed(c->engine, buf->base, (size_t)nread) < 0) {
+        emit_error(c, uvtls_engine_error(c->engine));
+        return;
+    }
+    process(c);
+}
+
+int uvtls_conn_read_start(uvtls_conn *c) {
+    c->read_wanted = 1;
+    if (c->closing || !c->connected)
+        return 0;
+    if (!c->reading && !c->ended) {
+        int r = uv_read_start(&c->io.stream, on_alloc, on_read);
+        if (r < 0 && r != UV_EALREADY)
+            return r;
+        c->reading = 1;
+    }
+    if (c->secure)
+        drain_cleartext(c); /* records that arrived while paused */
+    return 0;
+}
+
+int uvtls_conn_read_stop(uvtls_conn *c) {
+    c->read_wanted = 0;
+    if (c->reading && !c->closing) {
+        uv_read_stop(&c->io.stream);
+        c->reading = 0;
+    }
+    return 0;
+}
+
+/* --- connecting ----------------------------------------------------------------------------- */
+
+static void begin(uvtls_conn *c) {
+    c->connected = 1;
+    start_timer(c, c->handshake_timeout_ms);
+    if (c->read_wanted) {
+        uv_read_start(&c->io.stream, on_alloc, on_read);
+        c->reading = 1;
+    }
+    process(c); /* a client sends its ClientHello */
+}
+
+static void on_connect(uv_connect_t *req, int status) {
+    uvtls_conn *c = req->data;
+    if (c->closing)
+        return;
+    if (status < 0) {
+        uvtls_error err;
+        uvtls_error_set(&err, "connect", uv_err_name(status), "connect %s",
+                        uv_err_name(status));
+        emit_error(c, &err);
+        return;
+    }
+    emit(c, UVTLS_CONN_CONNECT, NULL);
+    if (!c->closing)
+        begin(c);
+}
+
+int uvtls_conn_connect(uvtls_conn *c, const struct sockaddr *addr, const struct sockaddr *local) {
+    if (local != NULL) {
+        int r = uv_tcp_bind(&c->io.tcp, local, 0);
+        if (r < 0)
+            return r;
+    }
+    c->connect_req.data = c;
+    return uv_tcp_connect(&c->connect_req, &c->io.tcp, addr, on_connect);
+}
+
+int uvtls_conn_connect_pipe(uvtls_conn *c, const char *path) {
+    c->connect_req.data = c;
+    uv_pipe_connect(&c->connect_req, &c->io.pipe, path, on_connect);
+    return 0;
+}
+
+uvtls_conn *uvtls_conn_accept(uv_stream_t *server, uvtls_loop *loop, uvtls_context *ctx,
+                              const uvtls_conn_options *opts, uvtls_conn_cb cb, void *user,
+                              uvtls_error *err) {
+    uvtls_conn *c = conn_alloc(loop, ctx, opts, cb, user, err);
+    if (c == NULL)
+        return NULL;
+    int r = uv_accept(server, &c->io.stream);
+    if (r < 0) {
+        uvtls_error_set(err, "accept", uv_err_name(r), "accept %s", uv_err_name(r));
+        c->cb = NULL;
+        uvtls_conn_close(c);
+        return NULL;
+    }
+    begin(c);
+    return c;
+}
+
+/* --- ending --------------------------------------------------------------------------------- */
+
+static void on_shutdown(uv_shutdown_t *req, int status) {
+    (void)req;
+    (void)status; /* a peer that already left is no error for us */
+}
+
+static int start_shutdown(uvtls_conn *c) {
+    c->shutdown_sent = 1;
+    uvtls_engine_shutdown(c->engine);
+    if (flush_or_fail(c) < 0)
+        return -1;
+    c->shutdown_req.data = c;
+    int r = uv_shutdown(&c->shutdown_req, &c->io.stream, on_shutdown);
+    return r == UV_ENOTCONN ? 0 : r;
+}
+
+int uvtls_conn_shutdown(uvtls_conn *c) {
+    if (c->closing || c->shutdown_wanted)
+        return 0;
+    c->shutdown_wanted = 1;
+    if (!c->connected || (!c->secure && c->early_head != NULL))
+        return 0; /* after the handshake, behind the early writes */
+    return start_shutdown(c);
+}
+
+/* --- settings and getters ------------------------------------------------------------------- */
+
+void uvtls_conn_set_timeout(uvtls_conn *c, unsigned ms) {
+    c->idle_timeout_ms = ms;
+    if (c->closing)
+        return;
+    if (c->secure || ms > 0)
+        start_timer(c, ms);
+}
+
+int uvtls_conn_set_nodelay(uvtls_conn *c, int on) {
+    return c->is_pipe ? 0 : uv_tcp_nodelay(&c->io.tcp, on);
+}
+
+int uvtls_conn_set_keepalive(uvtls_conn *c, int on, unsigned delay_s) {
+    return c->is_pipe ? 0 : uv_tcp_keepalive(&c->io.tcp, on, delay_s);
+}
+
+void uvtls_conn_ref(uvtls_conn *c) {
+    uv_ref(&c->io.handle);
+    uv_ref((uv_handle_t *)&c->timer);
+}
+
+void uvtls_conn_unref(uvtls_conn *c) {
+    uv_unref(&c->io.handle);
+    uv_unref((uv_handle_t *)&c->timer);
+}
+
+int uvtls_conn_peername(const uvtls_conn *c, struct sockaddr_storage *out) {
+    int len = sizeof(*out);
+    if (c->is_pipe)
+        return UV_ENOTSUP;
+    return uv_tcp_getpeername(&c->io.tcp, (struct sockaddr *)out, &len);
+}
+
+int uvtls_conn_sockname(const uvtls_conn *c, struct sockaddr_storage *out) {
+    int len = sizeof(*out);
+    if (c->is_pipe)
+        return UV_ENOTSUP;
+    return uv_tcp_getsockname(&c->io.tcp, (struct sockaddr *)out, &len);
+}
+
+uint64_t uvtls_conn_bytes_read(const uvtls_conn *c) {
+    return c->bytes_read;
+}
+
+uint64_t uvtls_conn_bytes_written(const uvtls_conn *c) {
+    return c->bytes_written;
+}
+
+uvtls_engine *uvtls_conn_engine(const uvtls_conn *c) {
+    return c->engine;
+}

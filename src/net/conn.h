@@ -1,0 +1,91 @@
+/* conn: one TLS connection on a libuv stream (TCP or Unix socket) driving one engine.
+ *
+ * Events reach the owner through one callback. The owner may call any uvtls_conn_* function,
+ * uvtls_conn_close() included, from inside that callback; the conn re-checks its state after
+ * every call out. Memory: the conn is freed after UVTLS_CONN_CLOSE was delivered, inside libuv's
+ * close callback, never earlier; write buffers live until libuv's write callback.
+ */
+#ifndef UVTLS_NET_CONN_H
+#define UVTLS_NET_CONN_H
+
+#include <uv.h>
+
+#include "core/engine.h"
+#include "net/loop.h"
+
+typedef struct uvtls_conn uvtls_conn;
+
+typedef enum uvtls_conn_event {
+    UVTLS_CONN_CONNECT,  /* client: transport connected, handshake started */
+    UVTLS_CONN_SECURE,   /* handshake done (and verified when rejecting) */
+    UVTLS_CONN_DATA,     /* cleartext: data/len, valid only during the call */
+    UVTLS_CONN_END,      /* the peer finished sending (close_notify or FIN) */
+    UVTLS_CONN_ERROR,    /* error; the owner decides to close */
+    UVTLS_CONN_WRITTEN,  /* `count` earlier writes completed, in order; `status` < 0 on failure */
+    UVTLS_CONN_TIMEOUT,  /* the idle timeout set with uvtls_conn_set_timeout() expired */
+    UVTLS_CONN_CLOSE,    /* closed; the last event */
+} uvtls_conn_event;
+
+typedef struct uvtls_conn_event_data {
+    const char *data;
+    size_t len;
+    const uvtls_error *error;
+    size_t count;
+    int status;
+} uvtls_conn_event_data;
+
+typedef void (*uvtls_conn_cb)(uvtls_conn *c, uvtls_conn_event ev, const uvtls_conn_event_data *d,
+                              void *user);
+
+typedef struct uvtls_conn_options {
+    uvtls_engine_options engine;
+    unsigned handshake_timeout_ms; /* 0: none */
+    int pipe;                      /* a Unix socket instead of TCP */
+} uvtls_conn_options;
+
+/* A client connection; call uvtls_conn_connect*() next. NULL + err on failure. */
+uvtls_conn *uvtls_conn_new(uvtls_loop *loop, uvtls_context *ctx,
+                           const uvtls_conn_options *opts, uvtls_conn_cb cb, void *user,
+                           uvtls_error *err);
+/* Accepts a pending connection of `server` (a listening stream) as a server-side conn. */
+uvtls_conn *uvtls_conn_accept(uv_stream_t *server, uvtls_loop *loop, uvtls_context *ctx,
+                              const uvtls_conn_options *opts, uvtls_conn_cb cb, void *user,
+                              uvtls_error *err);
+void uvtls_conn_set_callback(uvtls_conn *c, uvtls_conn_cb cb, void *user);
+void *uvtls_conn_user(const uvtls_conn *c);
+
+/* Starts connecting; the result arrives as CONNECT or ERROR. 0 or a libuv error code. */
+int uvtls_conn_connect(uvtls_conn *c, const struct sockaddr *addr, const struct sockaddr *local);
+int uvtls_conn_connect_pipe(uvtls_conn *c, const char *path);
+
+/* Encrypts and sends. Returns 1 when the data already reached the kernel (no WRITTEN event
+ * follows for it), 0 when queued (one WRITTEN count follows), or < 0 on failure. Before the
+ * handshake ends, data is queued in cleartext and sent once secure. */
+int uvtls_conn_write(uvtls_conn *c, const void *data, size_t len);
+/* Ciphertext and early cleartext waiting for the kernel, in bytes. */
+size_t uvtls_conn_queued(const uvtls_conn *c);
+
+/* Reading is on after connect/accept; stop it while the owner's reader is full. */
+int uvtls_conn_read_start(uvtls_conn *c);
+int uvtls_conn_read_stop(uvtls_conn *c);
+
+/* Sends close_notify, then ends the transport's write side once everything is flushed. */
+int uvtls_conn_shutdown(uvtls_conn *c);
+/* Closes now. Pending writes complete with an error, then CLOSE. Safe to call twice. */
+void uvtls_conn_close(uvtls_conn *c);
+int uvtls_conn_is_closing(const uvtls_conn *c);
+
+/* Idle timeout (0 turns it off); restarted by every read and write. */
+void uvtls_conn_set_timeout(uvtls_conn *c, unsigned ms);
+int uvtls_conn_set_nodelay(uvtls_conn *c, int on);
+int uvtls_conn_set_keepalive(uvtls_conn *c, int on, unsigned delay_s);
+void uvtls_conn_ref(uvtls_conn *c);
+void uvtls_conn_unref(uvtls_conn *c);
+int uvtls_conn_peername(const uvtls_conn *c, struct sockaddr_storage *out);
+int uvtls_conn_sockname(const uvtls_conn *c, struct sockaddr_storage *out);
+uint64_t uvtls_conn_bytes_read(const uvtls_conn *c);    /* ciphertext bytes from the peer */
+uint64_t uvtls_conn_bytes_written(const uvtls_conn *c); /* ciphertext bytes to the peer */
+/* Borrowed; valid until CLOSE. */
+uvtls_engine *uvtls_conn_engine(const uvtls_conn *c);
+
+#endif

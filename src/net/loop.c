@@ -1,0 +1,50 @@
+/* loop: shared buffers and the registry of open handles. */
+#include "net/loop.h"
+
+void uvtls_loop_init(uvtls_loop *loop, uv_loop_t *uv) {
+    loop->uv = uv;
+    loop->items.prev = loop->items.next = &loop->items;
+    loop->open_items = 0;
+    loop->on_empty = NULL;
+    loop->on_empty_arg = NULL;
+}
+
+void uvtls_loop_add(uvtls_loop *loop, uvtls_loop_item *item) {
+    item->next = loop->items.next;
+    item->prev = &loop->items;
+    loop->items.next->prev = item;
+    loop->items.next = item;
+    loop->open_items++;
+}
+
+void uvtls_loop_remove(uvtls_loop *loop, uvtls_loop_item *item) {
+    item->prev->next = item->next;
+    item->next->prev = item->prev;
+    item->prev = item->next = item;
+    loop->open_items--;
+    if (loop->open_items == 0 && loop->on_empty != NULL) {
+        void (*done)(void *) = loop->on_empty;
+        loop->on_empty = NULL;
+        done(loop->on_empty_arg);
+    }
+}
+
+size_t uvtls_loop_close_all(uvtls_loop *loop, void (*on_empty)(void *arg), void *arg) {
+    size_t open = loop->open_items;
+    if (open == 0) {
+        if (on_empty != NULL)
+            on_empty(arg);
+        return 0;
+    }
+    loop->on_empty = on_empty;
+    loop->on_empty_arg = arg;
+    /* close() may remove the item (and others) from the list: walk from the head each time
+     * over items not yet asked to close. */
+    uvtls_loop_item *item = loop->items.next;
+    while (item != &loop->items) {
+        uvtls_loop_item *next = item->next;
+        item->close(item);
+        item = next;
+    }
+    return open;
+}

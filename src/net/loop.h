@@ -1,0 +1,41 @@
+/* loop: what every connection of one libuv loop shares.
+ *
+ * - Scratch buffers (uSockets' idea): reads are processed to completion inside libuv's read
+ *   callback, so one receive, one cleartext and one send buffer per loop serve any number of
+ *   connections, instead of ~200 KiB of buffers each.
+ * - A registry of open servers and connections, so that an environment being torn down (a
+ *   worker thread exiting) can close every handle it still owns.
+ */
+#ifndef UVTLS_NET_LOOP_H
+#define UVTLS_NET_LOOP_H
+
+#include <stddef.h>
+#include <uv.h>
+
+enum { UVTLS_LOOP_BUFFER_SIZE = 64 * 1024 };
+
+typedef struct uvtls_loop_item {
+    struct uvtls_loop_item *prev, *next;
+    void (*close)(struct uvtls_loop_item *item); /* closes the owner */
+} uvtls_loop_item;
+
+typedef struct uvtls_loop {
+    uv_loop_t *uv;
+    char recv[UVTLS_LOOP_BUFFER_SIZE];  /* ciphertext from a socket */
+    char clear[UVTLS_LOOP_BUFFER_SIZE]; /* cleartext handed to the owner in one batch */
+    char send[UVTLS_LOOP_BUFFER_SIZE];  /* ciphertext tried with uv_try_write first */
+    uvtls_loop_item items;              /* list head of open servers and connections */
+    size_t open_items;
+    void (*on_empty)(void *arg); /* called when the last item is removed, once */
+    void *on_empty_arg;
+} uvtls_loop;
+
+/* Caller-owned storage; no handles are created. */
+void uvtls_loop_init(uvtls_loop *loop, uv_loop_t *uv);
+void uvtls_loop_add(uvtls_loop *loop, uvtls_loop_item *item);
+void uvtls_loop_remove(uvtls_loop *loop, uvtls_loop_item *item);
+/* Closes every open item; `on_empty(arg)` runs once all are gone (at once when none are open).
+ * Returns the number of items that were open. */
+size_t uvtls_loop_close_all(uvtls_loop *loop, void (*on_empty)(void *arg), void *arg);
+
+#endif

@@ -1,0 +1,228 @@
+/* server: listen, accept, own connections until they are secure. */
+/* SO_REUSEPORT is a Linux/BSD extension outside POSIX. */
+#define _GNU_SOURCE
+#include "net/server.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/context.h"
+
+struct uvtls_server {
+    union {
+        uv_handle_t handle;
+        uv_stream_t stream;
+        uv_tcp_t tcp;
+        uv_pipe_t pipe;
+    } io;
+    uvtls_loop_item item;
+    uvtls_loop *loop;
+    uvtls_context *ctx;
+    uvtls_server_options opts;
+    uvtls_server_cb cb;
+    void *user;
+    size_t connections;
+    int handle_closed;
+    int closing;
+};
+
+typedef struct server_conn {
+    uvtls_server *server;
+} server_conn;
+
+static void maybe_finish(uvtls_server *s) {
+    if (!s->handle_closed || s->connections > 0)
+        return;
+    s->cb(s, UVTLS_SERVER_CLOSE, NULL, NULL, s->user);
+    uvtls_loop_remove(s->loop, &s->item);
+    uvtls_context_unref(s->ctx);
+    free(s);
+}
+
+void uvtls_server_conn_closed(uvtls_server *s) {
+    s->connections--;
+    maybe_finish(s);
+}
+
+/* Events of a connection that is not secure yet. */
+static void on_conn_event(uvtls_conn *c, uvtls_conn_event ev, const uvtls_conn_event_data *d,
+                          void *user) {
+    uvtls_server *s = user;
+    switch (ev) {
+    case UVTLS_CONN_SECURE:
+        s->cb(s, UVTLS_SERVER_SECURE, c, NULL, s->user);
+        break;
+    case UVTLS_CONN_ERROR:
+        s->cb(s, UVTLS_SERVER_CLIENT_ERROR, c, d->error, s->user);
+        uvtls_conn_close(c);
+        break;
+    case UVTLS_CONN_END:
+        uvtls_conn_close(c);
+        break;
+    case UVTLS_CONN_CLOSE:
+        uvtls_server_conn_closed(s);
+        break;
+    default:
+        break;
+    }
+}
+
+static void on_connection(uv_stream_t *listener, int status) {
+    uvtls_server *s = listener->data;
+    uvtls_error err;
+    if (status < 0) {
+        uvtls_error_set(&err, "accept", uv_err_name(status), "accept %s", uv_err_name(status));
+        s->cb(s, UVTLS_SERVER_ERROR, NULL, &err, s->user);
+        return;
+    }
+    uvtls_conn_options o = {0};
+    o.engine.is_server = 1;
+    o.engine.request_cert = s->opts.request_cert;
+    o.engine.reject_unauthorized = s->opts.reject_unauthorized;
+    o.handshake_timeout_ms = s->opts.handshake_timeout_ms;
+    o.pipe = s->opts.pipe;
+    uvtls_conn *c = uvtls_conn_accept(listener, s->loop, s->ctx, &o, on_conn_event, s, &err);
+    if (c == NULL) {
+        s->cb(s, UVTLS_SERVER_ERROR, NULL, &err, s->user);
+        return;
+    }
+    s->connections++;
+    if (s->opts.max_connections >= 0 && s->connections > (size_t)s->opts.max_connections) {
+        /* Over the limit: dropped at once, before any TLS work, as Node does. */
+        uvtls_conn_set_callback(c, on_conn_event, s);
+        uvtls_conn_close(c);
+        return;
+    }
+    if (!s->opts.pipe) {
+        if (s->opts.no_delay)
+            uvtls_conn_set_nodelay(c, 1);
+        if (s->opts.keep_alive)
+            uvtls_conn_set_keepalive(c, 1, s->opts.keep_alive_delay_s);
+    }
+}
+
+static void on_closed(uv_handle_t *h) {
+    uvtls_server *s = h->data;
+    s->handle_closed = 1;
+    maybe_finish(s);
+}
+
+void uvtls_server_close(uvtls_server *s) {
+    if (s->closing)
+        return;
+    s->closing = 1;
+    uv_close(&s->io.handle, on_closed);
+}
+
+static void close_item(uvtls_loop_item *item) {
+    uvtls_server *s = (uvtls_server *)((char *)item - offsetof(uvtls_server, item));
+    uvtls_server_close(s);
+}
+
+uvtls_server *uvtls_server_new(uvtls_loop *loop, uvtls_context *ctx,
+                               const uvtls_server_options *opts, uvtls_server_cb cb, void *user,
+                               uvtls_error *err) {
+    uvtls_server *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        uvtls_error_set(err, "listen", "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
+        return NULL;
+    }
+    int r = opts->pipe ? uv_pipe_init(loop->uv, &s->io.pipe, 0) : uv_tcp_init(loop->uv, &s->io.tcp);
+    if (r < 0) {
+        free(s);
+        uvtls_error_set(err, "listen", uv_err_name(r), "listen %s", uv_err_name(r));
+        return NULL;
+    }
+    s->io.handle.data = s;
+    s->loop = loop;
+    s->ctx = uvtls_context_ref(ctx);
+    s->opts = *opts;
+    s->cb = cb;
+    s->user = user;
+    s->item.close = close_item;
+    uvtls_loop_add(loop, &s->item);
+    return s;
+}
+
+static int listen_error(uvtls_error *err, int r, const char *what) {
+    return uvtls_error_set(err, "listen", uv_err_name(r), "listen %s %s", uv_err_name(r), what);
+}
+
+int uvtls_server_listen(uvtls_server *s, const struct sockaddr *addr, int backlog,
+                        uvtls_error *err) {
+    unsigned flags = s->opts.ipv6_only ? UV_TCP_IPV6ONLY : 0;
+    int r;
+    r = 0;
+    if (s->opts.reuse_port) {
+        /* libuv creates its socket at bind time, too late for SO_REUSEPORT: make it here. */
+        int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int on = 1;
+        if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) < 0 ||
+            (r = uv_tcp_open(&s->io.tcp, fd)) < 0) {
+            if (r == 0)
+                r = uv_translate_sys_error(errno);
+            if (fd >= 0)
+                close(fd);
+        }
+    }
+    if (r == 0)
+        r = uv_tcp_bind(&s->io.tcp, addr, flags);
+    if (r == 0)
+        r = uv_listen(&s->io.stream, backlog, on_connection);
+    if (r < 0) {
+        char host[64] = "";
+        if (addr->sa_family == AF_INET6)
+            uv_ip6_name((const struct sockaddr_in6 *)addr, host, sizeof(host));
+        else
+            uv_ip4_name((const struct sockaddr_in *)addr, host, sizeof(host));
+        int port = addr->sa_family == AF_INET6
+                       ? ntohs(((const struct sockaddr_in6 *)addr)->sin6_port)
+                       : ntohs(((const struct sockaddr_in *)addr)->sin_port);
+        char where[96];
+        snprintf(where, sizeof(where), "%s:%d", host, port);
+        return listen_error(err, r, where);
+    }
+    return 0;
+}
+
+int uvtls_server_listen_pipe(uvtls_server *s, const char *path, int backlog, uvtls_error *err) {
+    int r = uv_pipe_bind(&s->io.pipe, path);
+    if (r == 0)
+        r = uv_listen(&s->io.stream, backlog, on_connection);
+    if (r < 0)
+        return listen_error(err, r, path);
+    return 0;
+}
+
+int uvtls_server_sockname(const uvtls_server *s, struct sockaddr_storage *out) {
+    if (out == NULL || s->opts.pipe)
+        return UV_ENOTSUP;
+    int len = sizeof(*out);
+    return uv_tcp_getsockname(&s->io.tcp, (struct sockaddr *)out, &len);
+}
+
+void uvtls_server_set_context(uvtls_server *s, uvtls_context *ctx) {
+    uvtls_context_ref(ctx);
+    uvtls_context_unref(s->ctx);
+    s->ctx = ctx;
+}
+
+void uvtls_server_set_max_connections(uvtls_server *s, int max) {
+    s->opts.max_connections = max;
+}
+
+size_t uvtls_server_connections(const uvtls_server *s) {
+    return s->connections;
+}
+
+void uvtls_server_ref(uvtls_server *s) {
+    uv_ref(&s->io.handle);
+}
+
+void uvtls_server_unref(uvtls_server *s) {
+    uv_unref(&s->io.handle);
+}

@@ -1,0 +1,58 @@
+/* server: a listening TCP or Unix socket whose connections become TLS conns.
+ *
+ * Until a connection is secure the server owns it: handshake failures and timeouts are reported
+ * as CLIENT_ERROR and the server closes that connection. At SECURE the owner takes the conn
+ * (uvtls_conn_set_callback) and from then on closes it itself. The server is freed after CLOSE,
+ * which comes once it stopped listening AND its last connection closed (as Node's 'close').
+ */
+#ifndef UVTLS_NET_SERVER_H
+#define UVTLS_NET_SERVER_H
+
+#include "net/conn.h"
+
+typedef struct uvtls_server uvtls_server;
+
+typedef enum uvtls_server_event {
+    UVTLS_SERVER_SECURE,       /* `conn` finished its handshake; take it or close it */
+    UVTLS_SERVER_CLIENT_ERROR, /* `conn` failed before secure; closed after the callback */
+    UVTLS_SERVER_ERROR,        /* accept failed (e.g. EMFILE); the server keeps listening */
+    UVTLS_SERVER_CLOSE,        /* the last event */
+} uvtls_server_event;
+
+typedef void (*uvtls_server_cb)(uvtls_server *s, uvtls_server_event ev, uvtls_conn *conn,
+                                const uvtls_error *err, void *user);
+
+typedef struct uvtls_server_options {
+    int request_cert;
+    int reject_unauthorized;
+    unsigned handshake_timeout_ms;
+    int max_connections; /* < 0: no limit */
+    int no_delay;
+    int keep_alive;
+    unsigned keep_alive_delay_s;
+    int pipe;       /* a Unix socket path instead of TCP */
+    int ipv6_only;
+    int reuse_port; /* SO_REUSEPORT: several processes share one port */
+} uvtls_server_options;
+
+uvtls_server *uvtls_server_new(uvtls_loop *loop, uvtls_context *ctx,
+                               const uvtls_server_options *opts, uvtls_server_cb cb, void *user,
+                               uvtls_error *err);
+/* Bind and listen. Returns 0, or -1 with err (code "EADDRINUSE", ...). */
+int uvtls_server_listen(uvtls_server *s, const struct sockaddr *addr, int backlog,
+                        uvtls_error *err);
+int uvtls_server_listen_pipe(uvtls_server *s, const char *path, int backlog, uvtls_error *err);
+int uvtls_server_sockname(const uvtls_server *s, struct sockaddr_storage *out);
+/* Swaps the context used for new handshakes (setSecureContext); open conns keep theirs. */
+void uvtls_server_set_context(uvtls_server *s, uvtls_context *ctx);
+void uvtls_server_set_max_connections(uvtls_server *s, int max);
+/* Stops listening. CLOSE follows once every connection has closed. */
+void uvtls_server_close(uvtls_server *s);
+size_t uvtls_server_connections(const uvtls_server *s);
+void uvtls_server_ref(uvtls_server *s);
+void uvtls_server_unref(uvtls_server *s);
+
+/* Connections opened by a server report their close back to it. */
+void uvtls_server_conn_closed(uvtls_server *s);
+
+#endif
