@@ -4,8 +4,16 @@ const nodeTls = require('tls');
 const constants = require('./constants');
 const { SecureContext, createSecureContext } = require('./secure-context');
 const { SecurePair, createSecurePair } = require('./securepair');
+const { TLSSocket } = require('./socket');
+const { Server, createServer } = require('./server');
+const { connect } = require('./connect');
 
 module.exports = {
+  connect,
+  createServer,
+  Server,
+  TLSSocket,
+  checkServerIdentity: nodeTls.checkServerIdentity,
   createSecureContext,
   SecureContext,
   createSecurePair,

@@ -22,7 +22,7 @@ struct AddonData {
     // The libuv side: Node's own loop, shared buffers, and every open handle. Heap-allocated and
     // freed by the environment's async cleanup hook once its last handle has closed.
     uvtls_loop *loop = nullptr;
-    bool tearing_down = false; // the environment is going away: no more calls into JS
+    bool tearing_down = false;             // the environment is going away: no more calls into JS
     Napi::FunctionReference object_create; // Object.create, for null-prototype objects
     // Node's default roots, parsed once per environment and shared by every context without `ca`.
     uvtls_trust_store *default_roots = nullptr;

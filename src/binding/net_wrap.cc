@@ -127,8 +127,8 @@ ConnWrap::ConnWrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<ConnWrap>(
     o.engine.servername = servername.empty() ? nullptr : servername.c_str();
     o.pipe = opts.Get("pipe").ToBoolean().Value();
     uvtls_error err;
-    uvtls_conn *c = uvtls_conn_new(GetAddonData(env)->loop, ctx->context(), &o, nullptr,
-                                   nullptr, &err);
+    uvtls_conn *c =
+        uvtls_conn_new(GetAddonData(env)->loop, ctx->context(), &o, nullptr, nullptr, &err);
     if (c == nullptr)
         ThrowError(env, err);
     Adopt(c, nullptr);
@@ -151,8 +151,8 @@ ConnWrap::~ConnWrap() {
 }
 
 Napi::Object ConnWrap::FromAccepted(Napi::Env env, uvtls_conn *conn, uvtls_server *server) {
-    return GetAddonData(env)->conn_ctor.New(
-        {Napi::External<uvtls_conn>::New(env, conn), Napi::External<uvtls_server>::New(env, server)});
+    return GetAddonData(env)->conn_ctor.New({Napi::External<uvtls_conn>::New(env, conn),
+                                             Napi::External<uvtls_server>::New(env, server)});
 }
 
 void ConnWrap::OnEvent(uvtls_conn *c, uvtls_conn_event ev, const uvtls_conn_event_data *d,
@@ -169,8 +169,9 @@ void ConnWrap::OnEvent(uvtls_conn *c, uvtls_conn_event ev, const uvtls_conn_even
         CallOnEvent(env, obj, {Napi::Number::New(env, kSecure)});
         break;
     case UVTLS_CONN_DATA:
-        CallOnEvent(env, obj, {Napi::Number::New(env, kData),
-                               Napi::Buffer<char>::Copy(env, d->data, d->len)});
+        CallOnEvent(
+            env, obj,
+            {Napi::Number::New(env, kData), Napi::Buffer<char>::Copy(env, d->data, d->len)});
         break;
     case UVTLS_CONN_END:
         CallOnEvent(env, obj, {Napi::Number::New(env, kEnd)});
@@ -179,9 +180,10 @@ void ConnWrap::OnEvent(uvtls_conn *c, uvtls_conn_event ev, const uvtls_conn_even
         CallOnEvent(env, obj, {Napi::Number::New(env, kError), MakeError(env, *d->error).Value()});
         break;
     case UVTLS_CONN_WRITTEN:
-        CallOnEvent(env, obj, {Napi::Number::New(env, kWritten),
-                               Napi::Number::New(env, static_cast<double>(d->count)),
-                               Napi::Number::New(env, d->status)});
+        CallOnEvent(env, obj,
+                    {Napi::Number::New(env, kWritten),
+                     Napi::Number::New(env, static_cast<double>(d->count)),
+                     Napi::Number::New(env, d->status)});
         break;
     case UVTLS_CONN_TIMEOUT:
         CallOnEvent(env, obj, {Napi::Number::New(env, kTimeout)});
@@ -305,8 +307,7 @@ Napi::Value ConnWrap::Unref(const Napi::CallbackInfo &info) {
 }
 
 Napi::Value ConnWrap::Queued(const Napi::CallbackInfo &info) {
-    return Napi::Number::New(info.Env(),
-                             conn_ ? static_cast<double>(uvtls_conn_queued(conn_)) : 0);
+    return Napi::Number::New(info.Env(), conn_ ? static_cast<double>(uvtls_conn_queued(conn_)) : 0);
 }
 
 Napi::Value ConnWrap::BytesRead(const Napi::CallbackInfo &info) {
@@ -428,14 +429,15 @@ void ServerWrap::OnEvent(uvtls_server *s, uvtls_server_event ev, uvtls_conn *con
             uvtls_conn_close(conn);
             break;
         }
-        CallOnEvent(env, obj, {Napi::Number::New(env, kServerSecure),
-                               ConnWrap::FromAccepted(env, conn, s)});
+        CallOnEvent(env, obj,
+                    {Napi::Number::New(env, kServerSecure), ConnWrap::FromAccepted(env, conn, s)});
         break;
     case UVTLS_SERVER_CLIENT_ERROR:
         if (dying)
             break;
-        CallOnEvent(env, obj, {Napi::Number::New(env, kServerClientError),
-                               MakeError(env, *err).Value(), ConnWrap::FromAccepted(env, conn, s)});
+        CallOnEvent(env, obj,
+                    {Napi::Number::New(env, kServerClientError), MakeError(env, *err).Value(),
+                     ConnWrap::FromAccepted(env, conn, s)});
         break;
     case UVTLS_SERVER_ERROR:
         CallOnEvent(env, obj, {Napi::Number::New(env, kServerError), MakeError(env, *err).Value()});
@@ -474,9 +476,8 @@ Napi::Value ServerWrap::ListenPipe(const Napi::CallbackInfo &info) {
     uvtls_server *s = Live(info);
     std::string path = info[0].ToString().Utf8Value();
     uvtls_error err;
-    if (uvtls_server_listen_pipe(s, path.c_str(),
-                                 info[1].IsNumber() ? info[1].ToNumber().Int32Value() : 511,
-                                 &err) < 0)
+    if (uvtls_server_listen_pipe(
+            s, path.c_str(), info[1].IsNumber() ? info[1].ToNumber().Int32Value() : 511, &err) < 0)
         ThrowError(info.Env(), err);
     return info.Env().Undefined();
 }
@@ -495,14 +496,14 @@ Napi::Value ServerWrap::Close(const Napi::CallbackInfo &info) {
 }
 
 Napi::Value ServerWrap::Connections(const Napi::CallbackInfo &info) {
-    return Napi::Number::New(
-        info.Env(), server_ ? static_cast<double>(uvtls_server_connections(server_)) : 0);
+    return Napi::Number::New(info.Env(),
+                             server_ ? static_cast<double>(uvtls_server_connections(server_)) : 0);
 }
 
 Napi::Value ServerWrap::SetMaxConnections(const Napi::CallbackInfo &info) {
     if (server_ != nullptr)
-        uvtls_server_set_max_connections(
-            server_, info[0].IsNumber() ? info[0].ToNumber().Int32Value() : -1);
+        uvtls_server_set_max_connections(server_,
+                                         info[0].IsNumber() ? info[0].ToNumber().Int32Value() : -1);
     return info.Env().Undefined();
 }
 

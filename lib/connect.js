@@ -1,0 +1,104 @@
+'use strict';
+// connect(): Node's argument forms, DNS in JS (dns.lookup or the `lookup` option), then the
+// native connection. With `socket`, the engine wraps that duplex instead (STARTTLS).
+const dns = require('dns');
+const net = require('net');
+const binding = require('./binding');
+const { TLSSocket, kNative, contextOf, decorate } = require('./socket');
+const { invalidArgType } = require('./errors');
+
+function normalizeArgs(args) {
+  let options = {};
+  let callback;
+  let i = 0;
+  if (args[i] !== null && typeof args[i] === 'object') {
+    options = { ...args[i++] };
+  } else if (typeof args[i] === 'string' && !/^\d+$/.test(args[i])) {
+    options = { path: args[i++] };
+    if (args[i] !== null && typeof args[i] === 'object') options = { ...args[i++], path: options.path };
+  } else if (args[i] !== undefined && typeof args[i] !== 'function') {
+    options.port = args[i++];
+    if (typeof args[i] === 'string') options.host = args[i++];
+    if (args[i] !== null && typeof args[i] === 'object') options = { ...args[i++], ...options };
+  }
+  if (typeof args[i] === 'function') callback = args[i];
+  return { options, callback };
+}
+
+function connect(...args) {
+  const { options, callback } = normalizeArgs(args);
+  const host = options.host || 'localhost';
+  const isIp = net.isIP(host) !== 0;
+  // SNI is never sent for IP literals (RFC 6066); an empty servername turns it off.
+  let servername = options.servername !== undefined ? options.servername : (isIp ? undefined : host);
+  if (servername === '' || (servername && net.isIP(servername))) servername = undefined;
+  const rejectUnauthorized = options.rejectUnauthorized !== false;
+  const verifyHost = options.servername || host;
+  const socketOptions = {
+    ...options,
+    isServer: false,
+    servername,
+    rejectUnauthorized,
+    _verifyHost: options.path && !options.servername ? undefined : verifyHost,
+  };
+
+  let socket;
+  if (options.socket) {
+    socket = new TLSSocket(options.socket, socketOptions);
+  } else {
+    if (options.port === undefined && options.path === undefined) {
+      throw invalidArgType('options.port', 'of type number or string', options.port);
+    }
+    const context = contextOf(options);
+    const handle = new binding.Conn(context.context, {
+      rejectUnauthorized,
+      servername,
+      pipe: options.path !== undefined,
+    });
+    socket = new TLSSocket({ [kNative]: handle }, socketOptions);
+    socket.connecting = true;
+    startConnect(socket, handle, options, host);
+  }
+  if (options.timeout) socket.setTimeout(options.timeout);
+  if (callback) socket.once('secureConnect', callback);
+  return socket;
+}
+
+function startConnect(socket, handle, options, host) {
+  if (options.path !== undefined) {
+    socket._connectTarget = { address: options.path, port: undefined };
+    handle.connectPipe(options.path);
+    return;
+  }
+  const port = Number(options.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.nextTick(() => socket.destroy(Object.assign(
+      new RangeError(`options.port should be >= 0 and < 65536. Received ${options.port}.`),
+      { code: 'ERR_SOCKET_BAD_PORT' })));
+    return;
+  }
+  const go = (address) => {
+    if (socket.destroyed) return;
+    socket._connectTarget = { address, port };
+    try {
+      handle.connect(address, port, options.localAddress, options.localPort);
+    } catch (err) {
+      socket.destroy(decorate(err, socket));
+    }
+  };
+  if (net.isIP(host)) {
+    process.nextTick(go, host);
+    return;
+  }
+  const lookup = options.lookup || dns.lookup;
+  lookup(host, { family: options.family || 0, hints: options.hints || 0 }, (err, address) => {
+    if (err) {
+      err.hint = `The host name "${host}" could not be resolved; check its spelling and DNS.`;
+      socket.destroy(err);
+      return;
+    }
+    go(Array.isArray(address) ? address[0].address : address);
+  });
+}
+
+module.exports = { connect };

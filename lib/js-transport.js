@@ -1,0 +1,165 @@
+'use strict';
+// JsTransport: the engine over any JS Duplex (a net.Socket for STARTTLS, a stream pair, ...).
+// It presents the same interface and events as the native Conn handle, so TLSSocket has one
+// code path for both transports. Here ciphertext does pass through JavaScript: that is the
+// point of wrapping a JS stream.
+const binding = require('./binding');
+const { EVENTS } = require('./events');
+
+const { HANDSHAKING, ERROR } = binding.states;
+
+class JsTransport {
+  constructor(duplex, context, options) {
+    this.onevent = null;
+    this._duplex = duplex;
+    this._engine = new binding.Engine(context.context, options);
+    this._secure = false;
+    this._reading = true;
+    this._ended = false;
+    this._closed = false;
+    this._bytesRead = 0;
+    this._bytesWritten = 0;
+    this._onData = (chunk) => {
+      if (!this._engine) return;
+      this._bytesRead += chunk.length;
+      this._engine.feed(chunk);
+      this._process();
+    };
+    this._onEnd = () => {
+      if (!this._engine) return;
+      this._engine.feedEof();
+      this._reading = true; // the end must be seen even by a paused reader
+      this._process();
+    };
+    this._onError = (err) => this._emit(EVENTS.ERROR, err);
+    this._onClose = () => this.close();
+    duplex.on('data', this._onData);
+    duplex.on('end', this._onEnd);
+    duplex.on('error', this._onError);
+    duplex.on('close', this._onClose);
+  }
+
+  start() {
+    const begin = () => {
+      this._emit(EVENTS.CONNECT);
+      this._process();
+    };
+    if (this._duplex.connecting) this._duplex.once('connect', begin);
+    else process.nextTick(begin);
+  }
+
+  _emit(kind, a, b) {
+    if (this._closed && kind !== EVENTS.CLOSE) return;
+    if (this.onevent) this.onevent(kind, a, b);
+  }
+
+  _flush() {
+    if (!this._engine) return;
+    for (let out = this._engine.take(); out !== null; out = this._engine.take()) {
+      this._bytesWritten += out.length;
+      if (!this._duplex.destroyed && this._duplex.writable) this._duplex.write(out);
+    }
+  }
+
+  _process() {
+    const engine = this._engine;
+    if (!engine) return;
+    let state = engine.state();
+    if (state === HANDSHAKING) state = engine.handshake();
+    this._flush();
+    if (state === ERROR) return this._emit(EVENTS.ERROR, engine.error());
+    if (!this._secure && state !== HANDSHAKING) {
+      this._secure = true;
+      this._emit(EVENTS.SECURE);
+    }
+    if (this._secure) this._drain();
+  }
+
+  _drain() {
+    while (this._engine && this._reading && !this._ended && !this._closed) {
+      const data = this._engine.read();
+      if (this._engine.state() === ERROR) {
+        this._flush();
+        return this._emit(EVENTS.ERROR, this._engine.error());
+      }
+      if (data === null) break;
+      if (data === false) {
+        this._ended = true;
+        this._emit(EVENTS.END);
+        break;
+      }
+      this._emit(EVENTS.DATA, data);
+    }
+    this._flush();
+  }
+
+  write(data) {
+    if (!this._engine) throw closedError();
+    if (this._engine.write(data) < 0) throw this._engine.error() || closedError();
+    this._flush();
+    return true;
+  }
+
+  shutdown() {
+    if (!this._engine) return;
+    this._engine.shutdown();
+    this._flush();
+    if (!this._duplex.destroyed) this._duplex.end();
+  }
+
+  close() {
+    if (this._closed) return;
+    this._closed = true;
+    const d = this._duplex;
+    d.removeListener('data', this._onData);
+    d.removeListener('end', this._onEnd);
+    d.removeListener('close', this._onClose);
+    d.on('error', () => {}); // late transport errors have no one left to hear them
+    if (!d.destroyed) d.destroy();
+    const engine = this._engine;
+    this._engine = null;
+    if (engine) engine.destroy();
+    process.nextTick(() => this._emit(EVENTS.CLOSE));
+  }
+
+  readStart() {
+    this._reading = true;
+    if (this._duplex.isPaused && this._duplex.isPaused()) this._duplex.resume();
+    if (this._secure) this._drain();
+  }
+
+  readStop() {
+    this._reading = false;
+    if (this._duplex.pause) this._duplex.pause();
+  }
+
+  setTimeout(ms) { if (this._duplex.setTimeout) this._duplex.setTimeout(ms); }
+  setNoDelay(on) { if (this._duplex.setNoDelay) this._duplex.setNoDelay(on); }
+  setKeepAlive(on, delay) { if (this._duplex.setKeepAlive) this._duplex.setKeepAlive(on, delay * 1000); }
+  ref() { if (this._duplex.ref) this._duplex.ref(); }
+  unref() { if (this._duplex.unref) this._duplex.unref(); }
+  queued() { return this._duplex.writableLength || 0; }
+  bytesRead() { return this._bytesRead; }
+  bytesWritten() { return this._bytesWritten; }
+  peername() {
+    const d = this._duplex;
+    return d.remoteAddress ? { address: d.remoteAddress, port: d.remotePort, family: d.remoteFamily } : undefined;
+  }
+  sockname() { return this._duplex.address ? this._duplex.address() : undefined; }
+  getPeerCertificate(detailed) { return this._engine.getPeerCertificate(detailed); }
+  getCertificate() { return this._engine.getCertificate(); }
+  getCipher() { return this._engine.getCipher(); }
+  getProtocol() { return this._engine.getProtocol(); }
+  getSession() { return this._engine.getSession(); }
+  isSessionReused() { return this._engine.isSessionReused(); }
+  getServername() { return this._engine.getServername(); }
+  verifyError() { return this._engine.verifyError(); }
+}
+
+function closedError() {
+  const err = new Error('Socket is closed');
+  err.code = 'ERR_SOCKET_CLOSED';
+  return err;
+}
+
+module.exports = { JsTransport };

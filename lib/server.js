@@ -1,0 +1,196 @@
+'use strict';
+// Server: net.Server's surface over the native listener. Connections live in C until their
+// handshake is done; only then is a TLSSocket made for them, so a half-open client costs no JS.
+const EventEmitter = require('events');
+const dns = require('dns');
+const net = require('net');
+const binding = require('./binding');
+const { SERVER_EVENTS } = require('./events');
+const { TLSSocket, kNative } = require('./socket');
+const { createSecureContext } = require('./secure-context');
+const { withCode } = require('./errors');
+
+const DEFAULT_HANDSHAKE_TIMEOUT = 120000;
+
+class Server extends EventEmitter {
+  constructor(options, secureConnectionListener) {
+    super();
+    if (typeof options === 'function') {
+      secureConnectionListener = options;
+      options = {};
+    }
+    options = options || {};
+    this._options = options;
+    this._context = options.secureContext || createSecureContext(options);
+    this._handle = null;
+    this._pipe = null;
+    this._maxConnections = undefined;
+    this._unref = false;
+    if (secureConnectionListener) this.on('secureConnection', secureConnectionListener);
+  }
+
+  get listening() { return this._handle !== null && this._listening === true; }
+
+  get maxConnections() { return this._maxConnections; }
+  set maxConnections(n) {
+    this._maxConnections = n;
+    if (this._handle) this._handle.setMaxConnections(typeof n === 'number' ? n : -1);
+  }
+
+  get connections() { return this._handle ? this._handle.connections() : 0; }
+
+  getConnections(callback) {
+    const n = this.connections;
+    process.nextTick(callback, null, n);
+    return this;
+  }
+
+  setSecureContext(options) {
+    this._context = createSecureContext(options);
+    if (this._handle) this._handle.setContext(this._context.context);
+  }
+
+  listen(...args) {
+    let callback = typeof args[args.length - 1] === 'function' ? args.pop() : undefined;
+    let opts = {};
+    if (args[0] !== null && typeof args[0] === 'object') {
+      opts = args[0];
+    } else if (typeof args[0] === 'string' && !/^\d+$/.test(args[0])) {
+      opts = { path: args[0], backlog: args[1] };
+    } else {
+      opts = { port: args[0], host: typeof args[1] === 'string' ? args[1] : undefined,
+        backlog: typeof args[1] === 'number' ? args[1] : args[2] };
+    }
+    if (callback) this.once('listening', callback);
+    if (this._handle) throw withCode(new Error('Listen method has been called more than once without closing.'), 'ERR_SERVER_ALREADY_LISTEN');
+    const o = this._options;
+    const handle = new binding.Server(this._context.context, {
+      requestCert: !!o.requestCert,
+      rejectUnauthorized: o.rejectUnauthorized !== false,
+      handshakeTimeout: o.handshakeTimeout === undefined ? DEFAULT_HANDSHAKE_TIMEOUT : o.handshakeTimeout,
+      maxConnections: typeof this._maxConnections === 'number' ? this._maxConnections : undefined,
+      noDelay: !!o.noDelay,
+      keepAlive: !!o.keepAlive,
+      keepAliveInitialDelay: o.keepAliveInitialDelay || 0,
+      pipe: opts.path !== undefined,
+      ipv6Only: !!opts.ipv6Only,
+      reusePort: !!(opts.reusePort || o.reusePort),
+    });
+    handle.onevent = (kind, a, b) => this._onEvent(kind, a, b);
+    this._handle = handle;
+    if (this._unref) handle.unref();
+    const backlog = opts.backlog || 511;
+    const fail = (err) => {
+      this._handle = null;
+      handle.close();
+      process.nextTick(() => this.emit('error', err));
+    };
+    const bind = (address) => {
+      try {
+        if (opts.path !== undefined) {
+          handle.listenPipe(opts.path, backlog);
+          this._pipe = opts.path;
+        } else {
+          handle.listen(address, Number(opts.port) || 0, backlog);
+        }
+      } catch (err) {
+        return fail(err);
+      }
+      this._listening = true;
+      process.nextTick(() => this.emit('listening'));
+    };
+    if (opts.path !== undefined) {
+      bind();
+    } else if (opts.host === undefined || opts.host === null) {
+      // Like net.Server: all IPv6 addresses (dual stack), or all IPv4 where IPv6 is missing.
+      try {
+        handle.listen('::', Number(opts.port) || 0, backlog);
+        this._listening = true;
+        process.nextTick(() => this.emit('listening'));
+      } catch (err) {
+        if (err.code === 'EADDRINUSE') return fail(err);
+        bind('0.0.0.0');
+      }
+    } else if (net.isIP(opts.host)) {
+      bind(opts.host);
+    } else {
+      dns.lookup(opts.host, (err, address) => (err ? fail(err) : bind(address)));
+    }
+    return this;
+  }
+
+  _onEvent(kind, a, b) {
+    switch (kind) {
+      case SERVER_EVENTS.SECURE: {
+        const socket = this._socketFor(a);
+        socket._onSecure();
+        this.emit('secureConnection', socket);
+        break;
+      }
+      case SERVER_EVENTS.CLIENT_ERROR: {
+        const socket = this._socketFor(b);
+        if (this.listenerCount('tlsClientError') > 0) this.emit('tlsClientError', a, socket);
+        break;
+      }
+      case SERVER_EVENTS.ERROR:
+        this.emit('error', a);
+        break;
+      case SERVER_EVENTS.CLOSE:
+        this._handle = null;
+        this._listening = false;
+        this.emit('close');
+        break;
+      default:
+        break;
+    }
+  }
+
+  _socketFor(conn) {
+    const o = this._options;
+    return new TLSSocket({ [kNative]: conn }, {
+      isServer: true,
+      server: this,
+      requestCert: !!o.requestCert,
+      rejectUnauthorized: o.rejectUnauthorized !== false,
+      allowHalfOpen: !!o.allowHalfOpen,
+    });
+  }
+
+  address() {
+    if (this._pipe) return this._pipe;
+    return this._handle ? this._handle.address() : null;
+  }
+
+  close(callback) {
+    if (typeof callback === 'function') {
+      if (!this._handle) {
+        process.nextTick(callback, withCode(new Error('Server is not running.'), 'ERR_SERVER_NOT_RUNNING'));
+      } else {
+        this.once('close', callback);
+      }
+    }
+    if (this._handle) {
+      this._listening = false;
+      this._handle.close();
+    }
+    return this;
+  }
+
+  ref() {
+    this._unref = false;
+    if (this._handle) this._handle.ref();
+    return this;
+  }
+
+  unref() {
+    this._unref = true;
+    if (this._handle) this._handle.unref();
+    return this;
+  }
+}
+
+function createServer(options, listener) {
+  return new Server(options, listener);
+}
+
+module.exports = { Server, createServer };

@@ -1,0 +1,292 @@
+'use strict';
+// TLSSocket: a stream.Duplex with the net.Socket surface libraries use, over either the native
+// libuv connection (encrypted bytes never enter JS) or a JsTransport around a JS Duplex.
+const { Duplex } = require('stream');
+const os = require('os');
+const nodeTls = require('tls');
+const binding = require('./binding');
+const { EVENTS } = require('./events');
+const { JsTransport } = require('./js-transport');
+const { createSecureContext, SecureContext } = require('./secure-context');
+const { withCode, invalidArgType } = require('./errors');
+
+const kNative = Symbol('uvtls.nativeHandle');
+
+class TLSSocket extends Duplex {
+  // new TLSSocket(socket[, options]) wraps a JS duplex (Node's signature); uvtls's own connect()
+  // and Server pass a native handle through kNative.
+  constructor(socket, options = {}) {
+    super({
+      allowHalfOpen: !!options.allowHalfOpen,
+      emitClose: true,
+      autoDestroy: true,
+      decodeStrings: true,
+    });
+    this.encrypted = true;
+    this.authorized = false;
+    this.authorizationError = null;
+    this.alpnProtocol = false;
+    this.connecting = false;
+    this.server = options.server;
+    this._isServer = !!options.isServer;
+    this._rejectUnauthorized = options.rejectUnauthorized !== false;
+    this._requestCert = !!options.requestCert;
+    this._checkServerIdentity = options.checkServerIdentity || nodeTls.checkServerIdentity;
+    this._verifyHost = options._verifyHost;
+    this._pendingWrites = [];
+    this._closeCallback = null;
+    this._secureEstablished = false;
+    this._peer = undefined;
+    this._sock = undefined;
+    this._handle = null;
+    if (socket && socket[kNative]) {
+      this._attach(socket[kNative]);
+    } else if (socket !== undefined && socket !== null) {
+      if (typeof socket.on !== 'function' || typeof socket.write !== 'function') {
+        throw invalidArgType('socket', 'an instance of stream.Duplex', socket);
+      }
+      const context = contextOf(options);
+      const transport = new JsTransport(socket, context, {
+        isServer: this._isServer,
+        requestCert: this._requestCert,
+        rejectUnauthorized: this._rejectUnauthorized,
+        servername: this._isServer ? undefined : options.servername,
+      });
+      this._attach(transport);
+      this.connecting = !!socket.connecting;
+      transport.start();
+    }
+  }
+
+  _attach(handle) {
+    this._handle = handle;
+    handle.onevent = (kind, a, b) => this._onEvent(kind, a, b);
+  }
+
+  // --- events from the handle ---------------------------------------------------------------
+
+  _onEvent(kind, a, b) {
+    switch (kind) {
+      case EVENTS.CONNECT:
+        this.connecting = false;
+        this._peer = this._handle.peername();
+        this.emit('connect');
+        break;
+      case EVENTS.SECURE:
+        this._onSecure();
+        break;
+      case EVENTS.DATA:
+        if (!this.push(a) && this._handle) this._handle.readStop();
+        break;
+      case EVENTS.END:
+        this.push(null);
+        break;
+      case EVENTS.ERROR:
+        this.destroy(decorate(a, this));
+        break;
+      case EVENTS.WRITTEN: {
+        const callbacks = this._pendingWrites.splice(0, a);
+        const err = b < 0 ? closedError() : null;
+        for (const cb of callbacks) cb(err);
+        break;
+      }
+      case EVENTS.TIMEOUT:
+        this.emit('timeout');
+        break;
+      case EVENTS.CLOSE:
+        this._handle = null;
+        for (const cb of this._pendingWrites.splice(0)) cb(closedError());
+        if (this._closeCallback) {
+          const cb = this._closeCallback;
+          this._closeCallback = null;
+          cb();
+        } else if (!this.destroyed) {
+          this.destroy();
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  _onSecure() {
+    const handle = this._handle;
+    this._secureEstablished = true;
+    if (this._isServer && !this._requestCert) {
+      this.authorized = false;
+      this.authorizationError = null;
+    } else {
+      const verifyError = handle.verifyError();
+      this.authorized = verifyError === null;
+      this.authorizationError = verifyError && verifyError.code;
+    }
+    if (!this._isServer) {
+      // The chain was judged in C during the handshake; the host name is judged here, before
+      // any cleartext is delivered (C holds it until this returns).
+      const host = this._verifyHost;
+      if (host !== undefined && this.authorizationError === null) {
+        const cert = handle.getPeerCertificate(true) || {};
+        const err = this._checkServerIdentity(host, cert);
+        if (err) {
+          this.authorized = false;
+          this.authorizationError = err.code || 'ERR_TLS_CERT_ALTNAME_INVALID';
+          if (this._rejectUnauthorized) {
+            if (!err.hint) {
+              err.hint = `The certificate does not name "${host}"` +
+                (cert.subjectaltname ? ` (it holds ${cert.subjectaltname})` : '') +
+                '; connect with a name the certificate holds, or set `servername` to it.';
+            }
+            err.stage = 'verify';
+            this.destroy(err);
+            return;
+          }
+        }
+      }
+      this.emit('secure');
+      this.emit('secureConnect');
+    } else {
+      this.emit('secure');
+    }
+  }
+
+  // --- stream plumbing ----------------------------------------------------------------------
+
+  _write(chunk, encoding, callback) {
+    this._send(chunk, callback);
+  }
+
+  _writev(chunks, callback) {
+    // One engine write for a corked batch: fewer, fuller TLS records and one send.
+    const data = chunks.length === 1 ? chunks[0].chunk : Buffer.concat(chunks.map((c) => c.chunk));
+    this._send(data, callback);
+  }
+
+  _send(data, callback) {
+    const handle = this._handle;
+    if (!handle) return callback(closedError());
+    let done;
+    try {
+      done = handle.write(data);
+    } catch (err) {
+      return callback(decorate(err, this));
+    }
+    if (done) callback();
+    else this._pendingWrites.push(callback);
+  }
+
+  _final(callback) {
+    if (this._handle) this._handle.shutdown();
+    callback();
+  }
+
+  _read() {
+    if (this._handle) this._handle.readStart();
+  }
+
+  _destroy(err, callback) {
+    const handle = this._handle;
+    if (!handle) return callback(err);
+    this._closeCallback = () => callback(err);
+    handle.close();
+  }
+
+  // --- net.Socket surface -------------------------------------------------------------------
+
+  setTimeout(ms, callback) {
+    if (this._handle) this._handle.setTimeout(ms);
+    if (callback) {
+      if (ms === 0) this.removeListener('timeout', callback);
+      else this.once('timeout', callback);
+    }
+    return this;
+  }
+
+  setNoDelay(noDelay = true) {
+    if (this._handle) this._handle.setNoDelay(!!noDelay);
+    return this;
+  }
+
+  setKeepAlive(enable = false, initialDelay = 0) {
+    if (this._handle) this._handle.setKeepAlive(!!enable, Math.floor((initialDelay || 0) / 1000));
+    return this;
+  }
+
+  ref() { if (this._handle) this._handle.ref(); return this; }
+  unref() { if (this._handle) this._handle.unref(); return this; }
+
+  address() {
+    if (this._sock === undefined && this._handle) this._sock = this._handle.sockname();
+    return this._sock || {};
+  }
+
+  _peerInfo() {
+    if (this._peer === undefined && this._handle) this._peer = this._handle.peername();
+    return this._peer || {};
+  }
+
+  get remoteAddress() { return this._peerInfo().address; }
+  get remotePort() { return this._peerInfo().port; }
+  get remoteFamily() { return this._peerInfo().family; }
+  get localAddress() { return this.address().address; }
+  get localPort() { return this.address().port; }
+  get bytesRead() { return this._handle ? this._handle.bytesRead() : this._lastBytesRead || 0; }
+  get bytesWritten() { return this._handle ? this._handle.bytesWritten() : this._lastBytesWritten || 0; }
+  get pending() { return !this._handle || this.connecting; }
+  get readyState() {
+    if (this.connecting) return 'opening';
+    if (this.readable && this.writable) return 'open';
+    if (this.readable && !this.writable) return 'readOnly';
+    if (!this.readable && this.writable) return 'writeOnly';
+    return 'closed';
+  }
+  get servername() { return this._handle ? this._handle.getServername() : null; }
+
+  getPeerCertificate(detailed) {
+    if (!this._handle) return null;
+    return this._handle.getPeerCertificate(!!detailed) || {};
+  }
+  getCertificate() {
+    if (!this._handle) return null;
+    return this._handle.getCertificate() || {};
+  }
+  getCipher() { return this._handle ? this._handle.getCipher() : undefined; }
+  getProtocol() { return this._handle ? this._handle.getProtocol() : null; }
+  getSession() { return this._handle ? this._handle.getSession() : undefined; }
+  isSessionReused() { return this._handle ? this._handle.isSessionReused() : false; }
+}
+
+function contextOf(options) {
+  if (options.secureContext) {
+    if (!(options.secureContext instanceof SecureContext)) {
+      throw invalidArgType('options.secureContext', 'an instance of SecureContext', options.secureContext);
+    }
+    return options.secureContext;
+  }
+  return createSecureContext(options);
+}
+
+function closedError() {
+  return withCode(new Error('Socket is closed'), 'ERR_SOCKET_CLOSED');
+}
+
+// Node-style errno/syscall/address/port on transport errors, plus hints for the common ones.
+function decorate(err, socket) {
+  if (!(err instanceof Error)) return err;
+  const errno = os.constants.errno[err.code];
+  if (errno !== undefined && err.errno === undefined) err.errno = -errno;
+  if (err.code === 'ECONNREFUSED' && socket._connectTarget) {
+    const { address, port } = socket._connectTarget;
+    err.message = `connect ECONNREFUSED ${address}:${port}`;
+    err.syscall = 'connect';
+    err.address = address;
+    err.port = port;
+    err.hint = `Nothing is listening on ${address}:${port}; check the port (TLS ports are ` +
+      'usually 5671 for AMQPS, 8883 for MQTTS, 443 for HTTPS) and that the server is running.';
+  }
+  if (err.stage && !err.syscall && (err.stage === 'read' || err.stage === 'write' || err.stage === 'connect')) {
+    if (errno !== undefined) err.syscall = err.stage;
+  }
+  return err;
+}
+
+module.exports = { TLSSocket, kNative, contextOf, decorate };
