@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <openssl/bio.h>
+#include <openssl/buffer.h>
 #include <openssl/err.h>
 
 #include "core/context_internal.h"
@@ -91,6 +92,38 @@ static int fail(uvtls_engine *e, const char *stage) {
     return UVTLS_FAIL;
 }
 
+/* Memory BIOs keep the capacity of the largest flight they ever held (a certificate chain is
+ * several KiB). Swapping an empty, grown BIO for a fresh one returns that memory: it is most of
+ * what an idle connection would otherwise hold. */
+enum { BIO_KEEP_BYTES = 2048 };
+
+static BIO *fresh_if_grown(BIO *bio) {
+    BUF_MEM *mem = NULL;
+    if (BIO_ctrl_pending(bio) != 0 || BIO_get_mem_ptr(bio, &mem) != 1 || mem == NULL ||
+        mem->max <= BIO_KEEP_BYTES)
+        return NULL;
+    BIO *fresh = BIO_new(BIO_s_mem());
+    if (fresh != NULL)
+        BIO_set_mem_eof_return(fresh, -1);
+    return fresh;
+}
+
+static void shrink_input(uvtls_engine *e) {
+    BIO *fresh = fresh_if_grown(e->in);
+    if (fresh != NULL) {
+        SSL_set0_rbio(e->ssl, fresh); /* frees the old one */
+        e->in = fresh;
+    }
+}
+
+static void shrink_output(uvtls_engine *e) {
+    BIO *fresh = fresh_if_grown(e->out);
+    if (fresh != NULL) {
+        SSL_set0_wbio(e->ssl, fresh);
+        e->out = fresh;
+    }
+}
+
 static void fail_reset(uvtls_engine *e) {
     ERR_clear_error();
     uvtls_error_set(&e->error, "handshake", "ECONNRESET",
@@ -128,6 +161,7 @@ uvtls_engine_state uvtls_engine_handshake(uvtls_engine *e) {
     int r = SSL_do_handshake(e->ssl);
     if (r == 1) {
         e->state = UVTLS_ENGINE_ESTABLISHED;
+        shrink_input(e);
         return e->state;
     }
     switch (SSL_get_error(e->ssl, r)) {
@@ -171,6 +205,7 @@ ssize_t uvtls_engine_read(uvtls_engine *e, void *buf, size_t cap) {
     switch (SSL_get_error(e->ssl, 0)) {
     case SSL_ERROR_WANT_READ:
     case SSL_ERROR_WANT_WRITE:
+        shrink_input(e);
         /* A transport that ended without close_notify is a truncation; Node ends the stream
          * normally in that case, and so do we (see uvtls_engine_peer_closed_cleanly()). */
         return e->eof_fed && BIO_ctrl_pending(e->in) == 0 ? UVTLS_EOF : UVTLS_AGAIN;
@@ -211,6 +246,7 @@ size_t uvtls_engine_take(uvtls_engine *e, void *buf, size_t cap) {
         return 0;
     if (BIO_read_ex(e->out, buf, cap, &got) != 1)
         return 0;
+    shrink_output(e);
     return got;
 }
 
