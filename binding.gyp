@@ -25,7 +25,9 @@
     ],
     "include_dirs": ["src"],
     "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
-    "defines": ["NAPI_VERSION=8"],
+    # NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS: while a worker is being terminated JS can no longer
+    # run; node-addon-api must then drop an exception instead of aborting the process.
+    "defines": ["NAPI_VERSION=8", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
     "cflags": ["-Wall", "-Wextra", "-fvisibility=hidden"],
     "cflags_c": ["-std=c11", "-D_POSIX_C_SOURCE=200809L"],
     "cflags_cc": ["-std=c++17"],

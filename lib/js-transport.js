@@ -19,6 +19,13 @@ class JsTransport {
     this._closed = false;
     this._bytesRead = 0;
     this._bytesWritten = 0;
+    // A socket used for plain text first (STARTTLS) may have an encoding set: ciphertext must
+    // reach the engine as raw bytes, so its decoder goes.
+    const rs = duplex._readableState;
+    if (rs && rs.decoder) {
+      rs.decoder = null;
+      rs.encoding = null;
+    }
     this._onData = (chunk) => {
       if (!this._engine) return;
       this._bytesRead += chunk.length;

@@ -4,6 +4,8 @@
 const EventEmitter = require('events');
 const dns = require('dns');
 const net = require('net');
+const os = require('os');
+const util = require('util');
 const binding = require('./binding');
 const { SERVER_EVENTS } = require('./events');
 const { TLSSocket, kNative } = require('./socket');
@@ -81,6 +83,7 @@ class Server extends EventEmitter {
     if (this._unref) handle.unref();
     const backlog = opts.backlog || 511;
     const fail = (err) => {
+      listenError(err, opts.path !== undefined ? opts.path : err.address, opts.path !== undefined ? undefined : Number(opts.port) || 0);
       this._handle = null;
       handle.close();
       process.nextTick(() => this.emit('error', err));
@@ -94,6 +97,7 @@ class Server extends EventEmitter {
           handle.listen(address, Number(opts.port) || 0, backlog);
         }
       } catch (err) {
+        if (err.address === undefined) err.address = address;
         return fail(err);
       }
       this._listening = true;
@@ -108,7 +112,7 @@ class Server extends EventEmitter {
         this._listening = true;
         process.nextTick(() => this.emit('listening'));
       } catch (err) {
-        if (err.code === 'EADDRINUSE') return fail(err);
+        if (err.code === 'EADDRINUSE') { err.address = '::'; return fail(err); }
         bind('0.0.0.0');
       }
     } else if (net.isIP(opts.host)) {
@@ -187,6 +191,28 @@ class Server extends EventEmitter {
     if (this._handle) this._handle.unref();
     return this;
   }
+}
+
+// net.Server's form: "listen EADDRINUSE: address already in use 127.0.0.1:443", with errno,
+// syscall, address and port fields, plus a hint.
+function listenError(err, address, port) {
+  if (!(err instanceof Error)) return err;
+  const errno = os.constants.errno[err.code];
+  if (errno === undefined) return err;
+  const where = port === undefined ? address : `${address}:${port}`;
+  const described = util.getSystemErrorMap().get(-errno);
+  err.message = `listen ${err.code}: ${described ? described[1] : err.code} ${where}`;
+  err.errno = -errno;
+  err.syscall = 'listen';
+  err.address = address;
+  if (port !== undefined) err.port = port;
+  if (err.code === 'EADDRINUSE') {
+    err.hint = `Something already listens on ${where}; stop it, choose another port (0 picks a ` +
+      'free one), or set `reusePort: true` on every server meant to share it.';
+  } else if (err.code === 'EACCES') {
+    err.hint = `No permission to listen on ${where}; ports below 1024 need privileges.`;
+  }
+  return err;
 }
 
 function createServer(options, listener) {

@@ -18,7 +18,8 @@ class TLSSocket extends Duplex {
   constructor(socket, options = {}) {
     super({
       allowHalfOpen: !!options.allowHalfOpen,
-      emitClose: true,
+      // 'close' carries hadError, as net.Socket's does: emitted by _destroy, not by the stream.
+      emitClose: false,
       autoDestroy: true,
       decodeStrings: true,
     });
@@ -80,10 +81,22 @@ class TLSSocket extends Duplex {
         break;
       case EVENTS.END:
         this.push(null);
+        this.read(0); // 'end' is due even when nobody reads, as net.Socket's onStreamRead
         break;
-      case EVENTS.ERROR:
-        this.destroy(decorate(a, this));
+      case EVENTS.ERROR: {
+        const err = decorate(a, this);
+        const rs = this._readableState;
+        // A FIN during the handshake (ECONNRESET at stage "handshake"; a reset is stage "read")
+        // ends the readable side first: Node emits 'end', then 'error', then 'close'.
+        if (err.code === 'ECONNRESET' && err.stage === 'handshake' && !this._isServer && !rs.ended) {
+          this.push(null);
+          this.read(0);
+        }
+        // An 'end' already on its way is emitted first.
+        if (rs.ended && !rs.endEmitted) process.nextTick(() => this.destroy(err));
+        else this.destroy(err);
         break;
+      }
       case EVENTS.WRITTEN: {
         const callbacks = this._pendingWrites.splice(0, a);
         const err = b < 0 ? closedError() : null;
@@ -94,6 +107,9 @@ class TLSSocket extends Duplex {
         this.emit('timeout');
         break;
       case EVENTS.CLOSE:
+        // Counters stay readable after the close, as net.Socket's.
+        this._lastBytesRead = this._handle.bytesRead();
+        this._lastBytesWritten = this._handle.bytesWritten();
         this._handle = null;
         for (const cb of this._pendingWrites.splice(0)) cb(closedError());
         if (this._closeCallback) {
@@ -184,9 +200,14 @@ class TLSSocket extends Duplex {
   }
 
   _destroy(err, callback) {
+    const done = () => {
+      callback(err);
+      // As net.Socket: 'error' on the next tick, 'close' after it, from the loop.
+      setImmediate(() => this.emit('close', !!err));
+    };
     const handle = this._handle;
-    if (!handle) return callback(err);
-    this._closeCallback = () => callback(err);
+    if (!handle) return done();
+    this._closeCallback = done;
     handle.close();
   }
 
@@ -272,15 +293,21 @@ function closedError() {
 // Node-style errno/syscall/address/port on transport errors, plus hints for the common ones.
 function decorate(err, socket) {
   if (!(err instanceof Error)) return err;
-  const errno = os.constants.errno[err.code];
+  // Transport errors carry errno; the TLS-level ECONNRESET of a FIN mid-handshake does not (Node).
+  const errno = err.stage === 'handshake' ? undefined : os.constants.errno[err.code];
   if (errno !== undefined && err.errno === undefined) err.errno = -errno;
-  if (err.code === 'ECONNREFUSED' && socket._connectTarget) {
+  if (err.stage === 'connect' && errno !== undefined && socket._connectTarget) {
+    // Node's form: "connect ECONNREFUSED 127.0.0.1:443", with address and port fields.
     const { address, port } = socket._connectTarget;
-    err.message = `connect ECONNREFUSED ${address}:${port}`;
+    err.message = `connect ${err.code} ${address}${port === undefined ? '' : `:${port}`}`;
     err.syscall = 'connect';
     err.address = address;
-    err.port = port;
-    err.hint = `Nothing is listening on ${address}:${port}; check the port (TLS ports are ` +
+    if (port !== undefined) err.port = port;
+  }
+  if (err.code === 'ECONNREFUSED' && socket._connectTarget) {
+    const { address, port } = socket._connectTarget;
+    const where = port === undefined ? address : `${address}:${port}`;
+    err.hint = `Nothing is listening on ${where}; check the port (TLS ports are ` +
       'usually 5671 for AMQPS, 8883 for MQTTS, 443 for HTTPS) and that the server is running.';
   }
   if (err.stage && !err.syscall && (err.stage === 'read' || err.stage === 'write' || err.stage === 'connect')) {

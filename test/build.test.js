@@ -21,6 +21,7 @@ describe('addon', function () {
   });
 
   it('loads and works inside worker_threads, and the worker exits cleanly', async function () {
+    this.timeout(60000); // a worker boots a whole Node environment; slow under the sanitizer run
     const c = certs();
     const worker = new Worker(`
       const { parentPort, workerData } = require('worker_threads');
@@ -37,6 +38,7 @@ describe('addon', function () {
   });
 
   it('default trust includes NODE_EXTRA_CA_CERTS, as in Node', function () {
+    this.timeout(90000); // two child processes; slow under the sanitizer run
     const c = certs();
     const script = `
       const uvtls = require(${JSON.stringify(path.join(__dirname, '..'))});
@@ -46,8 +48,10 @@ describe('addon', function () {
         cert: fs.readFileSync(${JSON.stringify(c.file('serverChain'))}) }), true);
       const cl = uvtls.createSecurePair(uvtls.createSecureContext(), false);
       s.encrypted.pipe(cl.encrypted).pipe(s.encrypted);
-      cl.on('secure', () => { console.log('authorized', cl.cleartext.authorized); process.exit(0); });
-      cl.on('error', (e) => { console.log('error', e.code); process.exit(0); });`;
+      // Ends by itself (no process.exit): the sanitizer run checks this process for leaks too.
+      cl.on('secure', () => { console.log('authorized', cl.cleartext.authorized); cl.destroy(); s.destroy(); });
+      cl.on('error', (e) => { console.log('error', e.code); s.destroy(); });
+      s.on('error', () => {});`;
     const run = (extra) => spawnSync(process.execPath, ['-e', script], {
       env: { ...process.env, NODE_EXTRA_CA_CERTS: extra }, encoding: 'utf8' }).stdout.trim();
     assert.strictEqual(run(c.file('caCert')), 'authorized true');

@@ -59,10 +59,20 @@ function firstEvent(emitter, names, timeoutMs = 8000) {
   });
 }
 
+// The environment for external tools (openssl, gnutls): without the sanitizer runtime that
+// `npm run test:asan` preloads into Node, which those programs must not inherit.
+function toolEnv() {
+  const env = { ...process.env };
+  delete env.LD_PRELOAD;
+  delete env.ASAN_OPTIONS;
+  delete env.UBSAN_OPTIONS;
+  return env;
+}
+
 // Runs an openssl command; resolves with {code, stdout, stderr}. `input` is written to stdin.
 function runOpenssl(args, { input, timeoutMs = 8000, keepOpenMs = 0 } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn('openssl', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('openssl', args, { stdio: ['pipe', 'pipe', 'pipe'], env: toolEnv() });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });
@@ -81,7 +91,7 @@ function runOpenssl(args, { input, timeoutMs = 8000, keepOpenMs = 0 } = {}) {
 async function startSServer(args) {
   const port = await freePort();
   const child = spawn('openssl', ['s_server', '-accept', String(port), '-naccept', '1', ...args],
-    { stdio: ['pipe', 'pipe', 'pipe'] });
+    { stdio: ['pipe', 'pipe', 'pipe'], env: toolEnv() });
   let output = '';
   child.stdout.on('data', (d) => { output += d; });
   child.stderr.on('data', (d) => { output += d; });
@@ -110,5 +120,5 @@ function collect(stream) {
 
 module.exports = {
   attach, linkPairs, pairClient, pairServer, nodeTlsServer, firstEvent, runOpenssl,
-  startSServer, freePort, collect,
+  startSServer, freePort, collect, toolEnv,
 };

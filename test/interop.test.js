@@ -24,7 +24,7 @@ const servers = new Set();
 // Spawns a CLI peer. Output is collected; waitFor()/waitExit() are bounded in time and fail
 // with everything the peer printed so far.
 function spawnPeer(cmd, args) {
-  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: h.toolEnv() });
   children.add(child);
   let stdout = '';
   let stderr = '';

@@ -15,20 +15,63 @@ namespace uvtls {
 
 namespace {
 
+// The accepted conn that the Conn constructor being run by ConnWrap::FromAccepted takes over.
+// One per thread, as each environment (main thread, worker) runs on its own.
+thread_local struct {
+    uvtls_conn *conn;
+    uvtls_server *server;
+} adopting = {nullptr, nullptr};
+
 enum ConnEventKind { kConnect, kSecure, kData, kEnd, kError, kWritten, kTimeout, kClose };
 enum ServerEventKind { kServerSecure, kServerClientError, kServerError, kServerClose };
 
-// Calls self.onevent(args...). Never lets a JS exception unwind into libuv.
+// False once the environment can no longer run JS: torn down, or a worker being terminated
+// (then every call that may run JS fails, and node-addon-api turns some of those failures into a
+// fatal error, so we must not start). napi_set_named_property checks exactly that.
+bool CanCallJS(napi_env env) {
+    if (GetAddonData(env)->tearing_down)
+        return false;
+    napi_handle_scope scope;
+    if (napi_open_handle_scope(env, &scope) != napi_ok)
+        return false;
+    napi_value obj, undef;
+    bool ok = napi_create_object(env, &obj) == napi_ok &&
+              napi_get_undefined(env, &undef) == napi_ok &&
+              napi_set_named_property(env, obj, "p", undef) == napi_ok;
+    napi_close_handle_scope(env, scope);
+    return ok;
+}
+
+// A call into JS failed. A JS exception becomes an uncaught exception, as for Node's own
+// callbacks; the "exception" of an environment that stopped running JS is dropped.
+void ReportFailedCall(napi_env env) {
+    bool pending = false;
+    if (napi_is_exception_pending(env, &pending) != napi_ok || !pending)
+        return;
+    napi_value exception;
+    if (napi_get_and_clear_last_exception(env, &exception) != napi_ok)
+        return;
+    if (CanCallJS(env))
+        napi_fatal_exception(env, exception);
+}
+
+// Calls self.onevent(args...). Raw Node-API on purpose: a worker may be terminated while the
+// callback runs, and node-addon-api's failure path then aborts the process (it cannot build an
+// Error from a termination). Never lets anything unwind into libuv.
 void CallOnEvent(Napi::Env env, Napi::Object self, const std::vector<napi_value> &args) {
     if (GetAddonData(env)->tearing_down)
         return;
-    try {
-        Napi::Value fn = self.Get("onevent");
-        if (fn.IsFunction())
-            fn.As<Napi::Function>().MakeCallback(self, args);
-    } catch (const Napi::Error &e) {
-        napi_fatal_exception(env, e.Value());
+    napi_value fn, result;
+    napi_valuetype type = napi_undefined;
+    if (napi_get_named_property(env, self, "onevent", &fn) != napi_ok ||
+        napi_typeof(env, fn, &type) != napi_ok) {
+        ReportFailedCall(env);
+        return;
     }
+    if (type != napi_function)
+        return;
+    if (napi_make_callback(env, nullptr, self, fn, args.size(), args.data(), &result) != napi_ok)
+        ReportFailedCall(env);
 }
 
 Napi::Value SockaddrToJS(Napi::Env env, const struct sockaddr_storage &ss) {
@@ -105,12 +148,12 @@ Napi::Function ConnWrap::Define(Napi::Env env) {
 }
 
 // new Conn(secureContext, {requestCert, rejectUnauthorized, servername, pipe})  (a client), or
-// new Conn(External conn, External server)  (from ConnWrap::FromAccepted)
+// new Conn()  (from ConnWrap::FromAccepted, which hands the conn over through `adopting`)
 ConnWrap::ConnWrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<ConnWrap>(info) {
     Napi::Env env = info.Env();
-    if (info[0].IsExternal()) {
-        Adopt(info[0].As<Napi::External<uvtls_conn>>().Data(),
-              info[1].As<Napi::External<uvtls_server>>().Data());
+    if (info.Length() == 0 && adopting.conn != nullptr) {
+        Adopt(adopting.conn, adopting.server);
+        adopting = {};
         return;
     }
     if (!info[0].IsObject() || !info[1].IsObject())
@@ -151,55 +194,84 @@ ConnWrap::~ConnWrap() {
 }
 
 Napi::Object ConnWrap::FromAccepted(Napi::Env env, uvtls_conn *conn, uvtls_server *server) {
-    return GetAddonData(env)->conn_ctor.New({Napi::External<uvtls_conn>::New(env, conn),
-                                             Napi::External<uvtls_server>::New(env, server)});
+    // No napi External per connection: it costs an allocation that lives until a GC, and the
+    // constructor runs synchronously on this thread anyway.
+    adopting = {conn, server};
+    Napi::Object wrap;
+    try {
+        wrap = GetAddonData(env)->conn_ctor.New({});
+    } catch (...) {
+        adopting = {};
+        throw;
+    }
+    adopting = {};
+    return wrap;
 }
 
 void ConnWrap::OnEvent(uvtls_conn *c, uvtls_conn_event ev, const uvtls_conn_event_data *d,
                        void *user) {
     ConnWrap *self = static_cast<ConnWrap *>(user);
     Napi::Env env = self->Env();
-    Napi::HandleScope scope(env);
-    Napi::Object obj = self->Value();
-    switch (ev) {
-    case UVTLS_CONN_CONNECT:
-        CallOnEvent(env, obj, {Napi::Number::New(env, kConnect)});
-        break;
-    case UVTLS_CONN_SECURE:
-        CallOnEvent(env, obj, {Napi::Number::New(env, kSecure)});
-        break;
-    case UVTLS_CONN_DATA:
-        CallOnEvent(
-            env, obj,
-            {Napi::Number::New(env, kData), Napi::Buffer<char>::Copy(env, d->data, d->len)});
-        break;
-    case UVTLS_CONN_END:
-        CallOnEvent(env, obj, {Napi::Number::New(env, kEnd)});
-        break;
-    case UVTLS_CONN_ERROR:
-        CallOnEvent(env, obj, {Napi::Number::New(env, kError), MakeError(env, *d->error).Value()});
-        break;
-    case UVTLS_CONN_WRITTEN:
-        CallOnEvent(env, obj,
-                    {Napi::Number::New(env, kWritten),
-                     Napi::Number::New(env, static_cast<double>(d->count)),
-                     Napi::Number::New(env, d->status)});
-        break;
-    case UVTLS_CONN_TIMEOUT:
-        CallOnEvent(env, obj, {Napi::Number::New(env, kTimeout)});
-        break;
-    case UVTLS_CONN_CLOSE: {
+    if (ev == UVTLS_CONN_CLOSE) {
+        // The bookkeeping happens whether or not JS can still hear about it.
         uvtls_server *server = self->server_;
+        self->bytes_read_ = uvtls_conn_bytes_read(c);
+        self->bytes_written_ = uvtls_conn_bytes_written(c);
         self->conn_ = nullptr;
         self->server_ = nullptr;
-        CallOnEvent(env, obj, {Napi::Number::New(env, kClose)});
+        if (CanCallJS(env)) {
+            try {
+                Napi::HandleScope scope(env);
+                CallOnEvent(env, self->Value(), {Napi::Number::New(env, kClose)});
+            } catch (const Napi::Error &) {
+                // the environment stopped running JS meanwhile
+            }
+        }
         self->self_.Reset();
         if (server != nullptr)
             uvtls_server_conn_closed(server);
-        break;
+        return;
     }
+    if (!CanCallJS(env))
+        return;
+    try {
+        Napi::HandleScope scope(env);
+        Napi::Object obj = self->Value();
+        switch (ev) {
+        case UVTLS_CONN_CONNECT:
+            CallOnEvent(env, obj, {Napi::Number::New(env, kConnect)});
+            break;
+        case UVTLS_CONN_SECURE:
+            CallOnEvent(env, obj, {Napi::Number::New(env, kSecure)});
+            break;
+        case UVTLS_CONN_DATA:
+            CallOnEvent(
+                env, obj,
+                {Napi::Number::New(env, kData), Napi::Buffer<char>::Copy(env, d->data, d->len)});
+            break;
+        case UVTLS_CONN_END:
+            CallOnEvent(env, obj, {Napi::Number::New(env, kEnd)});
+            break;
+        case UVTLS_CONN_ERROR:
+            CallOnEvent(env, obj,
+                        {Napi::Number::New(env, kError), MakeError(env, *d->error).Value()});
+            break;
+        case UVTLS_CONN_WRITTEN:
+            CallOnEvent(env, obj,
+                        {Napi::Number::New(env, kWritten),
+                         Napi::Number::New(env, static_cast<double>(d->count)),
+                         Napi::Number::New(env, d->status)});
+            break;
+        case UVTLS_CONN_TIMEOUT:
+            CallOnEvent(env, obj, {Napi::Number::New(env, kTimeout)});
+            break;
+        case UVTLS_CONN_CLOSE:
+            break;
+        }
+    } catch (const Napi::Error &) {
+        // Building the arguments failed: the environment stopped running JS meanwhile. A C++
+        // exception must never unwind into libuv.
     }
-    (void)c;
 }
 
 uvtls_conn *ConnWrap::Live(const Napi::CallbackInfo &info) {
@@ -311,13 +383,13 @@ Napi::Value ConnWrap::Queued(const Napi::CallbackInfo &info) {
 }
 
 Napi::Value ConnWrap::BytesRead(const Napi::CallbackInfo &info) {
-    return Napi::Number::New(info.Env(),
-                             conn_ ? static_cast<double>(uvtls_conn_bytes_read(conn_)) : 0);
+    return Napi::Number::New(
+        info.Env(), static_cast<double>(conn_ ? uvtls_conn_bytes_read(conn_) : bytes_read_));
 }
 
 Napi::Value ConnWrap::BytesWritten(const Napi::CallbackInfo &info) {
-    return Napi::Number::New(info.Env(),
-                             conn_ ? static_cast<double>(uvtls_conn_bytes_written(conn_)) : 0);
+    return Napi::Number::New(
+        info.Env(), static_cast<double>(conn_ ? uvtls_conn_bytes_written(conn_) : bytes_written_));
 }
 
 Napi::Value ConnWrap::PeerName(const Napi::CallbackInfo &info) {
@@ -420,33 +492,51 @@ void ServerWrap::OnEvent(uvtls_server *s, uvtls_server_event ev, uvtls_conn *con
                          const uvtls_error *err, void *user) {
     ServerWrap *self = static_cast<ServerWrap *>(user);
     Napi::Env env = self->Env();
-    Napi::HandleScope scope(env);
-    Napi::Object obj = self->Value();
-    bool dying = GetAddonData(env)->tearing_down;
-    switch (ev) {
-    case UVTLS_SERVER_SECURE:
-        if (dying) {
+    bool js = CanCallJS(env);
+    if (ev == UVTLS_SERVER_CLOSE) {
+        self->server_ = nullptr;
+        if (js) {
+            try {
+                Napi::HandleScope scope(env);
+                CallOnEvent(env, self->Value(), {Napi::Number::New(env, kServerClose)});
+            } catch (const Napi::Error &) {
+            }
+        }
+        self->self_.Reset();
+        return;
+    }
+    if (!js) {
+        // Nobody can take the connection: the server closes it (it still reports to the server).
+        if (ev == UVTLS_SERVER_SECURE)
             uvtls_conn_close(conn);
+        return;
+    }
+    bool adopted = false;
+    try {
+        Napi::HandleScope scope(env);
+        Napi::Object obj = self->Value();
+        switch (ev) {
+        case UVTLS_SERVER_SECURE: {
+            Napi::Object wrap = ConnWrap::FromAccepted(env, conn, s);
+            adopted = true;
+            CallOnEvent(env, obj, {Napi::Number::New(env, kServerSecure), wrap});
             break;
         }
-        CallOnEvent(env, obj,
-                    {Napi::Number::New(env, kServerSecure), ConnWrap::FromAccepted(env, conn, s)});
-        break;
-    case UVTLS_SERVER_CLIENT_ERROR:
-        if (dying)
+        case UVTLS_SERVER_CLIENT_ERROR:
+            CallOnEvent(env, obj,
+                        {Napi::Number::New(env, kServerClientError), MakeError(env, *err).Value(),
+                         ConnWrap::FromAccepted(env, conn, s)});
             break;
-        CallOnEvent(env, obj,
-                    {Napi::Number::New(env, kServerClientError), MakeError(env, *err).Value(),
-                     ConnWrap::FromAccepted(env, conn, s)});
-        break;
-    case UVTLS_SERVER_ERROR:
-        CallOnEvent(env, obj, {Napi::Number::New(env, kServerError), MakeError(env, *err).Value()});
-        break;
-    case UVTLS_SERVER_CLOSE:
-        self->server_ = nullptr;
-        CallOnEvent(env, obj, {Napi::Number::New(env, kServerClose)});
-        self->self_.Reset();
-        break;
+        case UVTLS_SERVER_ERROR:
+            CallOnEvent(env, obj,
+                        {Napi::Number::New(env, kServerError), MakeError(env, *err).Value()});
+            break;
+        case UVTLS_SERVER_CLOSE:
+            break;
+        }
+    } catch (const Napi::Error &) {
+        if (ev == UVTLS_SERVER_SECURE && !adopted)
+            uvtls_conn_close(conn);
     }
 }
 

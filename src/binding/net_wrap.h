@@ -54,6 +54,8 @@ class ConnWrap : public Napi::ObjectWrap<ConnWrap> {
     uvtls_conn *conn_ = nullptr;
     uvtls_server *server_ = nullptr; // the server that accepted us, told when we close
     Napi::ObjectReference self_;     // strong while the conn is open: an open socket stays alive
+    uint64_t bytes_read_ = 0;        // the conn's counters, kept at CLOSE
+    uint64_t bytes_written_ = 0;
 };
 
 class ServerWrap : public Napi::ObjectWrap<ServerWrap> {

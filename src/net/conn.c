@@ -1,6 +1,7 @@
 /* conn: a TLS connection on a libuv stream. See conn.h for the contract. */
 #include "net/conn.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,15 +36,17 @@ struct uvtls_conn {
     void *user;
     uvtls_error error;
     uint64_t bytes_read, bytes_written;
-    size_t queued;      /* bytes in write requests and early writes */
-    size_t in_flight;   /* write requests libuv has not completed */
-    size_t uncovered;   /* owner writes encrypted but not yet attached to a request */
+    size_t queued;    /* bytes in write requests and early writes */
+    size_t in_flight; /* write requests libuv has not completed */
+    size_t uncovered; /* owner writes encrypted but not yet attached to a request */
     early_write *early_head, *early_tail;
     size_t early_count;
     unsigned handshake_timeout_ms, idle_timeout_ms;
     int open_handles;
+    int write_error; /* a write failed (EPIPE/ECONNRESET); reported once reading tells why */
     unsigned closing : 1, secure : 1, reading : 1, read_wanted : 1, ended : 1, errored : 1,
-        shutdown_wanted : 1, shutdown_sent : 1, connected : 1, draining : 1, is_pipe : 1;
+        shutdown_wanted : 1, shutdown_sent : 1, connected : 1, draining : 1, is_pipe : 1,
+        is_server : 1, eof_seen : 1;
 };
 
 static void process(uvtls_conn *c);
@@ -60,6 +63,13 @@ static void emit_error(uvtls_conn *c, const uvtls_error *err) {
         return;
     c->errored = 1;
     c->error = *err;
+    if (c->eof_seen && !c->secure && strcmp(err->code, "ECONNRESET") == 0) {
+        /* A FIN in the middle of the handshake: Node's words differ by side. */
+        snprintf(c->error.message, sizeof(c->error.message), "%s",
+                 c->is_server ? "socket hang up"
+                              : "Client network socket disconnected before secure TLS "
+                                "connection was established");
+    }
     uvtls_conn_event_data d = {.error = &c->error};
     emit(c, UVTLS_CONN_ERROR, &d);
 }
@@ -68,14 +78,30 @@ static void emit_error(uvtls_conn *c, const uvtls_error *err) {
 static void emit_uv_error(uvtls_conn *c, int status, const char *syscall) {
     uvtls_error err;
     const char *code = uv_err_name(status);
-    if (!c->secure && c->connected && (status == UV_ECONNRESET || status == UV_EPIPE)) {
-        uvtls_error_set(&err, "handshake", "ECONNRESET",
-                        "Client network socket disconnected before secure TLS connection was "
-                        "established");
-    } else {
-        uvtls_error_set(&err, syscall, code, "%s %s", syscall, code);
+    uvtls_error_set(&err, syscall, code, "%s %s", syscall, code);
+    if (c->secure && (status == UV_ECONNRESET || status == UV_EPIPE)) {
+        /* The table's ECONNRESET hint speaks of the handshake; this one came later. */
+        uvtls_error_set_hint(&err, "The peer reset the connection without ending it (it crashed, "
+                                   "was killed or timed out); check the peer's logs.");
     }
     emit_error(c, &err);
+}
+
+/* A write that fails because the peer closed (EPIPE, ECONNRESET) usually has the reason waiting in
+ * the receive buffer: an alert such as certificate_required (TLS 1.3 clients are secure before
+ * the server has judged their certificate). While reading, the error is held back until the read
+ * side reports EOF or a reset, so the alert wins, as in Node. Returns 1 when held back. */
+static int defer_write_error(uvtls_conn *c, int status) {
+    if ((status != UV_EPIPE && status != UV_ECONNRESET) || !c->reading || c->closing || c->errored)
+        return 0;
+    if (c->write_error == 0)
+        c->write_error = status;
+    return 1;
+}
+
+static void report_write_error(uvtls_conn *c) {
+    if (c->write_error != 0 && !c->errored && !c->closing)
+        emit_uv_error(c, c->write_error, "write");
 }
 
 static void on_timer(uv_timer_t *t) {
@@ -85,6 +111,9 @@ static void on_timer(uv_timer_t *t) {
     if (!c->secure) {
         uvtls_error err;
         uvtls_error_set(&err, "handshake", "ERR_TLS_HANDSHAKE_TIMEOUT", "TLS handshake timeout");
+        uvtls_error_set_hint(&err, "The peer did not finish the TLS handshake in time; it may not "
+                                   "speak TLS on this port, or it is slow (raise "
+                                   "`handshakeTimeout`).");
         emit_error(c, &err);
         return;
     }
@@ -143,9 +172,8 @@ int uvtls_conn_is_closing(const uvtls_conn *c) {
     return c->closing;
 }
 
-static uvtls_conn *conn_alloc(uvtls_loop *loop, uvtls_context *ctx,
-                              const uvtls_conn_options *opts, uvtls_conn_cb cb, void *user,
-                              uvtls_error *err) {
+static uvtls_conn *conn_alloc(uvtls_loop *loop, uvtls_context *ctx, const uvtls_conn_options *opts,
+                              uvtls_conn_cb cb, void *user, uvtls_error *err) {
     uvtls_conn *c = calloc(1, sizeof(*c));
     if (c == NULL) {
         uvtls_error_set(err, "connect", "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
@@ -171,6 +199,7 @@ static uvtls_conn *conn_alloc(uvtls_loop *loop, uvtls_context *ctx,
     c->cb = cb;
     c->user = user;
     c->is_pipe = opts->pipe != 0;
+    c->is_server = opts->engine.is_server != 0;
     c->read_wanted = 1;
     c->handshake_timeout_ms = opts->handshake_timeout_ms;
     c->item.close = close_item;
@@ -203,12 +232,17 @@ static void on_write(uv_write_t *req, int status) {
         c->bytes_written += w->len;
     size_t completes = w->completes;
     free(w);
+    if (status < 0 && status != UV_ECANCELED) {
+        /* Held back: the owner completes what is left at CLOSE. */
+        if (defer_write_error(c, status))
+            return;
+        /* The error first, so the owner fails with it and not with the write's own failure. */
+        emit_uv_error(c, status, "write");
+    }
     if (completes > 0) {
         uvtls_conn_event_data d = {.count = completes, .status = status};
         emit(c, UVTLS_CONN_WRITTEN, &d);
     }
-    if (status < 0 && status != UV_ECANCELED)
-        emit_uv_error(c, status, "write");
 }
 
 /* Hands a filled request to libuv; it covers every owner write not covered yet. */
@@ -242,6 +276,8 @@ static int queue_copy(uvtls_conn *c, const char *data, size_t len) {
 static int flush(uvtls_conn *c) {
     if (c->closing || !c->connected)
         return 0;
+    if (c->write_error != 0)
+        return c->write_error;
     size_t pending;
     while ((pending = uvtls_engine_pending(c->engine)) > 0) {
         if (c->in_flight == 0 && pending <= sizeof(c->loop->send)) {
@@ -275,7 +311,8 @@ static int flush(uvtls_conn *c) {
 static int flush_or_fail(uvtls_conn *c) {
     int r = flush(c);
     if (r < 0) {
-        emit_uv_error(c, r, "write");
+        if (!defer_write_error(c, r))
+            emit_uv_error(c, r, "write");
         return -1;
     }
     return c->closing ? -1 : 0;
@@ -318,6 +355,8 @@ int uvtls_conn_write(uvtls_conn *c, const void *data, size_t len) {
     c->uncovered++;
     int r = flush(c);
     if (r < 0) {
+        if (defer_write_error(c, r))
+            return 0; /* completed, failed, at CLOSE */
         c->uncovered--;
         return r;
     }
@@ -433,16 +472,19 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
         uv_read_stop(s);
         c->reading = 0;
         if (nread != UV_EOF) {
+            report_write_error(c);
             emit_uv_error(c, (int)nread, "read");
             return;
         }
         uvtls_engine_feed_eof(c->engine);
+        c->eof_seen = 1;
         if (!c->secure) {
-            process(c); /* fails with ECONNRESET */
+            process(c); /* fails with ECONNRESET, stage "handshake" */
             return;
         }
         c->read_wanted = 1; /* the end must be seen even by a paused owner */
         drain_cleartext(c);
+        report_write_error(c);
         return;
     }
     c->bytes_read += (size_t)nread;
@@ -475,6 +517,7 @@ int uvtls_conn_read_stop(uvtls_conn *c) {
     if (c->reading && !c->closing) {
         uv_read_stop(&c->io.stream);
         c->reading = 0;
+        report_write_error(c); /* no read will tell why any more */
     }
     return 0;
 }
@@ -497,8 +540,7 @@ static void on_connect(uv_connect_t *req, int status) {
         return;
     if (status < 0) {
         uvtls_error err;
-        uvtls_error_set(&err, "connect", uv_err_name(status), "connect %s",
-                        uv_err_name(status));
+        uvtls_error_set(&err, "connect", uv_err_name(status), "connect %s", uv_err_name(status));
         emit_error(c, &err);
         return;
     }

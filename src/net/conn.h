@@ -16,14 +16,14 @@
 typedef struct uvtls_conn uvtls_conn;
 
 typedef enum uvtls_conn_event {
-    UVTLS_CONN_CONNECT,  /* client: transport connected, handshake started */
-    UVTLS_CONN_SECURE,   /* handshake done (and verified when rejecting) */
-    UVTLS_CONN_DATA,     /* cleartext: data/len, valid only during the call */
-    UVTLS_CONN_END,      /* the peer finished sending (close_notify or FIN) */
-    UVTLS_CONN_ERROR,    /* error; the owner decides to close */
-    UVTLS_CONN_WRITTEN,  /* `count` earlier writes completed, in order; `status` < 0 on failure */
-    UVTLS_CONN_TIMEOUT,  /* the idle timeout set with uvtls_conn_set_timeout() expired */
-    UVTLS_CONN_CLOSE,    /* closed; the last event */
+    UVTLS_CONN_CONNECT, /* client: transport connected, handshake started */
+    UVTLS_CONN_SECURE,  /* handshake done (and verified when rejecting) */
+    UVTLS_CONN_DATA,    /* cleartext: data/len, valid only during the call */
+    UVTLS_CONN_END,     /* the peer finished sending (close_notify or FIN) */
+    UVTLS_CONN_ERROR,   /* error; the owner decides to close */
+    UVTLS_CONN_WRITTEN, /* `count` earlier writes completed, in order; `status` < 0 on failure */
+    UVTLS_CONN_TIMEOUT, /* the idle timeout set with uvtls_conn_set_timeout() expired */
+    UVTLS_CONN_CLOSE,   /* closed; the last event */
 } uvtls_conn_event;
 
 typedef struct uvtls_conn_event_data {
@@ -44,9 +44,8 @@ typedef struct uvtls_conn_options {
 } uvtls_conn_options;
 
 /* A client connection; call uvtls_conn_connect*() next. NULL + err on failure. */
-uvtls_conn *uvtls_conn_new(uvtls_loop *loop, uvtls_context *ctx,
-                           const uvtls_conn_options *opts, uvtls_conn_cb cb, void *user,
-                           uvtls_error *err);
+uvtls_conn *uvtls_conn_new(uvtls_loop *loop, uvtls_context *ctx, const uvtls_conn_options *opts,
+                           uvtls_conn_cb cb, void *user, uvtls_error *err);
 /* Accepts a pending connection of `server` (a listening stream) as a server-side conn. */
 uvtls_conn *uvtls_conn_accept(uv_stream_t *server, uvtls_loop *loop, uvtls_context *ctx,
                               const uvtls_conn_options *opts, uvtls_conn_cb cb, void *user,

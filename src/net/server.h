@@ -30,7 +30,7 @@ typedef struct uvtls_server_options {
     int no_delay;
     int keep_alive;
     unsigned keep_alive_delay_s;
-    int pipe;       /* a Unix socket path instead of TCP */
+    int pipe; /* a Unix socket path instead of TCP */
     int ipv6_only;
     int reuse_port; /* SO_REUSEPORT: several processes share one port */
 } uvtls_server_options;
