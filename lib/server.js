@@ -151,13 +151,20 @@ class Server extends EventEmitter {
 
   _socketFor(conn) {
     const o = this._options;
-    return new TLSSocket({ [kNative]: conn }, {
+    const socket = new TLSSocket({ [kNative]: conn }, {
       isServer: true,
       server: this,
       requestCert: !!o.requestCert,
       rejectUnauthorized: o.rejectUnauthorized !== false,
       allowHalfOpen: !!o.allowHalfOpen,
     });
+    if (o.pauseOnConnect) {
+      // As net.Server: nothing is read from the connection until the socket is resumed (the
+      // handshake itself has already run in C).
+      socket.pause();
+      conn.readStop();
+    }
+    return socket;
   }
 
   address() {

@@ -358,6 +358,26 @@ describe('net: servers, clients and TLSSocket', function () {
       assert.strictEqual(Buffer.concat(chunks).toString(), 'after end: half');
     });
 
+    it('pauseOnConnect: nothing is read until the socket is resumed', async function () {
+      for (const pauseOnConnect of [true, false]) {
+        let serverSocket;
+        const server = await startServer(uvtls, { pauseOnConnect }, (s) => { serverSocket = s; });
+        const client = await nodeClient(server.address().port);
+        client.write('early data');
+        await tick(150);
+        const buffered = serverSocket.readableLength;
+        if (pauseOnConnect) {
+          assert.strictEqual(buffered, 0, 'read while paused');
+          const data = once(serverSocket, 'data');
+          serverSocket.resume();
+          assert.strictEqual(String((await data)[0]), 'early data');
+        } else {
+          assert.strictEqual(buffered, 10, 'without pauseOnConnect the data is read at once');
+        }
+        client.destroy();
+      }
+    });
+
     it('reusePort: two servers listen on one port and both serve', async function () {
       const port = await freePort();
       const names = [];
