@@ -112,6 +112,31 @@ async function freePort() {
   return port;
 }
 
+// Tracks what a test opens and closes it afterwards (servers wait for 'close', sockets are
+// destroyed), newest first, so that mocha exits by itself.
+function openTracker(closeWaitMs = 3000) {
+  let open = [];
+  return {
+    track(x) { open.push(x); return x; },
+    async closeAll() {
+      const items = open.reverse();
+      open = [];
+      for (const x of items) {
+        if (typeof x.listen === 'function') {
+          if (x.listening) {
+            await new Promise((resolve) => {
+              const t = setTimeout(resolve, closeWaitMs);
+              x.close(() => { clearTimeout(t); resolve(); });
+            });
+          }
+        } else if (typeof x.destroy === 'function') {
+          x.destroy();
+        }
+      }
+    },
+  };
+}
+
 function collect(stream) {
   const chunks = [];
   stream.on('data', (d) => chunks.push(Buffer.from(d)));
@@ -120,5 +145,5 @@ function collect(stream) {
 
 module.exports = {
   attach, linkPairs, pairClient, pairServer, nodeTlsServer, firstEvent, runOpenssl,
-  startSServer, freePort, collect, toolEnv,
+  startSServer, freePort, collect, toolEnv, openTracker,
 };

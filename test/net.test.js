@@ -12,7 +12,9 @@ const { spawnSync } = require('child_process');
 const { once } = require('events');
 const uvtls = require('..');
 const { certs } = require('./fixtures/certs');
-const { freePort } = require('./helpers');
+const h = require('./helpers');
+
+const { freePort } = h;
 
 const root = path.join(__dirname, '..');
 const tick = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -31,25 +33,9 @@ describe('net: servers, clients and TLSSocket', function () {
   before(function () { c = certs(); });
   const serverOptions = (extra) => ({ key: c.serverKey, cert: c.serverChain, ...extra });
 
-  // Everything a test opens is closed after it, sockets first, so that mocha exits by itself.
-  let open = [];
-  function track(x) { open.push(x); return x; }
-  afterEach(async function () {
-    const items = open.reverse();
-    open = [];
-    for (const x of items) {
-      if (typeof x.listen === 'function') {
-        if (x.listening) {
-          await new Promise((resolve) => {
-            const t = setTimeout(resolve, 2000);
-            x.close(() => { clearTimeout(t); resolve(); });
-          });
-        }
-      } else if (typeof x.destroy === 'function') {
-        x.destroy();
-      }
-    }
-  });
+  const tracker = h.openTracker(2000);
+  const track = (x) => tracker.track(x);
+  afterEach(() => tracker.closeAll());
 
   function listen(server, ...args) {
     track(server);
@@ -170,8 +156,7 @@ describe('net: servers, clients and TLSSocket', function () {
         const d = await connected(uvtls.connect({ path: sock, ca: c.caCert, servername: 'localhost' }));
         assert.strictEqual(await echoOnce(d, 'opts'), 'opts');
       } finally {
-        for (const x of open) if (x !== server && x.destroy) x.destroy();
-        await new Promise((resolve) => server.close(resolve));
+        await tracker.closeAll(); // sockets, then the server (waiting for its 'close')
       }
       assert.strictEqual(fs.existsSync(sock), false, 'the socket file is removed at close, as net.Server does');
     });

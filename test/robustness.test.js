@@ -12,6 +12,7 @@ const { spawn } = require('child_process');
 const { once } = require('events');
 const uvtls = require('..');
 const { certs } = require('./fixtures/certs');
+const h = require('./helpers');
 
 const root = path.join(__dirname, '..');
 const tick = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -48,24 +49,9 @@ describe('robustness of the native transport', function () {
   before(function () { c = certs(); });
   const serverOptions = (extra) => ({ key: c.serverKey, cert: c.serverChain, ...extra });
 
-  let open = [];
-  function track(x) { open.push(x); return x; }
-  afterEach(async function () {
-    const items = open.reverse();
-    open = [];
-    for (const x of items) {
-      if (typeof x.listen === 'function') {
-        if (x.listening) {
-          await new Promise((resolve) => {
-            const t = setTimeout(resolve, 3000);
-            x.close(() => { clearTimeout(t); resolve(); });
-          });
-        }
-      } else if (typeof x.destroy === 'function') {
-        x.destroy();
-      }
-    }
-  });
+  const tracker = h.openTracker(3000);
+  const track = (x) => tracker.track(x);
+  afterEach(() => tracker.closeAll());
 
   async function startServer(options, onSocket) {
     const server = track(uvtls.createServer(serverOptions(options), (s) => {
