@@ -13,6 +13,8 @@
       "src/core/engine.c",
       "src/core/verify.c",
       "src/core/x509.c",
+      "src/core/extensions.c",
+      "src/core/tickets.c",
       "src/net/loop.c",
       "src/net/conn.c",
       "src/net/server.c",

@@ -14,6 +14,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "core/extensions.h"
+#include "core/tickets.h"
 #include "core/verify.h"
 
 struct uvtls_context {
@@ -82,6 +84,12 @@ uvtls_context *uvtls_context_new(uvtls_error *err) {
     /* Never let OpenSSL prompt on the terminal for a passphrase. */
     SSL_CTX_set_default_passwd_cb(c, NULL);
     uvtls_verify_install(c);
+    uvtls_extensions_install(c);
+    if (uvtls_tickets_install(c) < 0) {
+        uvtls_context_unref(ctx);
+        uvtls_error_set(err, STAGE, "ERR_UVTLS_OUT_OF_MEMORY", "cannot make ticket keys");
+        return NULL;
+    }
     return ctx;
 }
 

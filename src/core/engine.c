@@ -23,10 +23,28 @@ struct uvtls_engine {
     unsigned eof_fed : 1;     /* the transport ended */
     unsigned peer_closed : 1; /* close_notify received */
     unsigned sent_close : 1;  /* close_notify queued */
+    uvtls_handshake_ext ext;
 };
 
 SSL *uvtls_engine_ssl(const uvtls_engine *e) {
     return e->ssl;
+}
+
+uvtls_handshake_ext *uvtls_engine_ext(const uvtls_engine *e) {
+    return (uvtls_handshake_ext *)&e->ext;
+}
+
+uvtls_engine *uvtls_engine_from_ssl(const SSL *ssl) {
+    return SSL_get_app_data(ssl);
+}
+
+void uvtls_engine_switch_context(uvtls_engine *e, uvtls_context *ctx) {
+    if (ctx == e->ctx)
+        return;
+    SSL_set_SSL_CTX(e->ssl, uvtls_context_ssl_ctx(ctx));
+    uvtls_context_ref(ctx);
+    uvtls_context_unref(e->ctx);
+    e->ctx = ctx;
 }
 
 uvtls_engine *uvtls_engine_new(uvtls_context *ctx, const uvtls_engine_options *opts,
@@ -52,6 +70,7 @@ uvtls_engine *uvtls_engine_new(uvtls_context *ctx, const uvtls_engine_options *o
     BIO_set_mem_eof_return(e->in, -1);
     BIO_set_mem_eof_return(e->out, -1);
     SSL_set_bio(e->ssl, e->in, e->out);
+    SSL_set_app_data(e->ssl, e);
     e->ctx = uvtls_context_ref(ctx);
     e->is_server = opts->is_server != 0;
     uvtls_verify_configure(e->ssl, opts->is_server, opts->request_cert, opts->reject_unauthorized);
@@ -74,6 +93,7 @@ void uvtls_engine_free(uvtls_engine *e) {
     if (e == NULL)
         return;
     SSL_free(e->ssl); /* frees both BIOs */
+    uvtls_handshake_ext_free(&e->ext);
     uvtls_context_unref(e->ctx);
     free(e);
 }
@@ -165,6 +185,8 @@ uvtls_engine_state uvtls_engine_handshake(uvtls_engine *e) {
         return e->state;
     }
     switch (SSL_get_error(e->ssl, r)) {
+    case SSL_ERROR_WANT_CLIENT_HELLO_CB:
+        break; /* paused for the owner: see uvtls_engine_hello_waiting() */
     case SSL_ERROR_WANT_READ:
     case SSL_ERROR_WANT_WRITE:
         if (e->eof_fed && BIO_ctrl_pending(e->in) == 0)

@@ -9,4 +9,23 @@
 /* Borrowed: valid until uvtls_engine_free(). */
 SSL *uvtls_engine_ssl(const uvtls_engine *e);
 
+/* Per-connection state of the handshake extensions (extensions.c), kept inside the engine. */
+typedef struct uvtls_handshake_ext {
+    unsigned char *alpn_offer; /* server: protocols we accept, wire format */
+    size_t alpn_offer_len;
+    unsigned sni_pause : 1, hello_waiting : 1, hello_resolved : 1, keylog : 1;
+    char *hello_servername;
+    char *keylog_lines;
+    size_t keylog_len;
+    unsigned char *new_session;
+    size_t new_session_len;
+} uvtls_handshake_ext;
+
+uvtls_handshake_ext *uvtls_engine_ext(const uvtls_engine *e);
+/* The engine an SSL belongs to (NULL for an SSL uvtls did not make). */
+uvtls_engine *uvtls_engine_from_ssl(const SSL *ssl);
+void uvtls_handshake_ext_free(uvtls_handshake_ext *x);
+/* Serves the connection with `ctx` from now on (SNI); the engine takes a reference. */
+void uvtls_engine_switch_context(uvtls_engine *e, uvtls_context *ctx);
+
 #endif

@@ -1,0 +1,316 @@
+/* extensions: ALPN, the SNI pause, keylog, sessions, negotiated-value getters. */
+#include "core/extensions.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/ssl.h>
+
+#include "core/context_internal.h"
+#include "core/engine_internal.h"
+
+void uvtls_handshake_ext_free(uvtls_handshake_ext *x) {
+    free(x->alpn_offer);
+    free(x->hello_servername);
+    free(x->keylog_lines);
+    free(x->new_session);
+    memset(x, 0, sizeof(*x));
+}
+
+/* --- ALPN ----------------------------------------------------------------------------------- */
+
+static int valid_wire(const unsigned char *p, size_t len) {
+    size_t i = 0;
+    while (i < len) {
+        if (p[i] == 0 || i + 1 + p[i] > len)
+            return 0;
+        i += 1 + (size_t)p[i];
+    }
+    return len > 0;
+}
+
+int uvtls_engine_set_alpn(uvtls_engine *e, const unsigned char *wire, size_t len,
+                          uvtls_error *err) {
+    if (!valid_wire(wire, len) || len > 0xffff)
+        return uvtls_error_set(err, "handshake", "ERR_INVALID_ARG_VALUE",
+                               "ALPN protocol names must be 1 to 255 bytes each");
+    if (!uvtls_engine_is_server(e)) {
+        if (SSL_set_alpn_protos(uvtls_engine_ssl(e), wire, (unsigned)len) != 0)
+            return uvtls_error_openssl(err, "handshake", "ERR_INVALID_ARG_VALUE",
+                                       "cannot set ALPN protocols");
+        return 0;
+    }
+    uvtls_handshake_ext *x = uvtls_engine_ext(e);
+    unsigned char *copy = malloc(len);
+    if (copy == NULL)
+        return uvtls_error_set(err, "handshake", "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
+    memcpy(copy, wire, len);
+    free(x->alpn_offer);
+    x->alpn_offer = copy;
+    x->alpn_offer_len = len;
+    return 0;
+}
+
+/* Server preference: the first of our protocols that the client also offers. */
+static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+                       const unsigned char *in, unsigned int inlen, void *arg) {
+    (void)arg;
+    uvtls_engine *e = uvtls_engine_from_ssl(ssl);
+    uvtls_handshake_ext *x = e ? uvtls_engine_ext(e) : NULL;
+    if (x == NULL || x->alpn_offer == NULL)
+        return SSL_TLSEXT_ERR_NOACK;
+    for (size_t i = 0; i < x->alpn_offer_len; i += 1 + (size_t)x->alpn_offer[i]) {
+        const unsigned char *ours = x->alpn_offer + i;
+        for (unsigned j = 0; j < inlen; j += 1u + in[j]) {
+            if (j + 1u + in[j] > inlen)
+                break;
+            if (in[j] == ours[0] && memcmp(in + j + 1, ours + 1, ours[0]) == 0) {
+                *out = in + j + 1;
+                *outlen = in[j];
+                return SSL_TLSEXT_ERR_OK;
+            }
+        }
+    }
+    return SSL_TLSEXT_ERR_ALERT_FATAL; /* no_application_protocol */
+}
+
+const unsigned char *uvtls_engine_alpn_selected(const uvtls_engine *e, size_t *len) {
+    const unsigned char *p = NULL;
+    unsigned n = 0;
+    SSL_get0_alpn_selected(uvtls_engine_ssl(e), &p, &n);
+    *len = n;
+    return n > 0 ? p : NULL;
+}
+
+/* --- SNI pause ------------------------------------------------------------------------------ */
+
+void uvtls_engine_set_sni_pause(uvtls_engine *e, int on) {
+    uvtls_engine_ext(e)->sni_pause = on != 0;
+}
+
+int uvtls_engine_hello_waiting(const uvtls_engine *e) {
+    return uvtls_engine_ext(e)->hello_waiting;
+}
+
+const char *uvtls_engine_hello_servername(const uvtls_engine *e) {
+    const uvtls_handshake_ext *x = uvtls_engine_ext(e);
+    return x->hello_servername;
+}
+
+/* server_name extension: list length (2), then entries of type (1), length (2), name. */
+static char *parse_server_name(const unsigned char *p, size_t len) {
+    if (len < 5 || p[2] != 0)
+        return NULL;
+    size_t n = (size_t)p[3] << 8 | p[4];
+    if (n == 0 || 5 + n > len || memchr(p + 5, 0, n) != NULL)
+        return NULL;
+    char *name = malloc(n + 1);
+    if (name != NULL) {
+        memcpy(name, p + 5, n);
+        name[n] = '\0';
+    }
+    return name;
+}
+
+static int on_client_hello(SSL *ssl, int *alert, void *arg) {
+    (void)alert;
+    (void)arg;
+    uvtls_engine *e = uvtls_engine_from_ssl(ssl);
+    uvtls_handshake_ext *x = e ? uvtls_engine_ext(e) : NULL;
+    if (x == NULL || !x->sni_pause || x->hello_resolved)
+        return SSL_CLIENT_HELLO_SUCCESS;
+    if (!x->hello_waiting) {
+        const unsigned char *p = NULL;
+        size_t len = 0;
+        if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &p, &len) == 1)
+            x->hello_servername = parse_server_name(p, len);
+        x->hello_waiting = 1;
+    }
+    return SSL_CLIENT_HELLO_RETRY;
+}
+
+int uvtls_engine_resume_hello(uvtls_engine *e, uvtls_context *ctx) {
+    uvtls_handshake_ext *x = uvtls_engine_ext(e);
+    if (!x->hello_waiting)
+        return -1;
+    if (ctx != NULL)
+        uvtls_engine_switch_context(e, ctx);
+    x->hello_waiting = 0;
+    x->hello_resolved = 1;
+    return 0;
+}
+
+/* --- keylog --------------------------------------------------------------------------------- */
+
+void uvtls_engine_set_keylog(uvtls_engine *e, int on) {
+    uvtls_engine_ext(e)->keylog = on != 0;
+}
+
+static void on_keylog(const SSL *ssl, const char *line) {
+    uvtls_engine *e = uvtls_engine_from_ssl(ssl);
+    uvtls_handshake_ext *x = e ? uvtls_engine_ext(e) : NULL;
+    if (x == NULL || !x->keylog)
+        return;
+    size_t n = strlen(line);
+    char *buf = realloc(x->keylog_lines, x->keylog_len + n + 1);
+    if (buf == NULL)
+        return; /* a lost debugging line is better than a failed handshake */
+    memcpy(buf + x->keylog_len, line, n);
+    buf[x->keylog_len + n] = '\n';
+    x->keylog_lines = buf;
+    x->keylog_len += n + 1;
+}
+
+char *uvtls_engine_take_keylog(uvtls_engine *e, size_t *len) {
+    uvtls_handshake_ext *x = uvtls_engine_ext(e);
+    char *lines = x->keylog_lines;
+    *len = x->keylog_len;
+    x->keylog_lines = NULL;
+    x->keylog_len = 0;
+    return lines;
+}
+
+/* --- sessions ------------------------------------------------------------------------------- */
+
+int uvtls_engine_set_session(uvtls_engine *e, const void *der, size_t len, uvtls_error *err) {
+    const unsigned char *p = der;
+    SSL_SESSION *s = len <= 0x7fffffff ? d2i_SSL_SESSION(NULL, &p, (long)len) : NULL;
+    if (s == NULL)
+        return uvtls_error_openssl(err, "handshake", "ERR_INVALID_ARG_VALUE",
+                                   "the session is not a valid TLS session");
+    int ok = SSL_set_session(uvtls_engine_ssl(e), s);
+    SSL_SESSION_free(s);
+    if (!ok)
+        return uvtls_error_openssl(err, "handshake", "ERR_INVALID_ARG_VALUE",
+                                   "cannot use the session");
+    return 0;
+}
+
+static int on_new_session(SSL *ssl, SSL_SESSION *sess) {
+    uvtls_engine *e = uvtls_engine_from_ssl(ssl);
+    if (e == NULL || uvtls_engine_is_server(e))
+        return 0;
+    int n = i2d_SSL_SESSION(sess, NULL);
+    unsigned char *buf = n > 0 ? malloc((size_t)n) : NULL;
+    if (buf == NULL)
+        return 0;
+    unsigned char *p = buf;
+    i2d_SSL_SESSION(sess, &p);
+    uvtls_handshake_ext *x = uvtls_engine_ext(e);
+    free(x->new_session);
+    x->new_session = buf;
+    x->new_session_len = (size_t)n;
+    return 0; /* we keep no reference to `sess` */
+}
+
+unsigned char *uvtls_engine_take_new_session(uvtls_engine *e, size_t *len) {
+    uvtls_handshake_ext *x = uvtls_engine_ext(e);
+    unsigned char *s = x->new_session;
+    *len = x->new_session_len;
+    x->new_session = NULL;
+    x->new_session_len = 0;
+    return s;
+}
+
+const unsigned char *uvtls_engine_ticket(const uvtls_engine *e, size_t *len) {
+    SSL_SESSION *s = SSL_get_session(uvtls_engine_ssl(e));
+    const unsigned char *tick = NULL;
+    size_t n = 0;
+    if (s == NULL || !SSL_SESSION_has_ticket(s))
+        return NULL;
+    SSL_SESSION_get0_ticket(s, &tick, &n);
+    *len = n;
+    return tick;
+}
+
+/* --- negotiated values ---------------------------------------------------------------------- */
+
+size_t uvtls_engine_finished(const uvtls_engine *e, void *buf, size_t cap) {
+    return SSL_get_finished(uvtls_engine_ssl(e), buf, cap);
+}
+
+size_t uvtls_engine_peer_finished(const uvtls_engine *e, void *buf, size_t cap) {
+    return SSL_get_peer_finished(uvtls_engine_ssl(e), buf, cap);
+}
+
+int uvtls_engine_export_keying_material(const uvtls_engine *e, void *out, size_t len,
+                                        const char *label, const void *context,
+                                        size_t context_len, int use_context, uvtls_error *err) {
+    if (SSL_export_keying_material(uvtls_engine_ssl(e), out, len, label, strlen(label), context,
+                                   context_len, use_context) != 1)
+        return uvtls_error_openssl(err, "read", "ERR_TLS_INVALID_STATE",
+                                   "keying material is only available after the handshake");
+    return 0;
+}
+
+int uvtls_engine_ephemeral_key(const uvtls_engine *e, const char **type, const char **name,
+                               int *size) {
+    EVP_PKEY *key = NULL;
+    if (uvtls_engine_is_server(e) || !SSL_get_peer_tmp_key(uvtls_engine_ssl(e), &key))
+        return -1;
+    int id = EVP_PKEY_get_base_id(key);
+    *size = EVP_PKEY_get_bits(key);
+    *name = NULL;
+    if (id == EVP_PKEY_DH) {
+        *type = "DH";
+    } else {
+        *type = "ECDH";
+        if (id == EVP_PKEY_EC) {
+            char group[64];
+            if (EVP_PKEY_get_utf8_string_param(key, "group", group, sizeof(group), NULL))
+                *name = OBJ_nid2sn(OBJ_txt2nid(group));
+        } else {
+            *name = OBJ_nid2sn(id); /* X25519, X448 */
+        }
+    }
+    EVP_PKEY_free(key);
+    ERR_clear_error();
+    return 0;
+}
+
+int uvtls_engine_shared_sigalgs(const uvtls_engine *e, char *buf, size_t cap) {
+    SSL *ssl = uvtls_engine_ssl(e);
+    int n = SSL_get_shared_sigalgs(ssl, 0, NULL, NULL, NULL, NULL, NULL);
+    size_t used = 0;
+    if (cap > 0)
+        buf[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        int sign = 0, hash = 0;
+        SSL_get_shared_sigalgs(ssl, i, &sign, &hash, NULL, NULL, NULL);
+        const char *s;
+        switch (sign) {
+        case EVP_PKEY_RSA: s = "RSA"; break;
+        case EVP_PKEY_RSA_PSS: s = "RSA-PSS"; break;
+        case EVP_PKEY_DSA: s = "DSA"; break;
+        case EVP_PKEY_EC: s = "ECDSA"; break;
+        case NID_ED25519: s = "Ed25519"; break;
+        case NID_ED448: s = "Ed448"; break;
+        default: s = OBJ_nid2sn(sign); break;
+        }
+        const char *h = OBJ_nid2sn(hash);
+        int w = snprintf(buf + used, cap > used ? cap - used : 0, "%s%s+%s", i ? ":" : "",
+                         s ? s : "UNDEF", h ? h : "UNDEF");
+        if (w > 0)
+            used += (size_t)w;
+    }
+    return n;
+}
+
+int uvtls_engine_set_max_send_fragment(uvtls_engine *e, size_t size) {
+    return SSL_set_max_send_fragment(uvtls_engine_ssl(e), size) == 1 ? 0 : -1;
+}
+
+void uvtls_extensions_install(void *ssl_ctx) {
+    SSL_CTX *c = ssl_ctx;
+    SSL_CTX_set_alpn_select_cb(c, select_alpn, NULL);
+    SSL_CTX_set_client_hello_cb(c, on_client_hello, NULL);
+    SSL_CTX_set_keylog_callback(c, on_keylog);
+    /* Clients hear of every new session; servers keep no session cache in memory (stateless
+     * tickets need none), so 100k connections do not mean 100k cached sessions. */
+    SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_SERVER |
+                                          SSL_SESS_CACHE_NO_INTERNAL);
+    SSL_CTX_sess_set_new_cb(c, on_new_session);
+}

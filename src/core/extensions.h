@@ -1,0 +1,66 @@
+/* extensions: what a handshake negotiates besides keys and certificates: ALPN, the SNI pause
+ * that lets the owner pick a context per host name, keylog lines, sessions, and the getters
+ * that read negotiated values (finished messages, keying material, ephemeral key, sigalgs).
+ *
+ * Nothing here calls the owner. Where OpenSSL asks a question the owner must answer (which
+ * certificate for this host name?), the handshake pauses: uvtls_engine_hello_waiting() turns
+ * true, the owner answers with uvtls_engine_resume_hello() and runs the handshake again.
+ * Buffers returned by *_take_* functions are malloc'ed and freed by the caller with free().
+ */
+#ifndef UVTLS_CORE_EXTENSIONS_H
+#define UVTLS_CORE_EXTENSIONS_H
+
+#include <stddef.h>
+
+#include "core/engine.h"
+
+/* ALPN protocols in wire format (length-prefixed names). A client offers them; a server
+ * accepts the first of its own list that the client offered, and without overlap fails the
+ * handshake with the no_application_protocol alert, as Node does. */
+int uvtls_engine_set_alpn(uvtls_engine *e, const unsigned char *wire, size_t len,
+                          uvtls_error *err);
+/* The negotiated protocol (not NUL-terminated) or NULL; borrowed until the engine is freed. */
+const unsigned char *uvtls_engine_alpn_selected(const uvtls_engine *e, size_t *len);
+
+/* Server: pause at the ClientHello so the owner can choose a context for its host name. */
+void uvtls_engine_set_sni_pause(uvtls_engine *e, int on);
+int uvtls_engine_hello_waiting(const uvtls_engine *e);
+/* The host name the client asked for at the pause, or NULL. Borrowed. */
+const char *uvtls_engine_hello_servername(const uvtls_engine *e);
+/* Ends the pause; `ctx` (may be NULL: keep the current one) serves this connection. Run
+ * uvtls_engine_handshake() afterwards. */
+int uvtls_engine_resume_hello(uvtls_engine *e, uvtls_context *ctx);
+
+/* Keylog: collect NSS key log lines (SSLKEYLOGFILE format). Taken as one buffer of
+ * '\n'-terminated lines, or NULL when none. */
+void uvtls_engine_set_keylog(uvtls_engine *e, int on);
+char *uvtls_engine_take_keylog(uvtls_engine *e, size_t *len);
+
+/* Client: resume this session (DER, from getSession()/'session'). */
+int uvtls_engine_set_session(uvtls_engine *e, const void *der, size_t len, uvtls_error *err);
+/* Client: a session (DER) the server issued since the last call, or NULL. */
+unsigned char *uvtls_engine_take_new_session(uvtls_engine *e, size_t *len);
+/* The session ticket the server sent (getTLSTicket), or NULL. Borrowed. */
+const unsigned char *uvtls_engine_ticket(const uvtls_engine *e, size_t *len);
+
+/* Finished messages; copies up to `cap` bytes, returns the full length (0 before the
+ * handshake). */
+size_t uvtls_engine_finished(const uvtls_engine *e, void *buf, size_t cap);
+size_t uvtls_engine_peer_finished(const uvtls_engine *e, void *buf, size_t cap);
+/* RFC 5705 exporter. Returns 0 or -1 with err. */
+int uvtls_engine_export_keying_material(const uvtls_engine *e, void *out, size_t len,
+                                        const char *label, const void *context,
+                                        size_t context_len, int use_context, uvtls_error *err);
+/* Client: the server's ephemeral key: type "ECDH"/"DH", curve name (ECDH) and size in bits.
+ * Returns -1 when there is none (server side, or before the handshake). */
+int uvtls_engine_ephemeral_key(const uvtls_engine *e, const char **type, const char **name,
+                               int *size);
+/* Shared signature algorithms as Node names them ("RSA-PSS+SHA256", "ECDSA+SHA256"),
+ * ':'-separated into `buf`. Returns the count. */
+int uvtls_engine_shared_sigalgs(const uvtls_engine *e, char *buf, size_t cap);
+int uvtls_engine_set_max_send_fragment(uvtls_engine *e, size_t size);
+
+/* Installed once per SSL_CTX (by uvtls_context_new). */
+void uvtls_extensions_install(void *ssl_ctx);
+
+#endif
