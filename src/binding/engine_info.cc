@@ -2,6 +2,7 @@
 #include "binding/engine_info.h"
 
 #include <cstdlib>
+#include <string>
 
 #include "binding/convert.h"
 
@@ -65,6 +66,136 @@ Napi::Value ServernameOf(Napi::Env env, const uvtls_engine *e) {
     const char *name = uvtls_engine_servername(e);
     return name ? Napi::Value(Napi::String::New(env, name))
                 : Napi::Value(Napi::Boolean::New(env, false));
+}
+
+} // namespace uvtls
+
+extern "C" {
+#include "core/extensions.h"
+}
+
+namespace uvtls {
+
+Napi::Value SetALPNProtocols(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    std::string holder;
+    size_t len = 0;
+    const char *wire = BytesOf(info[0], holder, &len);
+    uvtls_error err;
+    if (uvtls_engine_set_alpn(e, reinterpret_cast<const unsigned char *>(wire), len, &err) < 0)
+        ThrowError(info.Env(), err);
+    return info.Env().Undefined();
+}
+
+Napi::Value AlpnProtocol(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    size_t len = 0;
+    const unsigned char *p = uvtls_engine_alpn_selected(e, &len);
+    if (p == nullptr)
+        return Napi::Boolean::New(info.Env(), false);
+    return Napi::String::New(info.Env(), reinterpret_cast<const char *>(p), len);
+}
+
+Napi::Value SetSession(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    std::string holder;
+    size_t len = 0;
+    const char *der = BytesOf(info[0], holder, &len);
+    uvtls_error err;
+    if (uvtls_engine_set_session(e, der, len, &err) < 0)
+        ThrowError(info.Env(), err);
+    return info.Env().Undefined();
+}
+
+Napi::Value SetKeylog(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    uvtls_engine_set_keylog(e, info[0].ToBoolean().Value());
+    return info.Env().Undefined();
+}
+
+// All keylog lines collected so far as one Buffer of '\n'-terminated lines, or null.
+Napi::Value TakeKeylog(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    size_t len = 0;
+    char *lines = uvtls_engine_take_keylog(e, &len);
+    if (lines == nullptr)
+        return info.Env().Null();
+    Napi::Value out = Napi::Buffer<char>::Copy(info.Env(), lines, len);
+    free(lines);
+    return out;
+}
+
+Napi::Value GetTLSTicket(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    size_t len = 0;
+    const unsigned char *t = uvtls_engine_ticket(e, &len);
+    if (t == nullptr)
+        return info.Env().Undefined();
+    return Napi::Buffer<unsigned char>::Copy(info.Env(), t, len);
+}
+
+static Napi::Value Finished(Napi::Env env, uvtls_engine *e, bool peer) {
+    unsigned char buf[128];
+    size_t n = peer ? uvtls_engine_peer_finished(e, buf, sizeof(buf))
+                    : uvtls_engine_finished(e, buf, sizeof(buf));
+    if (n == 0)
+        return env.Undefined();
+    return Napi::Buffer<unsigned char>::Copy(env, buf, n < sizeof(buf) ? n : sizeof(buf));
+}
+
+Napi::Value GetFinished(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    return Finished(info.Env(), e, false);
+}
+
+Napi::Value GetPeerFinished(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    return Finished(info.Env(), e, true);
+}
+
+// exportKeyingMaterial(length, label[, context])
+Napi::Value ExportKeyingMaterial(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    Napi::Env env = info.Env();
+    size_t length = info[0].ToNumber().Uint32Value();
+    std::string label = info[1].ToString().Utf8Value();
+    std::string holder;
+    size_t ctx_len = 0;
+    const char *ctx = info[2].IsUndefined() ? nullptr : BytesOf(info[2], holder, &ctx_len);
+    Napi::Buffer<unsigned char> out = Napi::Buffer<unsigned char>::New(env, length);
+    uvtls_error err;
+    if (uvtls_engine_export_keying_material(e, out.Data(), length, label.c_str(), ctx, ctx_len,
+                                            ctx != nullptr, &err) < 0)
+        ThrowError(env, err);
+    return out;
+}
+
+Napi::Value GetEphemeralKeyInfo(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    const char *type = nullptr, *name = nullptr;
+    int size = 0;
+    Napi::Object o = Napi::Object::New(info.Env());
+    if (uvtls_engine_ephemeral_key(e, &type, &name, &size) < 0)
+        return o; // Node: {} on the server side and before the handshake
+    o.Set("type", type);
+    if (name != nullptr)
+        o.Set("name", name);
+    o.Set("size", size);
+    return o;
+}
+
+Napi::Value GetSharedSigalgs(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    char buf[2048];
+    int n = uvtls_engine_shared_sigalgs(e, buf, sizeof(buf));
+    Napi::Array out = Napi::Array::New(info.Env());
+    if (n <= 0)
+        return out;
+    std::string all(buf);
+    size_t start = 0;
+    uint32_t i = 0;
+    while (start <= all.size()) {
+        size_t end = all.find(':', start);
+        if (end == std::string::npos)
+            end = all.size();
+        out.Set(i++, all.substr(start, end - start));
+        start = end + 1;
+    }
+    return out;
+}
+
+Napi::Value SetMaxSendFragment(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    return Napi::Boolean::New(
+        info.Env(), uvtls_engine_set_max_send_fragment(e, info[0].ToNumber().Uint32Value()) == 0);
 }
 
 } // namespace uvtls

@@ -13,28 +13,29 @@
 namespace uvtls {
 
 Napi::Function EngineWrap::Define(Napi::Env env) {
-    return DefineClass(env, "Engine",
-                       {
-                           InstanceMethod("feed", &EngineWrap::Feed),
-                           InstanceMethod("feedEof", &EngineWrap::FeedEof),
-                           InstanceMethod("handshake", &EngineWrap::Handshake),
-                           InstanceMethod("read", &EngineWrap::Read),
-                           InstanceMethod("write", &EngineWrap::Write),
-                           InstanceMethod("take", &EngineWrap::Take),
-                           InstanceMethod("shutdown", &EngineWrap::Shutdown),
-                           InstanceMethod("state", &EngineWrap::State),
-                           InstanceMethod("error", &EngineWrap::Error),
-                           InstanceMethod("verifyError", &EngineWrap::VerifyError),
-                           InstanceMethod("peerClosedCleanly", &EngineWrap::PeerClosedCleanly),
-                           InstanceMethod("getPeerCertificate", &EngineWrap::GetPeerCertificate),
-                           InstanceMethod("getCertificate", &EngineWrap::GetCertificate),
-                           InstanceMethod("getCipher", &EngineWrap::GetCipher),
-                           InstanceMethod("getProtocol", &EngineWrap::GetProtocol),
-                           InstanceMethod("getSession", &EngineWrap::GetSession),
-                           InstanceMethod("isSessionReused", &EngineWrap::IsSessionReused),
-                           InstanceMethod("getServername", &EngineWrap::GetServername),
-                           InstanceMethod("destroy", &EngineWrap::Destroy),
-                       });
+    std::vector<Napi::ClassPropertyDescriptor<EngineWrap>> props = {
+        InstanceMethod("feed", &EngineWrap::Feed),
+        InstanceMethod("feedEof", &EngineWrap::FeedEof),
+        InstanceMethod("handshake", &EngineWrap::Handshake),
+        InstanceMethod("read", &EngineWrap::Read),
+        InstanceMethod("write", &EngineWrap::Write),
+        InstanceMethod("take", &EngineWrap::Take),
+        InstanceMethod("shutdown", &EngineWrap::Shutdown),
+        InstanceMethod("state", &EngineWrap::State),
+        InstanceMethod("error", &EngineWrap::Error),
+        InstanceMethod("verifyError", &EngineWrap::VerifyError),
+        InstanceMethod("peerClosedCleanly", &EngineWrap::PeerClosedCleanly),
+        InstanceMethod("getPeerCertificate", &EngineWrap::GetPeerCertificate),
+        InstanceMethod("getCertificate", &EngineWrap::GetCertificate),
+        InstanceMethod("getCipher", &EngineWrap::GetCipher),
+        InstanceMethod("getProtocol", &EngineWrap::GetProtocol),
+        InstanceMethod("getSession", &EngineWrap::GetSession),
+        InstanceMethod("isSessionReused", &EngineWrap::IsSessionReused),
+        InstanceMethod("getServername", &EngineWrap::GetServername),
+        InstanceMethod("destroy", &EngineWrap::Destroy),
+    };
+    AddEngineMethods<EngineWrap>(props);
+    return DefineClass(env, "Engine", props);
 }
 
 // new Engine(secureContext, {isServer, requestCert, rejectUnauthorized, servername})

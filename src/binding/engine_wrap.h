@@ -6,6 +6,8 @@
 
 #include <napi.h>
 
+#include "binding/engine_info.h"
+
 extern "C" {
 #include "core/engine.h"
 }
@@ -16,6 +18,9 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   public:
     static Napi::Function Define(Napi::Env env);
     explicit EngineWrap(const Napi::CallbackInfo &info);
+    template <EngineMethod M> Napi::Value CallEngine(const Napi::CallbackInfo &info) {
+        return M(info, Live(info));
+    }
     ~EngineWrap() override;
 
   private:

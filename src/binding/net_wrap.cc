@@ -22,8 +22,25 @@ thread_local struct {
     uvtls_server *server;
 } adopting = {nullptr, nullptr};
 
-enum ConnEventKind { kConnect, kSecure, kData, kEnd, kError, kWritten, kTimeout, kClose };
-enum ServerEventKind { kServerSecure, kServerClientError, kServerError, kServerClose };
+enum ConnEventKind {
+    kConnect,
+    kSecure,
+    kData,
+    kEnd,
+    kError,
+    kWritten,
+    kTimeout,
+    kClose,
+    kClientHello,
+    kSession
+};
+enum ServerEventKind {
+    kServerSecure,
+    kServerClientError,
+    kServerError,
+    kServerClose,
+    kServerClientHello
+};
 
 // False once the environment can no longer run JS: torn down, or a worker being terminated
 // (then every call that may run JS fails, and node-addon-api turns some of those failures into a
@@ -117,34 +134,36 @@ int ParseAddress(const std::string &ip, int port, struct sockaddr_storage *out) 
 // Conn
 
 Napi::Function ConnWrap::Define(Napi::Env env) {
-    return DefineClass(env, "Conn",
-                       {
-                           InstanceMethod("connect", &ConnWrap::Connect),
-                           InstanceMethod("connectPipe", &ConnWrap::ConnectPipe),
-                           InstanceMethod("write", &ConnWrap::Write),
-                           InstanceMethod("shutdown", &ConnWrap::Shutdown),
-                           InstanceMethod("close", &ConnWrap::Close),
-                           InstanceMethod("readStart", &ConnWrap::ReadStart),
-                           InstanceMethod("readStop", &ConnWrap::ReadStop),
-                           InstanceMethod("setTimeout", &ConnWrap::SetTimeout),
-                           InstanceMethod("setNoDelay", &ConnWrap::SetNoDelay),
-                           InstanceMethod("setKeepAlive", &ConnWrap::SetKeepAlive),
-                           InstanceMethod("ref", &ConnWrap::Ref),
-                           InstanceMethod("unref", &ConnWrap::Unref),
-                           InstanceMethod("queued", &ConnWrap::Queued),
-                           InstanceMethod("bytesRead", &ConnWrap::BytesRead),
-                           InstanceMethod("bytesWritten", &ConnWrap::BytesWritten),
-                           InstanceMethod("peername", &ConnWrap::PeerName),
-                           InstanceMethod("sockname", &ConnWrap::SockName),
-                           InstanceMethod("getPeerCertificate", &ConnWrap::GetPeerCertificate),
-                           InstanceMethod("getCertificate", &ConnWrap::GetCertificate),
-                           InstanceMethod("getCipher", &ConnWrap::GetCipher),
-                           InstanceMethod("getProtocol", &ConnWrap::GetProtocol),
-                           InstanceMethod("getSession", &ConnWrap::GetSession),
-                           InstanceMethod("isSessionReused", &ConnWrap::IsSessionReused),
-                           InstanceMethod("getServername", &ConnWrap::GetServername),
-                           InstanceMethod("verifyError", &ConnWrap::VerifyError),
-                       });
+    std::vector<Napi::ClassPropertyDescriptor<ConnWrap>> props = {
+        InstanceMethod("connect", &ConnWrap::Connect),
+        InstanceMethod("connectPipe", &ConnWrap::ConnectPipe),
+        InstanceMethod("write", &ConnWrap::Write),
+        InstanceMethod("shutdown", &ConnWrap::Shutdown),
+        InstanceMethod("close", &ConnWrap::Close),
+        InstanceMethod("readStart", &ConnWrap::ReadStart),
+        InstanceMethod("readStop", &ConnWrap::ReadStop),
+        InstanceMethod("setTimeout", &ConnWrap::SetTimeout),
+        InstanceMethod("setNoDelay", &ConnWrap::SetNoDelay),
+        InstanceMethod("setKeepAlive", &ConnWrap::SetKeepAlive),
+        InstanceMethod("ref", &ConnWrap::Ref),
+        InstanceMethod("unref", &ConnWrap::Unref),
+        InstanceMethod("queued", &ConnWrap::Queued),
+        InstanceMethod("bytesRead", &ConnWrap::BytesRead),
+        InstanceMethod("bytesWritten", &ConnWrap::BytesWritten),
+        InstanceMethod("peername", &ConnWrap::PeerName),
+        InstanceMethod("sockname", &ConnWrap::SockName),
+        InstanceMethod("getPeerCertificate", &ConnWrap::GetPeerCertificate),
+        InstanceMethod("getCertificate", &ConnWrap::GetCertificate),
+        InstanceMethod("getCipher", &ConnWrap::GetCipher),
+        InstanceMethod("getProtocol", &ConnWrap::GetProtocol),
+        InstanceMethod("getSession", &ConnWrap::GetSession),
+        InstanceMethod("isSessionReused", &ConnWrap::IsSessionReused),
+        InstanceMethod("getServername", &ConnWrap::GetServername),
+        InstanceMethod("verifyError", &ConnWrap::VerifyError),
+        InstanceMethod("resumeHello", &ConnWrap::ResumeHello),
+    };
+    AddEngineMethods<ConnWrap>(props);
+    return DefineClass(env, "Conn", props);
 }
 
 // new Conn(secureContext, {requestCert, rejectUnauthorized, servername, pipe})  (a client), or
@@ -265,6 +284,17 @@ void ConnWrap::OnEvent(uvtls_conn *c, uvtls_conn_event ev, const uvtls_conn_even
         case UVTLS_CONN_TIMEOUT:
             CallOnEvent(env, obj, {Napi::Number::New(env, kTimeout)});
             break;
+        case UVTLS_CONN_CLIENT_HELLO:
+            CallOnEvent(
+                env, obj,
+                {Napi::Number::New(env, kClientHello),
+                 d->data ? Napi::Value(Napi::String::New(env, d->data, d->len)) : env.Undefined()});
+            break;
+        case UVTLS_CONN_SESSION:
+            CallOnEvent(
+                env, obj,
+                {Napi::Number::New(env, kSession), Napi::Buffer<char>::Copy(env, d->data, d->len)});
+            break;
         case UVTLS_CONN_CLOSE:
             break;
         }
@@ -272,6 +302,16 @@ void ConnWrap::OnEvent(uvtls_conn *c, uvtls_conn_event ev, const uvtls_conn_even
         // Building the arguments failed: the environment stopped running JS meanwhile. A C++
         // exception must never unwind into libuv.
     }
+}
+
+// resumeHello(secureContext | null): ends the SNI pause, with another context or the same.
+Napi::Value ConnWrap::ResumeHello(const Napi::CallbackInfo &info) {
+    uvtls_conn *c = Live(info);
+    uvtls_context *ctx = nullptr;
+    if (info[0].IsObject())
+        ctx = SecureContextWrap::Unwrap(info[0].As<Napi::Object>())->context();
+    uvtls_conn_resume_hello(c, ctx);
+    return info.Env().Undefined();
 }
 
 uvtls_conn *ConnWrap::Live(const Napi::CallbackInfo &info) {
@@ -455,6 +495,9 @@ Napi::Function ServerWrap::Define(Napi::Env env) {
                            InstanceMethod("setContext", &ServerWrap::SetContext),
                            InstanceMethod("ref", &ServerWrap::Ref),
                            InstanceMethod("unref", &ServerWrap::Unref),
+                           InstanceMethod("setALPNProtocols", &ServerWrap::SetALPNProtocols),
+                           InstanceMethod("setSniPause", &ServerWrap::SetSniPause),
+                           InstanceMethod("setKeylog", &ServerWrap::SetKeylog),
                        });
 }
 
@@ -507,7 +550,7 @@ void ServerWrap::OnEvent(uvtls_server *s, uvtls_server_event ev, uvtls_conn *con
     }
     if (!js) {
         // Nobody can take the connection: the server closes it (it still reports to the server).
-        if (ev == UVTLS_SERVER_SECURE)
+        if (ev == UVTLS_SERVER_SECURE || ev == UVTLS_SERVER_CLIENT_HELLO)
             uvtls_conn_close(conn);
         return;
     }
@@ -520,6 +563,15 @@ void ServerWrap::OnEvent(uvtls_server *s, uvtls_server_event ev, uvtls_conn *con
             Napi::Object wrap = ConnWrap::FromAccepted(env, conn, s);
             adopted = true;
             CallOnEvent(env, obj, {Napi::Number::New(env, kServerSecure), wrap});
+            break;
+        }
+        case UVTLS_SERVER_CLIENT_HELLO: {
+            Napi::Object wrap = ConnWrap::FromAccepted(env, conn, s);
+            adopted = true;
+            const char *name = uvtls_engine_hello_servername(uvtls_conn_engine(conn));
+            CallOnEvent(env, obj,
+                        {Napi::Number::New(env, kServerClientHello), wrap,
+                         name ? Napi::Value(Napi::String::New(env, name)) : env.Undefined()});
             break;
         }
         case UVTLS_SERVER_CLIENT_ERROR:
@@ -535,7 +587,7 @@ void ServerWrap::OnEvent(uvtls_server *s, uvtls_server_event ev, uvtls_conn *con
             break;
         }
     } catch (const Napi::Error &) {
-        if (ev == UVTLS_SERVER_SECURE && !adopted)
+        if ((ev == UVTLS_SERVER_SECURE || ev == UVTLS_SERVER_CLIENT_HELLO) && !adopted)
             uvtls_conn_close(conn);
     }
 }
@@ -612,6 +664,26 @@ Napi::Value ServerWrap::Ref(const Napi::CallbackInfo &info) {
 Napi::Value ServerWrap::Unref(const Napi::CallbackInfo &info) {
     if (server_ != nullptr)
         uvtls_server_unref(server_);
+    return info.Env().Undefined();
+}
+
+Napi::Value ServerWrap::SetALPNProtocols(const Napi::CallbackInfo &info) {
+    std::string holder;
+    size_t len = 0;
+    const char *wire =
+        info[0].IsUndefined() || info[0].IsNull() ? nullptr : BytesOf(info[0], holder, &len);
+    if (uvtls_server_set_alpn(Live(info), reinterpret_cast<const unsigned char *>(wire), len) < 0)
+        throw Napi::Error::New(info.Env(), "out of memory");
+    return info.Env().Undefined();
+}
+
+Napi::Value ServerWrap::SetSniPause(const Napi::CallbackInfo &info) {
+    uvtls_server_set_sni_pause(Live(info), info[0].ToBoolean().Value());
+    return info.Env().Undefined();
+}
+
+Napi::Value ServerWrap::SetKeylog(const Napi::CallbackInfo &info) {
+    uvtls_server_set_keylog(Live(info), info[0].ToBoolean().Value());
     return info.Env().Undefined();
 }
 

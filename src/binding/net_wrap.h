@@ -5,7 +5,10 @@
 
 #include <napi.h>
 
+#include "binding/engine_info.h"
+
 extern "C" {
+#include "core/extensions.h"
 #include "net/conn.h"
 #include "net/server.h"
 }
@@ -16,6 +19,9 @@ class ConnWrap : public Napi::ObjectWrap<ConnWrap> {
   public:
     static Napi::Function Define(Napi::Env env);
     explicit ConnWrap(const Napi::CallbackInfo &info);
+    template <EngineMethod M> Napi::Value CallEngine(const Napi::CallbackInfo &info) {
+        return M(info, uvtls_conn_engine(Live(info)));
+    }
     ~ConnWrap() override;
     // Wraps a conn accepted by `server` (it now reports to this wrapper).
     static Napi::Object FromAccepted(Napi::Env env, uvtls_conn *conn, uvtls_server *server);
@@ -50,6 +56,7 @@ class ConnWrap : public Napi::ObjectWrap<ConnWrap> {
     Napi::Value IsSessionReused(const Napi::CallbackInfo &info);
     Napi::Value GetServername(const Napi::CallbackInfo &info);
     Napi::Value VerifyError(const Napi::CallbackInfo &info);
+    Napi::Value ResumeHello(const Napi::CallbackInfo &info);
 
     uvtls_conn *conn_ = nullptr;
     uvtls_server *server_ = nullptr; // the server that accepted us, told when we close
@@ -77,6 +84,9 @@ class ServerWrap : public Napi::ObjectWrap<ServerWrap> {
     Napi::Value SetContext(const Napi::CallbackInfo &info);
     Napi::Value Ref(const Napi::CallbackInfo &info);
     Napi::Value Unref(const Napi::CallbackInfo &info);
+    Napi::Value SetALPNProtocols(const Napi::CallbackInfo &info);
+    Napi::Value SetSniPause(const Napi::CallbackInfo &info);
+    Napi::Value SetKeylog(const Napi::CallbackInfo &info);
 
     uvtls_server *server_ = nullptr;
     Napi::ObjectReference self_;

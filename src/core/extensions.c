@@ -237,8 +237,8 @@ size_t uvtls_engine_peer_finished(const uvtls_engine *e, void *buf, size_t cap) 
 }
 
 int uvtls_engine_export_keying_material(const uvtls_engine *e, void *out, size_t len,
-                                        const char *label, const void *context,
-                                        size_t context_len, int use_context, uvtls_error *err) {
+                                        const char *label, const void *context, size_t context_len,
+                                        int use_context, uvtls_error *err) {
     if (SSL_export_keying_material(uvtls_engine_ssl(e), out, len, label, strlen(label), context,
                                    context_len, use_context) != 1)
         return uvtls_error_openssl(err, "read", "ERR_TLS_INVALID_STATE",
@@ -282,13 +282,27 @@ int uvtls_engine_shared_sigalgs(const uvtls_engine *e, char *buf, size_t cap) {
         SSL_get_shared_sigalgs(ssl, i, &sign, &hash, NULL, NULL, NULL);
         const char *s;
         switch (sign) {
-        case EVP_PKEY_RSA: s = "RSA"; break;
-        case EVP_PKEY_RSA_PSS: s = "RSA-PSS"; break;
-        case EVP_PKEY_DSA: s = "DSA"; break;
-        case EVP_PKEY_EC: s = "ECDSA"; break;
-        case NID_ED25519: s = "Ed25519"; break;
-        case NID_ED448: s = "Ed448"; break;
-        default: s = OBJ_nid2sn(sign); break;
+        case EVP_PKEY_RSA:
+            s = "RSA";
+            break;
+        case EVP_PKEY_RSA_PSS:
+            s = "RSA-PSS";
+            break;
+        case EVP_PKEY_DSA:
+            s = "DSA";
+            break;
+        case EVP_PKEY_EC:
+            s = "ECDSA";
+            break;
+        case NID_ED25519:
+            s = "Ed25519";
+            break;
+        case NID_ED448:
+            s = "Ed448";
+            break;
+        default:
+            s = OBJ_nid2sn(sign);
+            break;
         }
         const char *h = OBJ_nid2sn(hash);
         int w = snprintf(buf + used, cap > used ? cap - used : 0, "%s%s+%s", i ? ":" : "",

@@ -17,8 +17,7 @@
 /* ALPN protocols in wire format (length-prefixed names). A client offers them; a server
  * accepts the first of its own list that the client offered, and without overlap fails the
  * handshake with the no_application_protocol alert, as Node does. */
-int uvtls_engine_set_alpn(uvtls_engine *e, const unsigned char *wire, size_t len,
-                          uvtls_error *err);
+int uvtls_engine_set_alpn(uvtls_engine *e, const unsigned char *wire, size_t len, uvtls_error *err);
 /* The negotiated protocol (not NUL-terminated) or NULL; borrowed until the engine is freed. */
 const unsigned char *uvtls_engine_alpn_selected(const uvtls_engine *e, size_t *len);
 
@@ -49,8 +48,8 @@ size_t uvtls_engine_finished(const uvtls_engine *e, void *buf, size_t cap);
 size_t uvtls_engine_peer_finished(const uvtls_engine *e, void *buf, size_t cap);
 /* RFC 5705 exporter. Returns 0 or -1 with err. */
 int uvtls_engine_export_keying_material(const uvtls_engine *e, void *out, size_t len,
-                                        const char *label, const void *context,
-                                        size_t context_len, int use_context, uvtls_error *err);
+                                        const char *label, const void *context, size_t context_len,
+                                        int use_context, uvtls_error *err);
 /* Client: the server's ephemeral key: type "ECDH"/"DH", curve name (ECDH) and size in bits.
  * Returns -1 when there is none (server side, or before the handshake). */
 int uvtls_engine_ephemeral_key(const uvtls_engine *e, const char **type, const char **name,

@@ -19,8 +19,7 @@ typedef struct ticket_keys {
 
 static int keys_index = -1;
 
-static void free_keys(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
-                      void *argp) {
+static void free_keys(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp) {
     (void)parent, (void)ad, (void)idx, (void)argl, (void)argp;
     if (ptr != NULL)
         OPENSSL_clear_free(ptr, sizeof(ticket_keys));

@@ -1,6 +1,8 @@
 /* conn: a TLS connection on a libuv stream. See conn.h for the contract. */
 #include "net/conn.h"
 
+#include "core/extensions.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,10 +48,11 @@ struct uvtls_conn {
     int write_error; /* a write failed (EPIPE/ECONNRESET); reported once reading tells why */
     unsigned closing : 1, secure : 1, reading : 1, read_wanted : 1, ended : 1, errored : 1,
         shutdown_wanted : 1, shutdown_sent : 1, connected : 1, draining : 1, is_pipe : 1,
-        is_server : 1, eof_seen : 1;
+        is_server : 1, eof_seen : 1, hello_reported : 1;
 };
 
 static void process(uvtls_conn *c);
+static void emit_new_session(uvtls_conn *c);
 static void start_timer(uvtls_conn *c, unsigned ms);
 
 static void emit(uvtls_conn *c, uvtls_conn_event ev, const uvtls_conn_event_data *d) {
@@ -184,6 +187,14 @@ static uvtls_conn *conn_alloc(uvtls_loop *loop, uvtls_context *ctx, const uvtls_
         free(c);
         return NULL;
     }
+    if (opts->alpn != NULL &&
+        uvtls_engine_set_alpn(c->engine, opts->alpn, opts->alpn_len, err) < 0) {
+        uvtls_engine_free(c->engine);
+        free(c);
+        return NULL;
+    }
+    uvtls_engine_set_sni_pause(c->engine, opts->sni_pause);
+    uvtls_engine_set_keylog(c->engine, opts->keylog);
     int r = opts->pipe ? uv_pipe_init(loop->uv, &c->io.pipe, 0) : uv_tcp_init(loop->uv, &c->io.tcp);
     if (r < 0) {
         uvtls_engine_free(c->engine);
@@ -432,8 +443,21 @@ static void drain_cleartext(uvtls_conn *c) {
         }
     }
     c->draining = 0;
+    if (!c->closing && !c->is_server)
+        emit_new_session(c);
     if (!c->closing)
         flush_or_fail(c);
+}
+
+/* A session the server just issued (TLS 1.3 sends them after the handshake). */
+static void emit_new_session(uvtls_conn *c) {
+    size_t len = 0;
+    unsigned char *der = uvtls_engine_take_new_session(c->engine, &len);
+    if (der == NULL)
+        return;
+    uvtls_conn_event_data d = {.data = (const char *)der, .len = len};
+    emit(c, UVTLS_CONN_SESSION, &d);
+    free(der);
 }
 
 static void process(uvtls_conn *c) {
@@ -444,8 +468,23 @@ static void process(uvtls_conn *c) {
         emit_error(c, uvtls_engine_error(c->engine));
         return;
     }
+    if (uvtls_engine_hello_waiting(c->engine)) {
+        /* The owner answers, now or later, with uvtls_conn_resume_hello(), which runs this
+         * function again: nothing more to do in this call. */
+        if (!c->hello_reported) {
+            c->hello_reported = 1;
+            const char *name = uvtls_engine_hello_servername(c->engine);
+            uvtls_conn_event_data d = {.data = name, .len = name ? strlen(name) : 0};
+            emit(c, UVTLS_CONN_CLIENT_HELLO, &d);
+        }
+        return;
+    }
     if (!c->secure && st != UVTLS_ENGINE_HANDSHAKING) {
         c->secure = 1;
+        if (!c->is_server)
+            emit_new_session(c); /* TLS 1.2: issued during the handshake */
+        if (c->closing)
+            return;
         start_timer(c, c->idle_timeout_ms);
         emit(c, UVTLS_CONN_SECURE, NULL);
         if (c->closing)
@@ -495,6 +534,13 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
         return;
     }
     process(c);
+}
+
+int uvtls_conn_resume_hello(uvtls_conn *c, uvtls_context *ctx) {
+    if (c->closing || uvtls_engine_resume_hello(c->engine, ctx) < 0)
+        return -1;
+    process(c);
+    return 0;
 }
 
 int uvtls_conn_read_start(uvtls_conn *c) {

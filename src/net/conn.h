@@ -23,7 +23,10 @@ typedef enum uvtls_conn_event {
     UVTLS_CONN_ERROR,   /* error; the owner decides to close */
     UVTLS_CONN_WRITTEN, /* `count` earlier writes completed, in order; `status` < 0 on failure */
     UVTLS_CONN_TIMEOUT, /* the idle timeout set with uvtls_conn_set_timeout() expired */
-    UVTLS_CONN_CLOSE,   /* closed; the last event */
+    UVTLS_CONN_CLIENT_HELLO, /* server: paused at the ClientHello (SNI); data = host name or
+                                NULL; answer with uvtls_conn_resume_hello() */
+    UVTLS_CONN_SESSION,      /* client: the server issued a session; data/len = DER */
+    UVTLS_CONN_CLOSE,        /* closed; the last event */
 } uvtls_conn_event;
 
 typedef struct uvtls_conn_event_data {
@@ -41,6 +44,10 @@ typedef struct uvtls_conn_options {
     uvtls_engine_options engine;
     unsigned handshake_timeout_ms; /* 0: none */
     int pipe;                      /* a Unix socket instead of TCP */
+    const unsigned char *alpn;     /* ALPN protocols, wire format (copied); NULL: none */
+    size_t alpn_len;
+    int sni_pause; /* server: pause at the ClientHello (UVTLS_CONN_CLIENT_HELLO) */
+    int keylog;    /* collect keylog lines (uvtls_engine_take_keylog) */
 } uvtls_conn_options;
 
 /* A client connection; call uvtls_conn_connect*() next. NULL + err on failure. */
@@ -63,6 +70,9 @@ int uvtls_conn_connect_pipe(uvtls_conn *c, const char *path);
 int uvtls_conn_write(uvtls_conn *c, const void *data, size_t len);
 /* Ciphertext and early cleartext waiting for the kernel, in bytes. */
 size_t uvtls_conn_queued(const uvtls_conn *c);
+
+/* Ends the ClientHello pause; `ctx` (or NULL for the current one) serves the connection. */
+int uvtls_conn_resume_hello(uvtls_conn *c, uvtls_context *ctx);
 
 /* Reading is on after connect/accept; stop it while the owner's reader is full. */
 int uvtls_conn_read_start(uvtls_conn *c);

@@ -26,6 +26,8 @@ struct uvtls_server {
     uvtls_server_cb cb;
     void *user;
     size_t connections;
+    unsigned char *alpn; /* wire format, applied to every accepted connection */
+    size_t alpn_len;
     int handle_closed;
     int closing;
 };
@@ -40,6 +42,7 @@ static void maybe_finish(uvtls_server *s) {
     s->cb(s, UVTLS_SERVER_CLOSE, NULL, NULL, s->user);
     uvtls_loop_remove(s->loop, &s->item);
     uvtls_context_unref(s->ctx);
+    free(s->alpn);
     free(s);
 }
 
@@ -55,6 +58,9 @@ static void on_conn_event(uvtls_conn *c, uvtls_conn_event ev, const uvtls_conn_e
     switch (ev) {
     case UVTLS_CONN_SECURE:
         s->cb(s, UVTLS_SERVER_SECURE, c, NULL, s->user);
+        break;
+    case UVTLS_CONN_CLIENT_HELLO:
+        s->cb(s, UVTLS_SERVER_CLIENT_HELLO, c, NULL, s->user);
         break;
     case UVTLS_CONN_ERROR:
         s->cb(s, UVTLS_SERVER_CLIENT_ERROR, c, d->error, s->user);
@@ -85,6 +91,10 @@ static void on_connection(uv_stream_t *listener, int status) {
     o.engine.reject_unauthorized = s->opts.reject_unauthorized;
     o.handshake_timeout_ms = s->opts.handshake_timeout_ms;
     o.pipe = s->opts.pipe;
+    o.alpn = s->alpn;
+    o.alpn_len = s->alpn_len;
+    o.sni_pause = s->opts.sni_pause;
+    o.keylog = s->opts.keylog;
     uvtls_conn *c = uvtls_conn_accept(listener, s->loop, s->ctx, &o, on_conn_event, s, &err);
     if (c == NULL) {
         s->cb(s, UVTLS_SERVER_ERROR, NULL, &err, s->user);
@@ -213,6 +223,28 @@ void uvtls_server_set_context(uvtls_server *s, uvtls_context *ctx) {
 
 void uvtls_server_set_max_connections(uvtls_server *s, int max) {
     s->opts.max_connections = max;
+}
+
+int uvtls_server_set_alpn(uvtls_server *s, const unsigned char *wire, size_t len) {
+    unsigned char *copy = NULL;
+    if (wire != NULL && len > 0) {
+        copy = malloc(len);
+        if (copy == NULL)
+            return -1;
+        memcpy(copy, wire, len);
+    }
+    free(s->alpn);
+    s->alpn = copy;
+    s->alpn_len = copy ? len : 0;
+    return 0;
+}
+
+void uvtls_server_set_sni_pause(uvtls_server *s, int on) {
+    s->opts.sni_pause = on;
+}
+
+void uvtls_server_set_keylog(uvtls_server *s, int on) {
+    s->opts.keylog = on;
 }
 
 size_t uvtls_server_connections(const uvtls_server *s) {

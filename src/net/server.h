@@ -16,6 +16,8 @@ typedef enum uvtls_server_event {
     UVTLS_SERVER_SECURE,       /* `conn` finished its handshake; take it or close it */
     UVTLS_SERVER_CLIENT_ERROR, /* `conn` failed before secure; closed after the callback */
     UVTLS_SERVER_ERROR,        /* accept failed (e.g. EMFILE); the server keeps listening */
+    UVTLS_SERVER_CLIENT_HELLO, /* `conn` paused at its ClientHello (SNI): take it, then resume
+                                  it with uvtls_conn_resume_hello() */
     UVTLS_SERVER_CLOSE,        /* the last event */
 } uvtls_server_event;
 
@@ -33,6 +35,8 @@ typedef struct uvtls_server_options {
     int pipe; /* a Unix socket path instead of TCP */
     int ipv6_only;
     int reuse_port; /* SO_REUSEPORT: several processes share one port */
+    int sni_pause;  /* pause each handshake at the ClientHello (SNICallback, addContext) */
+    int keylog;     /* collect keylog lines */
 } uvtls_server_options;
 
 uvtls_server *uvtls_server_new(uvtls_loop *loop, uvtls_context *ctx,
@@ -46,6 +50,10 @@ int uvtls_server_sockname(const uvtls_server *s, struct sockaddr_storage *out);
 /* Swaps the context used for new handshakes (setSecureContext); open conns keep theirs. */
 void uvtls_server_set_context(uvtls_server *s, uvtls_context *ctx);
 void uvtls_server_set_max_connections(uvtls_server *s, int max);
+/* For new connections: ALPN protocols (wire format; NULL/0 for none), SNI pause, keylog. */
+int uvtls_server_set_alpn(uvtls_server *s, const unsigned char *wire, size_t len);
+void uvtls_server_set_sni_pause(uvtls_server *s, int on);
+void uvtls_server_set_keylog(uvtls_server *s, int on);
 /* Stops listening. CLOSE follows once every connection has closed. */
 void uvtls_server_close(uvtls_server *s);
 size_t uvtls_server_connections(const uvtls_server *s);
