@@ -6,6 +6,7 @@ const net = require('net');
 const binding = require('./binding');
 const { TLSSocket, kNative, contextOf, decorate } = require('./socket');
 const { invalidArgType } = require('./errors');
+const { alpnToWire } = require('./alpn');
 
 function normalizeArgs(args) {
   let options = {};
@@ -58,6 +59,16 @@ function connect(...args) {
     socket = new TLSSocket({ [kNative]: handle }, socketOptions);
     socket.connecting = true;
     startConnect(socket, handle, options, host);
+  }
+  const handle = socket._handle;
+  const alpn = alpnToWire(options.ALPNProtocols);
+  if (alpn && handle) handle.setALPNProtocols(alpn);
+  if (options.session && handle) {
+    try {
+      handle.setSession(options.session);
+    } catch (err) {
+      // A stale or foreign session is no reason to fail: Node too just does a full handshake.
+    }
   }
   if (options.timeout) socket.setTimeout(options.timeout);
   if (callback) socket.once('secureConnect', callback);

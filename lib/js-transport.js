@@ -98,6 +98,8 @@ class JsTransport {
       this._emit(EVENTS.DATA, data);
     }
     this._flush();
+    const session = this._engine && !this._closed ? this._engine.takeSession() : null;
+    if (session) this._emit(EVENTS.SESSION, session);
   }
 
   write(data) {
@@ -161,6 +163,16 @@ class JsTransport {
   isSessionReused() { return this._engine.isSessionReused(); }
   getServername() { return this._engine.getServername(); }
   verifyError() { return this._engine.verifyError(); }
+}
+
+// The engine's getters and settings, as the native Conn has them.
+for (const name of ['setALPNProtocols', 'alpnProtocol', 'setSession', 'setKeylog', 'takeKeylog',
+  'getTLSTicket', 'getFinished', 'getPeerFinished', 'exportKeyingMaterial', 'getEphemeralKeyInfo',
+  'getSharedSigalgs', 'setMaxSendFragment']) {
+  JsTransport.prototype[name] = function engineMethod(...args) {
+    if (!this._engine) throw closedError();
+    return this._engine[name](...args);
+  };
 }
 
 function closedError() {

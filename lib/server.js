@@ -7,10 +7,11 @@ const net = require('net');
 const os = require('os');
 const util = require('util');
 const binding = require('./binding');
-const { SERVER_EVENTS } = require('./events');
+const { EVENTS, SERVER_EVENTS } = require('./events');
+const { alpnToWire } = require('./alpn');
 const { TLSSocket, kNative } = require('./socket');
-const { createSecureContext } = require('./secure-context');
-const { withCode } = require('./errors');
+const { createSecureContext, SecureContext } = require('./secure-context');
+const { withCode, invalidArgType } = require('./errors');
 
 const DEFAULT_HANDSHAKE_TIMEOUT = 120000;
 
@@ -28,7 +29,74 @@ class Server extends EventEmitter {
     this._pipe = null;
     this._maxConnections = undefined;
     this._unref = false;
+    this._sniContexts = []; // [regexp, SecureContext], searched newest first (as Node)
+    this._alpn = alpnToWire(options.ALPNProtocols);
+    if (options.SNICallback !== undefined && typeof options.SNICallback !== 'function') {
+      throw invalidArgType('options.SNICallback', 'of type function', options.SNICallback);
+    }
+    applySessionOptions(this._context, options);
     if (secureConnectionListener) this.on('secureConnection', secureConnectionListener);
+    // Keylog costs a callback per secret: collected only while someone listens.
+    this.on('newListener', (event) => {
+      if (event === 'keylog' && this._handle) this._handle.setKeylog(true);
+    });
+  }
+
+  _sniPause() {
+    return typeof this._options.SNICallback === 'function' || this._sniContexts.length > 0;
+  }
+
+  // addContext(hostname, context): '*' matches one label; the most recently added match wins.
+  addContext(hostname, context) {
+    if (typeof hostname !== 'string') throw invalidArgType('hostname', 'of type string', hostname);
+    const ctx = context instanceof SecureContext ? context : createSecureContext(context);
+    const pattern = hostname.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^.]*');
+    this._sniContexts.push([new RegExp(`^${pattern}$`, 'i'), ctx]);
+    if (this._handle) this._handle.setSniPause(true);
+  }
+
+  _findContext(servername) {
+    if (!servername) return null;
+    for (let i = this._sniContexts.length - 1; i >= 0; i--) {
+      if (this._sniContexts[i][0].test(servername)) return this._sniContexts[i][1];
+    }
+    return null;
+  }
+
+  // The ClientHello paused in C: pick the context for its host name, then let it go on.
+  _onClientHello(socket, conn, servername) {
+    socket._serverPending = true;
+    let answered = false;
+    const answer = (err, ctx) => {
+      if (answered) return;
+      answered = true;
+      if (socket.destroyed || !socket._handle) return;
+      if (err) {
+        socket._onEvent(EVENTS.ERROR, err);
+        return;
+      }
+      if (ctx !== undefined && ctx !== null && !(ctx instanceof SecureContext)) {
+        socket._onEvent(EVENTS.ERROR, invalidArgType('SNICallback context', 'an instance of SecureContext', ctx));
+        return;
+      }
+      conn.resumeHello(ctx ? ctx.context : null);
+    };
+    const callback = this._options.SNICallback;
+    if (typeof callback !== 'function') return answer(null, this._findContext(servername));
+    try {
+      callback(servername || '', (err, ctx) => answer(err, ctx || this._findContext(servername)));
+    } catch (err) {
+      answer(err);
+    }
+  }
+
+  getTicketKeys() {
+    return this._context.context.getTicketKeys();
+  }
+
+  setTicketKeys(keys) {
+    if (!ArrayBuffer.isView(keys)) throw invalidArgType('buffer', 'an instance of Buffer, TypedArray, or DataView', keys);
+    this._context.context.setTicketKeys(keys);
   }
 
   get listening() { return this._handle !== null && this._listening === true; }
@@ -49,6 +117,7 @@ class Server extends EventEmitter {
 
   setSecureContext(options) {
     this._context = createSecureContext(options);
+    applySessionOptions(this._context, options);
     if (this._handle) this._handle.setContext(this._context.context);
   }
 
@@ -81,6 +150,9 @@ class Server extends EventEmitter {
     handle.onevent = (kind, a, b) => this._onEvent(kind, a, b);
     this._handle = handle;
     if (this._unref) handle.unref();
+    if (this._alpn) handle.setALPNProtocols(this._alpn);
+    if (this._sniPause()) handle.setSniPause(true);
+    if (this.listenerCount('keylog') > 0) handle.setKeylog(true);
     const backlog = opts.backlog || 511;
     const fail = (err) => {
       listenError(err, opts.path !== undefined ? opts.path : err.address, opts.path !== undefined ? undefined : Number(opts.port) || 0);
@@ -125,6 +197,11 @@ class Server extends EventEmitter {
 
   _onEvent(kind, a, b) {
     switch (kind) {
+      case SERVER_EVENTS.CLIENT_HELLO: {
+        const socket = this._socketFor(a);
+        this._onClientHello(socket, a, b);
+        break;
+      }
       case SERVER_EVENTS.SECURE: {
         const socket = this._socketFor(a);
         socket._onSecure();
@@ -220,6 +297,22 @@ function listenError(err, address, port) {
     err.hint = `No permission to listen on ${where}; ports below 1024 need privileges.`;
   }
   return err;
+}
+
+// ticketKeys / sessionTimeout belong to the context the server hands out tickets with.
+function applySessionOptions(context, options) {
+  if (options.ticketKeys !== undefined) {
+    if (!ArrayBuffer.isView(options.ticketKeys)) {
+      throw invalidArgType('options.ticketKeys', 'an instance of Buffer, TypedArray, or DataView', options.ticketKeys);
+    }
+    context.context.setTicketKeys(options.ticketKeys);
+  }
+  if (options.sessionTimeout !== undefined) {
+    if (!Number.isInteger(options.sessionTimeout) || options.sessionTimeout < 0) {
+      throw invalidArgType('options.sessionTimeout', 'a non-negative integer', options.sessionTimeout);
+    }
+    context.context.setSessionTimeout(options.sessionTimeout);
+  }
 }
 
 function createServer(options, listener) {

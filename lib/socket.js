@@ -3,6 +3,7 @@
 // libuv connection (encrypted bytes never enter JS) or a JsTransport around a JS Duplex.
 const { Duplex } = require('stream');
 const os = require('os');
+const { X509Certificate } = require('crypto');
 const nodeTls = require('tls');
 const binding = require('./binding');
 const { EVENTS } = require('./events');
@@ -62,6 +63,12 @@ class TLSSocket extends Duplex {
   _attach(handle) {
     this._handle = handle;
     handle.onevent = (kind, a, b) => this._onEvent(kind, a, b);
+    if (!this._isServer) {
+      // Keylog costs a callback per secret: collect lines only while someone listens.
+      this.on('newListener', (event) => {
+        if (event === 'keylog' && this._handle) this._handle.setKeylog(true);
+      });
+    }
   }
 
   // --- events from the handle ---------------------------------------------------------------
@@ -85,6 +92,15 @@ class TLSSocket extends Duplex {
         break;
       case EVENTS.ERROR: {
         const err = decorate(a, this);
+        if (this._serverPending) {
+          // A server connection that failed before its handshake ended: the server reports it.
+          this._serverPending = false;
+          if (this.server && this.server.listenerCount('tlsClientError') > 0) {
+            this.server.emit('tlsClientError', err, this);
+          }
+          this.destroy();
+          break;
+        }
         const rs = this._readableState;
         // A FIN during the handshake (ECONNRESET at stage "handshake"; a reset is stage "read")
         // ends the readable side first: Node emits 'end', then 'error', then 'close'.
@@ -105,6 +121,9 @@ class TLSSocket extends Duplex {
       }
       case EVENTS.TIMEOUT:
         this.emit('timeout');
+        break;
+      case EVENTS.SESSION:
+        this.emit('session', a);
         break;
       case EVENTS.CLOSE:
         // Counters stay readable after the close, as net.Socket's.
@@ -128,6 +147,9 @@ class TLSSocket extends Duplex {
   _onSecure() {
     const handle = this._handle;
     this._secureEstablished = true;
+    this.alpnProtocol = handle.alpnProtocol();
+    this._emitKeylog();
+    if (!this._handle) return; // destroyed by a keylog listener
     if (this._isServer && !this._requestCert) {
       this.authorized = false;
       this.authorizationError = null;
@@ -162,6 +184,23 @@ class TLSSocket extends Duplex {
       this.emit('secureConnect');
     } else {
       this.emit('secure');
+      if (this._serverPending && this._handle) {
+        this._serverPending = false;
+        this.server.emit('secureConnection', this);
+      }
+    }
+  }
+
+  // Keylog lines (SSLKEYLOGFILE format) collected in C during the handshake.
+  _emitKeylog() {
+    const lines = this._handle.takeKeylog();
+    if (lines === null) return;
+    for (let start = 0; start < lines.length;) {
+      const end = lines.indexOf(10, start) + 1 || lines.length;
+      const line = lines.subarray(start, end);
+      start = end;
+      if (this._isServer && this.server) this.server.emit('keylog', line, this);
+      else this.emit('keylog', line);
     }
   }
 
@@ -271,6 +310,37 @@ class TLSSocket extends Duplex {
     return this._handle.getCertificate() || {};
   }
   getCipher() { return this._handle ? this._handle.getCipher() : undefined; }
+  getFinished() { return this._handle ? this._handle.getFinished() : undefined; }
+  getPeerFinished() { return this._handle ? this._handle.getPeerFinished() : undefined; }
+  getTLSTicket() { return this._handle ? this._handle.getTLSTicket() : undefined; }
+  getEphemeralKeyInfo() { return this._handle ? this._handle.getEphemeralKeyInfo() : null; }
+  getSharedSigalgs() { return this._handle ? this._handle.getSharedSigalgs() : []; }
+  exportKeyingMaterial(length, label, context) {
+    if (!Number.isInteger(length) || length <= 0) throw invalidArgType('length', 'a positive integer', length);
+    if (typeof label !== 'string') throw invalidArgType('label', 'of type string', label);
+    if (!this._handle) throw closedError();
+    return this._handle.exportKeyingMaterial(length, label, context);
+  }
+  setMaxSendFragment(size) {
+    if (!Number.isInteger(size) || size < 512 || size > 16384) return false;
+    return this._handle ? this._handle.setMaxSendFragment(size) : false;
+  }
+  // Client-initiated renegotiation is always refused (SSL_OP_NO_RENEGOTIATION).
+  disableRenegotiation() {}
+  renegotiate(options, callback) {
+    const err = withCode(new Error('uvtls does not renegotiate: TLS 1.3 has no renegotiation and ' +
+      'uvtls refuses it for TLS 1.2 (a cheap denial-of-service lever)'), 'ERR_TLS_RENEGOTIATION_DISABLED');
+    if (typeof callback === 'function') process.nextTick(callback, err);
+    return false;
+  }
+  getPeerX509Certificate() {
+    const cert = this._handle && this._handle.getPeerCertificate(false);
+    return cert && cert.raw ? new X509Certificate(cert.raw) : undefined;
+  }
+  getX509Certificate() {
+    const cert = this._handle && this._handle.getCertificate();
+    return cert && cert.raw ? new X509Certificate(cert.raw) : undefined;
+  }
   getProtocol() { return this._handle ? this._handle.getProtocol() : null; }
   getSession() { return this._handle ? this._handle.getSession() : undefined; }
   isSessionReused() { return this._handle ? this._handle.isSessionReused() : false; }

@@ -29,6 +29,9 @@ Napi::Function SecureContextWrap::Define(Napi::Env env) {
             InstanceMethod("useDefaultRoots", &SecureContextWrap::UseDefaultRoots),
             InstanceMethod("getMinVersion", &SecureContextWrap::GetMinVersion),
             InstanceMethod("getMaxVersion", &SecureContextWrap::GetMaxVersion),
+            InstanceMethod("setTicketKeys", &SecureContextWrap::SetTicketKeys),
+            InstanceMethod("getTicketKeys", &SecureContextWrap::GetTicketKeys),
+            InstanceMethod("setSessionTimeout", &SecureContextWrap::SetSessionTimeout),
         });
 }
 
@@ -183,6 +186,27 @@ Napi::Value SecureContextWrap::GetMinVersion(const Napi::CallbackInfo &info) {
 
 Napi::Value SecureContextWrap::GetMaxVersion(const Napi::CallbackInfo &info) {
     return Napi::Number::New(info.Env(), uvtls_context_max_version(ctx_));
+}
+
+Napi::Value SecureContextWrap::SetTicketKeys(const Napi::CallbackInfo &info) {
+    std::string holder;
+    size_t len = 0;
+    const char *keys = BytesOf(info[0], holder, &len);
+    CALL_CORE(info.Env(), uvtls_context_set_ticket_keys(
+                              ctx_, reinterpret_cast<const unsigned char *>(keys), len, ERR));
+    return info.Env().Undefined();
+}
+
+Napi::Value SecureContextWrap::GetTicketKeys(const Napi::CallbackInfo &info) {
+    Napi::Buffer<unsigned char> out =
+        Napi::Buffer<unsigned char>::New(info.Env(), UVTLS_TICKET_KEYS_LEN);
+    uvtls_context_get_ticket_keys(ctx_, out.Data());
+    return out;
+}
+
+Napi::Value SecureContextWrap::SetSessionTimeout(const Napi::CallbackInfo &info) {
+    uvtls_context_set_session_timeout(ctx_, info[0].ToNumber().Int64Value());
+    return info.Env().Undefined();
 }
 
 } // namespace uvtls

@@ -7,6 +7,7 @@
 
 extern "C" {
 #include "core/context.h"
+#include "core/tickets.h"
 }
 
 namespace uvtls {
@@ -38,6 +39,9 @@ class SecureContextWrap : public Napi::ObjectWrap<SecureContextWrap> {
     Napi::Value UseDefaultRoots(const Napi::CallbackInfo &info);
     Napi::Value GetMinVersion(const Napi::CallbackInfo &info);
     Napi::Value GetMaxVersion(const Napi::CallbackInfo &info);
+    Napi::Value SetTicketKeys(const Napi::CallbackInfo &info);
+    Napi::Value GetTicketKeys(const Napi::CallbackInfo &info);
+    Napi::Value SetSessionTimeout(const Napi::CallbackInfo &info);
 
     uvtls_context *ctx_ = nullptr;
 };

@@ -198,4 +198,15 @@ Napi::Value SetMaxSendFragment(const Napi::CallbackInfo &info, uvtls_engine *e) 
         info.Env(), uvtls_engine_set_max_send_fragment(e, info[0].ToNumber().Uint32Value()) == 0);
 }
 
+// A session the server issued since the last call (DER), or null.
+Napi::Value TakeSession(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    size_t len = 0;
+    unsigned char *der = uvtls_engine_take_new_session(e, &len);
+    if (der == nullptr)
+        return info.Env().Null();
+    Napi::Value out = Napi::Buffer<unsigned char>::Copy(info.Env(), der, len);
+    free(der);
+    return out;
+}
+
 } // namespace uvtls

@@ -40,6 +40,7 @@ Napi::Value ExportKeyingMaterial(const Napi::CallbackInfo &info, uvtls_engine *e
 Napi::Value GetEphemeralKeyInfo(const Napi::CallbackInfo &info, uvtls_engine *e);
 Napi::Value GetSharedSigalgs(const Napi::CallbackInfo &info, uvtls_engine *e);
 Napi::Value SetMaxSendFragment(const Napi::CallbackInfo &info, uvtls_engine *e);
+Napi::Value TakeSession(const Napi::CallbackInfo &info, uvtls_engine *e);
 
 // Adds the methods above to a class's property list. `Wrap::CallEngine<M>` is the class's
 // adapter: it finds the handle's engine (throwing when closed) and calls M.
