@@ -64,6 +64,7 @@ void AddEngineMethods(std::vector<Napi::ClassPropertyDescriptor<Wrap>> &props) {
         Wrap::InstanceMethod("getSharedSigalgs", &Wrap::template CallEngine<GetSharedSigalgs>));
     props.push_back(
         Wrap::InstanceMethod("setMaxSendFragment", &Wrap::template CallEngine<SetMaxSendFragment>));
+    props.push_back(Wrap::InstanceMethod("takeSession", &Wrap::template CallEngine<TakeSession>));
 }
 
 } // namespace uvtls
