@@ -2,8 +2,10 @@
 #include "binding/engine_info.h"
 
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
+#include "binding/addon.h"
 #include "binding/convert.h"
 
 extern "C" {
@@ -207,6 +209,91 @@ Napi::Value TakeSession(const Napi::CallbackInfo &info, uvtls_engine *e) {
     Napi::Value out = Napi::Buffer<unsigned char>::Copy(info.Env(), der, len);
     free(der);
     return out;
+}
+
+Napi::Value SetNPNProtocols(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    std::string holder;
+    size_t len = 0;
+    const char *wire = BytesOf(info[0], holder, &len);
+    uvtls_error err;
+    if (uvtls_engine_set_npn(e, reinterpret_cast<const unsigned char *>(wire), len, &err) < 0)
+        ThrowError(info.Env(), err);
+    return info.Env().Undefined();
+}
+
+Napi::Value NpnProtocol(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    size_t len = 0;
+    const unsigned char *p = uvtls_engine_npn_selected(e, &len);
+    if (p == nullptr)
+        return Napi::Boolean::New(info.Env(), false);
+    return Napi::String::New(info.Env(), reinterpret_cast<const char *>(p), len);
+}
+
+Napi::Value RequestOCSP(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    uvtls_engine_request_ocsp(e);
+    return info.Env().Undefined();
+}
+
+Napi::Value GetOCSPResponse(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    size_t len = 0;
+    const unsigned char *p = uvtls_engine_ocsp_response(e, &len);
+    if (p == nullptr)
+        return info.Env().Undefined();
+    return Napi::Buffer<unsigned char>::Copy(info.Env(), p, len);
+}
+
+Napi::Value SetOCSPResponse(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    std::string holder;
+    size_t len = 0;
+    const char *der = BytesOf(info[0], holder, &len);
+    if (uvtls_engine_set_ocsp_response(e, der, len) < 0)
+        throw Napi::Error::New(info.Env(), "out of memory");
+    return info.Env().Undefined();
+}
+
+Napi::Value HelloOCSPRequested(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    return Napi::Boolean::New(info.Env(), uvtls_engine_hello_ocsp_requested(e));
+}
+
+int PskHandler(uvtls_engine *e, const char *identity_or_hint, unsigned char *psk, size_t *psk_len,
+               char *identity, size_t identity_cap, void *user) {
+    PskBridge *bridge = static_cast<PskBridge *>(user);
+    Napi::Env env = bridge->env;
+    if (GetAddonData(env)->tearing_down)
+        return -1;
+    bool server = uvtls_engine_is_server(e);
+    Napi::HandleScope scope(env);
+    Napi::Object handle = bridge->handle.Value();
+    try {
+        Napi::Value fn = handle.Get("onpsk");
+        if (!fn.IsFunction())
+            return -1;
+        Napi::Value arg =
+            identity_or_hint ? Napi::Value(Napi::String::New(env, identity_or_hint)) : env.Null();
+        Napi::Value r = fn.As<Napi::Function>().Call(handle, {arg});
+        Napi::Value key = r;
+        if (!server) {
+            if (!r.IsObject())
+                return -1;
+            Napi::Object o = r.As<Napi::Object>();
+            std::string id = o.Get("identity").ToString().Utf8Value();
+            if (id.size() + 1 > identity_cap)
+                return -1;
+            std::memcpy(identity, id.c_str(), id.size() + 1);
+            key = o.Get("psk");
+        }
+        if (!key.IsBuffer())
+            return -1;
+        Napi::Buffer<unsigned char> b = key.As<Napi::Buffer<unsigned char>>();
+        if (b.Length() > *psk_len)
+            return -1;
+        std::memcpy(psk, b.Data(), b.Length());
+        *psk_len = b.Length();
+        return 0;
+    } catch (const Napi::Error &err) {
+        handle.Set("pskError", err.Value());
+        return -1;
+    }
 }
 
 } // namespace uvtls

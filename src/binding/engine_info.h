@@ -41,6 +41,23 @@ Napi::Value GetEphemeralKeyInfo(const Napi::CallbackInfo &info, uvtls_engine *e)
 Napi::Value GetSharedSigalgs(const Napi::CallbackInfo &info, uvtls_engine *e);
 Napi::Value SetMaxSendFragment(const Napi::CallbackInfo &info, uvtls_engine *e);
 Napi::Value TakeSession(const Napi::CallbackInfo &info, uvtls_engine *e);
+Napi::Value SetNPNProtocols(const Napi::CallbackInfo &info, uvtls_engine *e);
+Napi::Value NpnProtocol(const Napi::CallbackInfo &info, uvtls_engine *e);
+Napi::Value RequestOCSP(const Napi::CallbackInfo &info, uvtls_engine *e);
+Napi::Value GetOCSPResponse(const Napi::CallbackInfo &info, uvtls_engine *e);
+Napi::Value SetOCSPResponse(const Napi::CallbackInfo &info, uvtls_engine *e);
+Napi::Value HelloOCSPRequested(const Napi::CallbackInfo &info, uvtls_engine *e);
+
+// PSK: the engine's handler calls `handle.onpsk(identityOrHint)` synchronously, inside the
+// handshake. A server's onpsk returns the key (Buffer) or null; a client's returns
+// {psk, identity} or null. A throw fails the handshake; the thrown value is left on the handle as
+// `pskError` for the JS layer to report.
+struct PskBridge {
+    Napi::Env env;
+    Napi::ObjectReference handle;
+};
+int PskHandler(uvtls_engine *e, const char *identity_or_hint, unsigned char *psk, size_t *psk_len,
+               char *identity, size_t identity_cap, void *user);
 
 // Adds the methods above to a class's property list. `Wrap::CallEngine<M>` is the class's
 // adapter: it finds the handle's engine (throwing when closed) and calls M.
@@ -65,6 +82,16 @@ void AddEngineMethods(std::vector<Napi::ClassPropertyDescriptor<Wrap>> &props) {
     props.push_back(
         Wrap::InstanceMethod("setMaxSendFragment", &Wrap::template CallEngine<SetMaxSendFragment>));
     props.push_back(Wrap::InstanceMethod("takeSession", &Wrap::template CallEngine<TakeSession>));
+    props.push_back(
+        Wrap::InstanceMethod("setNPNProtocols", &Wrap::template CallEngine<SetNPNProtocols>));
+    props.push_back(Wrap::InstanceMethod("npnProtocol", &Wrap::template CallEngine<NpnProtocol>));
+    props.push_back(Wrap::InstanceMethod("requestOCSP", &Wrap::template CallEngine<RequestOCSP>));
+    props.push_back(
+        Wrap::InstanceMethod("getOCSPResponse", &Wrap::template CallEngine<GetOCSPResponse>));
+    props.push_back(
+        Wrap::InstanceMethod("setOCSPResponse", &Wrap::template CallEngine<SetOCSPResponse>));
+    props.push_back(
+        Wrap::InstanceMethod("helloOCSPRequested", &Wrap::template CallEngine<HelloOCSPRequested>));
 }
 
 } // namespace uvtls

@@ -10,6 +10,10 @@
 #include "binding/convert.h"
 #include "binding/engine_info.h"
 
+extern "C" {
+#include "core/extensions.h"
+}
+
 namespace uvtls {
 
 Napi::Function EngineWrap::Define(Napi::Env env) {
@@ -33,6 +37,7 @@ Napi::Function EngineWrap::Define(Napi::Env env) {
         InstanceMethod("isSessionReused", &EngineWrap::IsSessionReused),
         InstanceMethod("getServername", &EngineWrap::GetServername),
         InstanceMethod("destroy", &EngineWrap::Destroy),
+        InstanceMethod("enablePsk", &EngineWrap::EnablePsk),
     };
     AddEngineMethods<EngineWrap>(props);
     return DefineClass(env, "Engine", props);
@@ -197,6 +202,18 @@ Napi::Value EngineWrap::GetServername(const Napi::CallbackInfo &info) {
 Napi::Value EngineWrap::Destroy(const Napi::CallbackInfo &info) {
     uvtls_engine_free(engine_);
     engine_ = nullptr;
+    return info.Env().Undefined();
+}
+
+// enablePsk([identityHint]): from now on the handshake asks `this.onpsk` for keys.
+Napi::Value EngineWrap::EnablePsk(const Napi::CallbackInfo &info) {
+    uvtls_engine *e = Live(info);
+    psk_.reset(new PskBridge{info.Env(), Napi::Weak(info.This().As<Napi::Object>())});
+    std::string hint = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : std::string();
+    uvtls_error err;
+    if (uvtls_engine_set_psk(e, PskHandler, psk_.get(), info[0].IsString() ? hint.c_str() : nullptr,
+                             &err) < 0)
+        ThrowError(info.Env(), err);
     return info.Env().Undefined();
 }
 

@@ -6,6 +6,8 @@
 
 #include <napi.h>
 
+#include <memory>
+
 #include "binding/engine_info.h"
 
 extern "C" {
@@ -45,7 +47,10 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     Napi::Value GetServername(const Napi::CallbackInfo &info);
     Napi::Value Destroy(const Napi::CallbackInfo &info);
 
+    Napi::Value EnablePsk(const Napi::CallbackInfo &info);
+
     uvtls_engine *engine_ = nullptr;
+    std::unique_ptr<PskBridge> psk_;
 };
 
 } // namespace uvtls

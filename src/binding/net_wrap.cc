@@ -161,6 +161,7 @@ Napi::Function ConnWrap::Define(Napi::Env env) {
         InstanceMethod("getServername", &ConnWrap::GetServername),
         InstanceMethod("verifyError", &ConnWrap::VerifyError),
         InstanceMethod("resumeHello", &ConnWrap::ResumeHello),
+        InstanceMethod("enablePsk", &ConnWrap::EnablePsk),
     };
     AddEngineMethods<ConnWrap>(props);
     return DefineClass(env, "Conn", props);
@@ -684,6 +685,18 @@ Napi::Value ServerWrap::SetSniPause(const Napi::CallbackInfo &info) {
 
 Napi::Value ServerWrap::SetKeylog(const Napi::CallbackInfo &info) {
     uvtls_server_set_keylog(Live(info), info[0].ToBoolean().Value());
+    return info.Env().Undefined();
+}
+
+// enablePsk([identityHint]): from now on the handshake asks `this.onpsk` for keys.
+Napi::Value ConnWrap::EnablePsk(const Napi::CallbackInfo &info) {
+    uvtls_engine *e = uvtls_conn_engine(Live(info));
+    psk_.reset(new PskBridge{info.Env(), Napi::Weak(info.This().As<Napi::Object>())});
+    std::string hint = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : std::string();
+    uvtls_error err;
+    if (uvtls_engine_set_psk(e, PskHandler, psk_.get(), info[0].IsString() ? hint.c_str() : nullptr,
+                             &err) < 0)
+        ThrowError(info.Env(), err);
     return info.Env().Undefined();
 }
 

@@ -5,6 +5,8 @@
 
 #include <napi.h>
 
+#include <memory>
+
 #include "binding/engine_info.h"
 
 extern "C" {
@@ -57,11 +59,13 @@ class ConnWrap : public Napi::ObjectWrap<ConnWrap> {
     Napi::Value GetServername(const Napi::CallbackInfo &info);
     Napi::Value VerifyError(const Napi::CallbackInfo &info);
     Napi::Value ResumeHello(const Napi::CallbackInfo &info);
+    Napi::Value EnablePsk(const Napi::CallbackInfo &info);
 
     uvtls_conn *conn_ = nullptr;
     uvtls_server *server_ = nullptr; // the server that accepted us, told when we close
     Napi::ObjectReference self_;     // strong while the conn is open: an open socket stays alive
-    uint64_t bytes_read_ = 0;        // the conn's counters, kept at CLOSE
+    std::unique_ptr<PskBridge> psk_;
+    uint64_t bytes_read_ = 0; // the conn's counters, kept at CLOSE
     uint64_t bytes_written_ = 0;
 };
 

@@ -19,6 +19,14 @@ typedef struct uvtls_handshake_ext {
     size_t keylog_len;
     unsigned char *new_session;
     size_t new_session_len;
+    unsigned char *npn_offer; /* NPN protocols, wire format (server: advertised; client: wanted) */
+    size_t npn_offer_len;
+    unsigned char *ocsp_response; /* server: to staple; set during the hello pause */
+    size_t ocsp_response_len;
+    unsigned ocsp_pause : 1, ocsp_requested : 1;
+    int (*psk)(uvtls_engine *e, const char *identity_or_hint, unsigned char *psk, size_t *psk_len,
+               char *identity, size_t identity_cap, void *user);
+    void *psk_user;
 } uvtls_handshake_ext;
 
 uvtls_handshake_ext *uvtls_engine_ext(const uvtls_engine *e);

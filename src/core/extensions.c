@@ -17,6 +17,8 @@ void uvtls_handshake_ext_free(uvtls_handshake_ext *x) {
     free(x->hello_servername);
     free(x->keylog_lines);
     free(x->new_session);
+    free(x->npn_offer);
+    free(x->ocsp_response);
     memset(x, 0, sizeof(*x));
 }
 
@@ -120,7 +122,14 @@ static int on_client_hello(SSL *ssl, int *alert, void *arg) {
     (void)arg;
     uvtls_engine *e = uvtls_engine_from_ssl(ssl);
     uvtls_handshake_ext *x = e ? uvtls_engine_ext(e) : NULL;
-    if (x == NULL || !x->sni_pause || x->hello_resolved)
+    if (x == NULL || x->hello_resolved)
+        return SSL_CLIENT_HELLO_SUCCESS;
+    if (!x->hello_waiting && x->ocsp_pause) {
+        const unsigned char *p = NULL;
+        size_t len = 0;
+        x->ocsp_requested = SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_status_request, &p, &len);
+    }
+    if (!x->sni_pause && !(x->ocsp_pause && x->ocsp_requested))
         return SSL_CLIENT_HELLO_SUCCESS;
     if (!x->hello_waiting) {
         const unsigned char *p = NULL;
@@ -317,8 +326,161 @@ int uvtls_engine_set_max_send_fragment(uvtls_engine *e, size_t size) {
     return SSL_set_max_send_fragment(uvtls_engine_ssl(e), size) == 1 ? 0 : -1;
 }
 
+/* --- NPN ----------------------------------------------------------------------------------- */
+
+static int set_wire(unsigned char **dst, size_t *dst_len, const unsigned char *wire, size_t len,
+                    uvtls_error *err) {
+    if (!valid_wire(wire, len) || len > 0xffff)
+        return uvtls_error_set(err, "handshake", "ERR_INVALID_ARG_VALUE",
+                               "protocol names must be 1 to 255 bytes each");
+    unsigned char *copy = malloc(len);
+    if (copy == NULL)
+        return uvtls_error_set(err, "handshake", "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
+    memcpy(copy, wire, len);
+    free(*dst);
+    *dst = copy;
+    *dst_len = len;
+    return 0;
+}
+
+int uvtls_engine_set_npn(uvtls_engine *e, const unsigned char *wire, size_t len, uvtls_error *err) {
+    uvtls_handshake_ext *x = uvtls_engine_ext(e);
+    return set_wire(&x->npn_offer, &x->npn_offer_len, wire, len, err);
+}
+
+static int npn_advertise(SSL *ssl, const unsigned char **out, unsigned int *outlen, void *arg) {
+    (void)arg;
+    uvtls_engine *e = uvtls_engine_from_ssl(ssl);
+    uvtls_handshake_ext *x = e ? uvtls_engine_ext(e) : NULL;
+    if (x == NULL || x->npn_offer == NULL)
+        return SSL_TLSEXT_ERR_NOACK;
+    *out = x->npn_offer;
+    *outlen = (unsigned)x->npn_offer_len;
+    return SSL_TLSEXT_ERR_OK;
+}
+
+static int npn_select(SSL *ssl, unsigned char **out, unsigned char *outlen, const unsigned char *in,
+                      unsigned int inlen, void *arg) {
+    (void)arg;
+    uvtls_engine *e = uvtls_engine_from_ssl(ssl);
+    uvtls_handshake_ext *x = e ? uvtls_engine_ext(e) : NULL;
+    if (x == NULL || x->npn_offer == NULL)
+        return SSL_TLSEXT_ERR_NOACK;
+    /* Ours first: SSL_select_next_proto takes the preference list second. */
+    SSL_select_next_proto(out, outlen, in, inlen, x->npn_offer, (unsigned)x->npn_offer_len);
+    return SSL_TLSEXT_ERR_OK;
+}
+
+const unsigned char *uvtls_engine_npn_selected(const uvtls_engine *e, size_t *len) {
+    const unsigned char *p = NULL;
+    unsigned n = 0;
+    SSL_get0_next_proto_negotiated(uvtls_engine_ssl(e), &p, &n);
+    *len = n;
+    return n > 0 ? p : NULL;
+}
+
+/* --- PSK ------------------------------------------------------------------------------------ */
+
+static unsigned int psk_client(SSL *ssl, const char *hint, char *identity,
+                               unsigned int max_identity_len, unsigned char *psk,
+                               unsigned int max_psk_len) {
+    uvtls_engine *e = uvtls_engine_from_ssl(ssl);
+    uvtls_handshake_ext *x = e ? uvtls_engine_ext(e) : NULL;
+    if (x == NULL || x->psk == NULL || max_identity_len == 0)
+        return 0;
+    size_t len = max_psk_len;
+    identity[0] = '\0';
+    if (x->psk(e, hint, psk, &len, identity, max_identity_len, x->psk_user) < 0 ||
+        len > max_psk_len)
+        return 0;
+    return (unsigned)len;
+}
+
+static unsigned int psk_server(SSL *ssl, const char *identity, unsigned char *psk,
+                               unsigned int max_psk_len) {
+    uvtls_engine *e = uvtls_engine_from_ssl(ssl);
+    uvtls_handshake_ext *x = e ? uvtls_engine_ext(e) : NULL;
+    if (x == NULL || x->psk == NULL)
+        return 0;
+    size_t len = max_psk_len;
+    if (x->psk(e, identity, psk, &len, NULL, 0, x->psk_user) < 0 || len > max_psk_len)
+        return 0;
+    return (unsigned)len;
+}
+
+int uvtls_engine_set_psk(uvtls_engine *e, uvtls_psk_handler handler, void *user,
+                         const char *identity_hint, uvtls_error *err) {
+    uvtls_handshake_ext *x = uvtls_engine_ext(e);
+    SSL *ssl = uvtls_engine_ssl(e);
+    x->psk = handler;
+    x->psk_user = user;
+    if (uvtls_engine_is_server(e)) {
+        SSL_set_psk_server_callback(ssl, handler ? psk_server : NULL);
+        if (identity_hint != NULL && !SSL_use_psk_identity_hint(ssl, identity_hint))
+            return uvtls_error_openssl(err, "handshake", "ERR_INVALID_ARG_VALUE",
+                                       "invalid pskIdentityHint");
+    } else {
+        SSL_set_psk_client_callback(ssl, handler ? psk_client : NULL);
+    }
+    return 0;
+}
+
+/* --- OCSP ----------------------------------------------------------------------------------- */
+
+void uvtls_engine_request_ocsp(uvtls_engine *e) {
+    SSL_set_tlsext_status_type(uvtls_engine_ssl(e), TLSEXT_STATUSTYPE_ocsp);
+}
+
+const unsigned char *uvtls_engine_ocsp_response(const uvtls_engine *e, size_t *len) {
+    const unsigned char *p = NULL;
+    long n = SSL_get_tlsext_status_ocsp_resp(uvtls_engine_ssl(e), &p);
+    *len = n > 0 ? (size_t)n : 0;
+    return n > 0 ? p : NULL;
+}
+
+void uvtls_engine_set_ocsp_pause(uvtls_engine *e, int on) {
+    uvtls_engine_ext(e)->ocsp_pause = on != 0;
+}
+
+int uvtls_engine_hello_ocsp_requested(const uvtls_engine *e) {
+    return uvtls_engine_ext(e)->ocsp_requested;
+}
+
+int uvtls_engine_set_ocsp_response(uvtls_engine *e, const void *der, size_t len) {
+    uvtls_handshake_ext *x = uvtls_engine_ext(e);
+    unsigned char *copy = len > 0 ? malloc(len) : NULL;
+    if (len > 0 && copy == NULL)
+        return -1;
+    if (copy != NULL)
+        memcpy(copy, der, len);
+    free(x->ocsp_response);
+    x->ocsp_response = copy;
+    x->ocsp_response_len = len;
+    return 0;
+}
+
+/* Server: staple the response set during the pause. Client: accept whatever came; the owner
+ * reads it (Node leaves judging the response to the application too). */
+static int on_status(SSL *ssl, void *arg) {
+    (void)arg;
+    uvtls_engine *e = uvtls_engine_from_ssl(ssl);
+    if (e == NULL || !uvtls_engine_is_server(e))
+        return 1;
+    uvtls_handshake_ext *x = uvtls_engine_ext(e);
+    if (x->ocsp_response == NULL)
+        return SSL_TLSEXT_ERR_NOACK;
+    unsigned char *copy = OPENSSL_memdup(x->ocsp_response, x->ocsp_response_len);
+    if (copy == NULL)
+        return SSL_TLSEXT_ERR_NOACK;
+    SSL_set_tlsext_status_ocsp_resp(ssl, copy, (long)x->ocsp_response_len); /* takes `copy` */
+    return SSL_TLSEXT_ERR_OK;
+}
+
 void uvtls_extensions_install(void *ssl_ctx) {
     SSL_CTX *c = ssl_ctx;
+    SSL_CTX_set_next_protos_advertised_cb(c, npn_advertise, NULL);
+    SSL_CTX_set_next_proto_select_cb(c, npn_select, NULL);
+    SSL_CTX_set_tlsext_status_cb(c, on_status);
     SSL_CTX_set_alpn_select_cb(c, select_alpn, NULL);
     SSL_CTX_set_client_hello_cb(c, on_client_hello, NULL);
     SSL_CTX_set_keylog_callback(c, on_keylog);

@@ -59,6 +59,29 @@ int uvtls_engine_ephemeral_key(const uvtls_engine *e, const char **type, const c
 int uvtls_engine_shared_sigalgs(const uvtls_engine *e, char *buf, size_t cap);
 int uvtls_engine_set_max_send_fragment(uvtls_engine *e, size_t size);
 
+/* NPN (TLS 1.2, the classic NPNProtocols): a server advertises its list, a client picks the
+ * first of its own list the server advertises (or its first protocol without overlap). */
+int uvtls_engine_set_npn(uvtls_engine *e, const unsigned char *wire, size_t len, uvtls_error *err);
+const unsigned char *uvtls_engine_npn_selected(const uvtls_engine *e, size_t *len);
+
+/* PSK. The handler runs inside the handshake: on a client with the server's identity hint
+ * (may be NULL), filling `identity` (NUL-terminated, < identity_cap) and `psk`; on a server with
+ * the client's identity, filling `psk`. It returns 0, or -1 to refuse (the handshake fails).
+ * `*psk_len` holds the capacity on entry. The engine must not be freed inside the handler. */
+typedef int (*uvtls_psk_handler)(uvtls_engine *e, const char *identity_or_hint, unsigned char *psk,
+                                 size_t *psk_len, char *identity, size_t identity_cap, void *user);
+int uvtls_engine_set_psk(uvtls_engine *e, uvtls_psk_handler handler, void *user,
+                         const char *identity_hint, uvtls_error *err);
+
+/* OCSP stapling. A client asks with uvtls_engine_request_ocsp() and reads the stapled response
+ * after the handshake. A server with ocsp_pause set pauses at the ClientHello of clients that
+ * ask (uvtls_engine_hello_ocsp_requested()), and staples what was set before resuming. */
+void uvtls_engine_request_ocsp(uvtls_engine *e);
+const unsigned char *uvtls_engine_ocsp_response(const uvtls_engine *e, size_t *len);
+void uvtls_engine_set_ocsp_pause(uvtls_engine *e, int on);
+int uvtls_engine_hello_ocsp_requested(const uvtls_engine *e);
+int uvtls_engine_set_ocsp_response(uvtls_engine *e, const void *der, size_t len);
+
 /* Installed once per SSL_CTX (by uvtls_context_new). */
 void uvtls_extensions_install(void *ssl_ctx);
 

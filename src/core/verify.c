@@ -57,7 +57,14 @@ void uvtls_verify_configure(SSL *ssl, int is_server, int request_cert, int rejec
 
 long uvtls_verify_result(const SSL *ssl) {
     X509 *peer = SSL_get0_peer_certificate(ssl);
-    if (peer == NULL)
-        return X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT;
-    return SSL_get_verify_result(ssl);
+    if (peer != NULL)
+        return SSL_get_verify_result(ssl);
+    /* No certificate is expected when a pre-shared key authenticated the peer: a TLS 1.2 PSK
+     * suite, or a TLS 1.3 handshake that resumed from a (PSK) session. */
+    const SSL_CIPHER *cipher = SSL_get_current_cipher(ssl);
+    if (cipher != NULL && SSL_CIPHER_get_auth_nid(cipher) == NID_auth_psk)
+        return X509_V_OK;
+    if (SSL_version(ssl) == TLS1_3_VERSION && SSL_session_reused(ssl))
+        return X509_V_OK;
+    return X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT;
 }
