@@ -74,8 +74,25 @@ uvtls_engine *EngineWrap::Live(const Napi::CallbackInfo &info) {
     return engine_;
 }
 
+// Marks a call that may run JS (a PSK callback) while the engine is on the stack: a destroy()
+// from that JS is deferred to the end of the call instead of freeing the engine under OpenSSL.
+struct EngineWrap::BusyScope {
+    EngineWrap *w;
+    explicit BusyScope(EngineWrap *wrap) : w(wrap) {
+        w->busy_++;
+    }
+    ~BusyScope() {
+        if (--w->busy_ == 0 && w->destroy_pending_) {
+            w->destroy_pending_ = false;
+            uvtls_engine_free(w->engine_);
+            w->engine_ = nullptr;
+        }
+    }
+};
+
 Napi::Value EngineWrap::Feed(const Napi::CallbackInfo &info) {
     uvtls_engine *e = Live(info);
+    BusyScope busy(this);
     std::string holder;
     size_t len = 0;
     const char *data = BytesOf(info[0], holder, &len);
@@ -86,13 +103,16 @@ Napi::Value EngineWrap::Feed(const Napi::CallbackInfo &info) {
 
 Napi::Value EngineWrap::FeedEof(const Napi::CallbackInfo &info) {
     uvtls_engine *e = Live(info);
+    BusyScope busy(this);
     uvtls_engine_feed_eof(e);
     uvtls_engine_handshake(e);
     return Napi::Number::New(info.Env(), uvtls_engine_state_get(e));
 }
 
 Napi::Value EngineWrap::Handshake(const Napi::CallbackInfo &info) {
-    return Napi::Number::New(info.Env(), uvtls_engine_handshake(Live(info)));
+    uvtls_engine *e = Live(info);
+    BusyScope busy(this);
+    return Napi::Number::New(info.Env(), uvtls_engine_handshake(e));
 }
 
 // Returns all cleartext available now as one Buffer, null when there is none yet, false at the
@@ -101,6 +121,7 @@ Napi::Value EngineWrap::Handshake(const Napi::CallbackInfo &info) {
 Napi::Value EngineWrap::Read(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
     uvtls_engine *e = Live(info);
+    BusyScope busy(this);
     std::vector<char> &scratch = GetAddonData(env)->scratch;
     std::vector<char> more; // only when one scratch buffer is not enough
     size_t filled = 0;
@@ -200,6 +221,10 @@ Napi::Value EngineWrap::GetServername(const Napi::CallbackInfo &info) {
 // Frees the session now instead of at garbage collection: a destroyed socket should not hold
 // OpenSSL memory until the next GC.
 Napi::Value EngineWrap::Destroy(const Napi::CallbackInfo &info) {
+    if (busy_ > 0) {
+        destroy_pending_ = true;
+        return info.Env().Undefined();
+    }
     uvtls_engine_free(engine_);
     engine_ = nullptr;
     return info.Env().Undefined();

@@ -49,7 +49,10 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
 
     Napi::Value EnablePsk(const Napi::CallbackInfo &info);
 
+    struct BusyScope;
     uvtls_engine *engine_ = nullptr;
+    int busy_ = 0;
+    bool destroy_pending_ = false;
     std::unique_ptr<PskBridge> psk_;
 };
 
