@@ -218,6 +218,24 @@ static const hint_entry hints[] = {
      "The peer sent bytes that are not TLS records; check that both sides speak TLS on this "
      "port."},
     {"ERR_SSL_RECORD_LAYER_FAILURE", "The peer sent bytes that are not valid TLS records."},
+    {"ERR_SSL_NO_APPLICATION_PROTOCOL",
+     "The client offered no protocol in this server's `ALPNProtocols`; add the client's protocol "
+     "to the server's list or fix the client's."},
+    {"ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL",
+     "The server supports none of the protocols in `ALPNProtocols`; offer one the server "
+     "accepts (e.g. 'http/1.1', 'h2', 'mqtt', 'amqp')."},
+    {"ERR_SSL_TLSV1_ALERT_UNKNOWN_PSK_IDENTITY",
+     "The server does not know our PSK identity; check the identity `pskCallback` returns and "
+     "the server's key table."},
+    {"ERR_SSL_DECRYPTION_FAILED_OR_BAD_RECORD_MAC",
+     "The peers derived different keys: with PSK, both sides must use the same key for the "
+     "identity."},
+    {"ERR_SSL_TLSV1_ALERT_DECRYPT_ERROR",
+     "The peer could not verify our handshake: with PSK, both sides must use the same key for "
+     "the identity."},
+    {"ERR_TLS_RENEGOTIATION_DISABLED",
+     "Renegotiation is refused by uvtls; open a new connection instead (TLS 1.3 has no "
+     "renegotiation at all)."},
     {"ECONNRESET", "The peer closed the connection during the handshake; it may have rejected our "
                    "certificate or protocol version, check the peer's logs."},
 };
