@@ -85,6 +85,10 @@ class JsTransport {
   _drain() {
     while (this._engine && this._reading && !this._ended && !this._closed) {
       const data = this._engine.read();
+      // A ticket read along with this data comes first, as in Node ('session' before 'data' and
+      // 'end'): an owner that closes on 'end' must still have heard of it.
+      this._emitSession();
+      if (!this._engine) break;
       if (this._engine.state() === ERROR) {
         this._flush();
         return this._emit(EVENTS.ERROR, this._engine.error());
@@ -98,6 +102,10 @@ class JsTransport {
       this._emit(EVENTS.DATA, data);
     }
     this._flush();
+    this._emitSession();
+  }
+
+  _emitSession() {
     const session = this._engine && !this._closed ? this._engine.takeSession() : null;
     if (session) this._emit(EVENTS.SESSION, session);
   }

@@ -145,7 +145,7 @@ class Server extends EventEmitter {
       keepAliveInitialDelay: o.keepAliveInitialDelay || 0,
       pipe: opts.path !== undefined,
       ipv6Only: !!opts.ipv6Only,
-      reusePort: !!(opts.reusePort || o.reusePort),
+      reusePort: reusePortFor(opts, o),
     });
     handle.onevent = (kind, a, b) => this._onEvent(kind, a, b);
     this._handle = handle;
@@ -275,6 +275,18 @@ class Server extends EventEmitter {
     if (this._handle) this._handle.unref();
     return this;
   }
+}
+
+// Node's cluster shares a port among workers by handing out net handles from the primary; the
+// native listener cannot take part in that, so a cluster worker listening on a fixed TCP port
+// shares it through SO_REUSEPORT instead (the kernel spreads connections over the workers).
+// `exclusive: true` or an explicit `reusePort: false` opts out, as does port 0 (each worker
+// would get a port of its own, unlike Node, where workers share the primary's random port).
+function reusePortFor(opts, o) {
+  const explicit = opts.reusePort !== undefined ? opts.reusePort : o.reusePort;
+  if (explicit !== undefined) return !!explicit;
+  if (opts.path !== undefined || opts.exclusive || !Number(opts.port)) return false;
+  return require('cluster').isWorker === true;
 }
 
 // net.Server's form: "listen EADDRINUSE: address already in use 127.0.0.1:443", with errno,

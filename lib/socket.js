@@ -148,6 +148,8 @@ class TLSSocket extends Duplex {
     const handle = this._handle;
     this._secureEstablished = true;
     this.alpnProtocol = handle.alpnProtocol();
+    // A property in Node, still readable after the close.
+    this._servername = handle.getServername();
     this._emitKeylog();
     if (!this._handle) return; // destroyed by a keylog listener
     if (this._isServer && !this._requestCert) {
@@ -199,8 +201,15 @@ class TLSSocket extends Duplex {
       const end = lines.indexOf(10, start) + 1 || lines.length;
       const line = lines.subarray(start, end);
       start = end;
-      if (this._isServer && this.server) this.server.emit('keylog', line, this);
-      else this.emit('keylog', line);
+      // A throwing listener is an uncaught exception (as in Node, where 'keylog' is emitted from
+      // its own native callback), but it must not cut the handshake short: 'secureConnect' /
+      // 'secureConnection' still follow when the process survives it (uncaughtException handler).
+      try {
+        if (this._isServer && this.server) this.server.emit('keylog', line, this);
+        else this.emit('keylog', line);
+      } catch (err) {
+        process.nextTick(() => { throw err; });
+      }
     }
   }
 
@@ -299,7 +308,10 @@ class TLSSocket extends Duplex {
     if (!this.readable && this.writable) return 'writeOnly';
     return 'closed';
   }
-  get servername() { return this._handle ? this._handle.getServername() : null; }
+  get servername() {
+    if (this._handle) return this._handle.getServername();
+    return this._servername === undefined ? null : this._servername;
+  }
 
   getPeerCertificate(detailed) {
     if (!this._handle) return null;
@@ -313,7 +325,8 @@ class TLSSocket extends Duplex {
   getFinished() { return this._handle ? this._handle.getFinished() : undefined; }
   getPeerFinished() { return this._handle ? this._handle.getPeerFinished() : undefined; }
   getTLSTicket() { return this._handle ? this._handle.getTLSTicket() : undefined; }
-  getEphemeralKeyInfo() { return this._handle ? this._handle.getEphemeralKeyInfo() : null; }
+  // Client sockets only: Node answers null on a server socket.
+  getEphemeralKeyInfo() { return this._handle && !this._isServer ? this._handle.getEphemeralKeyInfo() : null; }
   getSharedSigalgs() { return this._handle ? this._handle.getSharedSigalgs() : []; }
   exportKeyingMaterial(length, label, context) {
     if (!Number.isInteger(length) || length <= 0) throw invalidArgType('length', 'a positive integer', length);

@@ -417,6 +417,13 @@ static void drain_cleartext(uvtls_conn *c) {
     char *buf = c->loop->clear;
     while (c->read_wanted && !c->closing && !c->ended) {
         ssize_t n = uvtls_engine_read(c->engine, buf + filled, sizeof(c->loop->clear) - filled);
+        if (!c->is_server) {
+            /* A ticket that came with this read goes first, as in Node: an owner that ends on
+             * 'data' or 'end' has then already seen its session. */
+            emit_new_session(c);
+            if (c->closing)
+                break;
+        }
         if (n > 0) {
             filled += (size_t)n;
             if (filled < sizeof(c->loop->clear))
