@@ -63,6 +63,27 @@ function connect(...args) {
   const handle = socket._handle;
   const alpn = alpnToWire(options.ALPNProtocols);
   if (alpn && handle) handle.setALPNProtocols(alpn);
+  const npn = alpnToWire(options.NPNProtocols, 'options.NPNProtocols');
+  if (npn && handle) handle.setNPNProtocols(npn);
+  if (options.requestOCSP && handle) {
+    handle.requestOCSP();
+    socket._requestOCSP = true;
+  }
+  if (options.pskCallback !== undefined && handle) {
+    if (typeof options.pskCallback !== 'function') {
+      throw invalidArgType('options.pskCallback', 'of type function', options.pskCallback);
+    }
+    // Called inside the handshake with the server's identity hint (or null).
+    handle.onpsk = (hint) => {
+      const r = options.pskCallback(hint);
+      if (r === null || r === undefined) return null;
+      if (typeof r !== 'object' || !ArrayBuffer.isView(r.psk) || typeof r.identity !== 'string') {
+        throw invalidArgType('pskCallback return value', 'an object {psk: Buffer, identity: string}', r);
+      }
+      return { psk: Buffer.from(r.psk.buffer, r.psk.byteOffset, r.psk.byteLength), identity: r.identity };
+    };
+    handle.enablePsk();
+  }
   if (options.session && handle) {
     try {
       handle.setSession(options.session);

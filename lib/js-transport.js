@@ -176,7 +176,8 @@ class JsTransport {
 // The engine's getters and settings, as the native Conn has them.
 for (const name of ['setALPNProtocols', 'alpnProtocol', 'setSession', 'setKeylog', 'takeKeylog',
   'getTLSTicket', 'getFinished', 'getPeerFinished', 'exportKeyingMaterial', 'getEphemeralKeyInfo',
-  'getSharedSigalgs', 'setMaxSendFragment']) {
+  'getSharedSigalgs', 'setMaxSendFragment', 'setNPNProtocols', 'npnProtocol', 'requestOCSP',
+  'getOCSPResponse', 'setOCSPResponse', 'helloOCSPRequested', 'enablePsk']) {
   JsTransport.prototype[name] = function engineMethod(...args) {
     if (!this._engine) throw closedError();
     return this._engine[name](...args);

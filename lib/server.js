@@ -31,6 +31,10 @@ class Server extends EventEmitter {
     this._unref = false;
     this._sniContexts = []; // [regexp, SecureContext], searched newest first (as Node)
     this._alpn = alpnToWire(options.ALPNProtocols);
+    this._npn = alpnToWire(options.NPNProtocols, 'options.NPNProtocols');
+    if (options.pskCallback !== undefined && typeof options.pskCallback !== 'function') {
+      throw invalidArgType('options.pskCallback', 'of type function', options.pskCallback);
+    }
     if (options.SNICallback !== undefined && typeof options.SNICallback !== 'function') {
       throw invalidArgType('options.SNICallback', 'of type function', options.SNICallback);
     }
@@ -39,11 +43,16 @@ class Server extends EventEmitter {
     // Keylog costs a callback per secret: collected only while someone listens.
     this.on('newListener', (event) => {
       if (event === 'keylog' && this._handle) this._handle.setKeylog(true);
+      if (event === 'OCSPRequest' && this._handle) this._handle.setOcspPause(true);
     });
   }
 
+  // Handshakes pause at the ClientHello when JS must take part: choosing a context by host name,
+  // or setting per-connection NPN and PSK before the handshake goes on.
   _sniPause() {
-    return typeof this._options.SNICallback === 'function' || this._sniContexts.length > 0;
+    const o = this._options;
+    return typeof o.SNICallback === 'function' || this._sniContexts.length > 0 ||
+      this._npn !== undefined || typeof o.pskCallback === 'function';
   }
 
   // addContext(hostname, context): '*' matches one label; the most recently added match wins.
@@ -79,14 +88,58 @@ class Server extends EventEmitter {
         socket._onEvent(EVENTS.ERROR, invalidArgType('SNICallback context', 'an instance of SecureContext', ctx));
         return;
       }
-      conn.resumeHello(ctx ? ctx.context : null);
+      this._prepareConn(socket, conn);
+      this._stapleThenResume(socket, conn, ctx || this._context);
     };
+    if (!this._options.SNICallback && this._sniContexts.length === 0) return answer(null, null);
     const callback = this._options.SNICallback;
     if (typeof callback !== 'function') return answer(null, this._findContext(servername));
     try {
       callback(servername || '', (err, ctx) => answer(err, ctx || this._findContext(servername)));
     } catch (err) {
       answer(err);
+    }
+  }
+
+  // Per-connection settings that must be in place before the handshake goes on.
+  _prepareConn(socket, conn) {
+    if (this._npn) conn.setNPNProtocols(this._npn);
+    const pskCallback = this._options.pskCallback;
+    if (typeof pskCallback === 'function') {
+      // Called inside the handshake: (socket, identity) -> key Buffer, or null to refuse.
+      conn.onpsk = (identity) => {
+        const key = pskCallback(socket, identity);
+        if (key === null || key === undefined) return null;
+        if (!ArrayBuffer.isView(key)) throw invalidArgType('pskCallback return value', 'an instance of Buffer, TypedArray, or DataView', key);
+        return Buffer.from(key.buffer, key.byteOffset, key.byteLength);
+      };
+      conn.enablePsk(this._options.pskIdentityHint);
+    }
+  }
+
+  // 'OCSPRequest'(certificate, issuer, callback): the response to staple, fetched by the
+  // application while the handshake waits.
+  _stapleThenResume(socket, conn, ctx) {
+    const resume = () => {
+      if (!socket.destroyed && socket._handle) conn.resumeHello(ctx === this._context ? null : ctx.context);
+    };
+    if (this.listenerCount('OCSPRequest') === 0 || !conn.helloOCSPRequested()) return resume();
+    const certificate = ctx.context.getCertificateDER(false);
+    const issuer = ctx.context.getCertificateDER(true);
+    let answered = false;
+    try {
+      this.emit('OCSPRequest', certificate, issuer, (err, response) => {
+        if (answered) return;
+        answered = true;
+        if (socket.destroyed || !socket._handle) return;
+        if (err) return socket._onEvent(EVENTS.ERROR, err);
+        if (response) conn.setOCSPResponse(response);
+        resume();
+      });
+    } catch (err) {
+      // A throwing listener ends this handshake (tlsClientError), not the server.
+      answered = true;
+      socket._onEvent(EVENTS.ERROR, err);
     }
   }
 
@@ -153,6 +206,7 @@ class Server extends EventEmitter {
     if (this._alpn) handle.setALPNProtocols(this._alpn);
     if (this._sniPause()) handle.setSniPause(true);
     if (this.listenerCount('keylog') > 0) handle.setKeylog(true);
+    if (this.listenerCount('OCSPRequest') > 0) handle.setOcspPause(true);
     const backlog = opts.backlog || 511;
     const fail = (err) => {
       listenError(err, opts.path !== undefined ? opts.path : err.address, opts.path !== undefined ? undefined : Number(opts.port) || 0);

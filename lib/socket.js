@@ -28,6 +28,7 @@ class TLSSocket extends Duplex {
     this.authorized = false;
     this.authorizationError = null;
     this.alpnProtocol = false;
+    this.npnProtocol = false;
     this.connecting = false;
     this.server = options.server;
     this._isServer = !!options.isServer;
@@ -91,6 +92,11 @@ class TLSSocket extends Duplex {
         this.read(0); // 'end' is due even when nobody reads, as net.Socket's onStreamRead
         break;
       case EVENTS.ERROR: {
+        // A pskCallback that threw failed the handshake: report what it threw.
+        if (this._handle && this._handle.pskError !== undefined) {
+          a = this._handle.pskError;
+          this._handle.pskError = undefined;
+        }
         const err = decorate(a, this);
         if (this._serverPending) {
           // A server connection that failed before its handshake ended: the server reports it.
@@ -148,6 +154,7 @@ class TLSSocket extends Duplex {
     const handle = this._handle;
     this._secureEstablished = true;
     this.alpnProtocol = handle.alpnProtocol();
+    this.npnProtocol = handle.npnProtocol();
     // A property in Node, still readable after the close.
     this._servername = handle.getServername();
     this._emitKeylog();
@@ -164,7 +171,9 @@ class TLSSocket extends Duplex {
       // The chain was judged in C during the handshake; the host name is judged here, before
       // any cleartext is delivered (C holds it until this returns).
       const host = this._verifyHost;
-      if (host !== undefined && this.authorizationError === null) {
+      // A peer authenticated by a pre-shared key has no certificate to name a host.
+      const hasCert = handle.getPeerCertificate(false) !== undefined;
+      if (host !== undefined && this.authorizationError === null && hasCert) {
         const cert = handle.getPeerCertificate(true) || {};
         const err = this._checkServerIdentity(host, cert);
         if (err) {
@@ -181,6 +190,11 @@ class TLSSocket extends Duplex {
             return;
           }
         }
+      }
+      if (this._requestOCSP) {
+        const response = handle.getOCSPResponse();
+        if (response) this.emit('OCSPResponse', response);
+        if (!this._handle) return;
       }
       this.emit('secure');
       this.emit('secureConnect');

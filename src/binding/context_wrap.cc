@@ -1,6 +1,7 @@
 // SecureContext: JS setters over the core context. Every setter throws the core's error.
 #include "binding/context_wrap.h"
 
+#include <cstdlib>
 #include <string>
 
 #include "binding/addon.h"
@@ -32,6 +33,7 @@ Napi::Function SecureContextWrap::Define(Napi::Env env) {
             InstanceMethod("setTicketKeys", &SecureContextWrap::SetTicketKeys),
             InstanceMethod("getTicketKeys", &SecureContextWrap::GetTicketKeys),
             InstanceMethod("setSessionTimeout", &SecureContextWrap::SetSessionTimeout),
+            InstanceMethod("getCertificateDER", &SecureContextWrap::GetCertificateDER),
         });
 }
 
@@ -207,6 +209,17 @@ Napi::Value SecureContextWrap::GetTicketKeys(const Napi::CallbackInfo &info) {
 Napi::Value SecureContextWrap::SetSessionTimeout(const Napi::CallbackInfo &info) {
     uvtls_context_set_session_timeout(ctx_, info[0].ToNumber().Int64Value());
     return info.Env().Undefined();
+}
+
+// getCertificateDER(issuer): the certificate (false) or its issuer from the chain (true), or null.
+Napi::Value SecureContextWrap::GetCertificateDER(const Napi::CallbackInfo &info) {
+    size_t len = 0;
+    unsigned char *der = uvtls_context_certificate_der(ctx_, info[0].ToBoolean().Value(), &len);
+    if (der == nullptr)
+        return info.Env().Null();
+    Napi::Value out = Napi::Buffer<unsigned char>::Copy(info.Env(), der, len);
+    free(der);
+    return out;
 }
 
 } // namespace uvtls

@@ -42,6 +42,7 @@ class SecureContextWrap : public Napi::ObjectWrap<SecureContextWrap> {
     Napi::Value SetTicketKeys(const Napi::CallbackInfo &info);
     Napi::Value GetTicketKeys(const Napi::CallbackInfo &info);
     Napi::Value SetSessionTimeout(const Napi::CallbackInfo &info);
+    Napi::Value GetCertificateDER(const Napi::CallbackInfo &info);
 
     uvtls_context *ctx_ = nullptr;
 };

@@ -499,6 +499,7 @@ Napi::Function ServerWrap::Define(Napi::Env env) {
                            InstanceMethod("setALPNProtocols", &ServerWrap::SetALPNProtocols),
                            InstanceMethod("setSniPause", &ServerWrap::SetSniPause),
                            InstanceMethod("setKeylog", &ServerWrap::SetKeylog),
+                           InstanceMethod("setOcspPause", &ServerWrap::SetOcspPause),
                        });
 }
 
@@ -680,6 +681,11 @@ Napi::Value ServerWrap::SetALPNProtocols(const Napi::CallbackInfo &info) {
 
 Napi::Value ServerWrap::SetSniPause(const Napi::CallbackInfo &info) {
     uvtls_server_set_sni_pause(Live(info), info[0].ToBoolean().Value());
+    return info.Env().Undefined();
+}
+
+Napi::Value ServerWrap::SetOcspPause(const Napi::CallbackInfo &info) {
+    uvtls_server_set_ocsp_pause(Live(info), info[0].ToBoolean().Value());
     return info.Env().Undefined();
 }
 

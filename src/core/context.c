@@ -581,6 +581,23 @@ void uvtls_trust_store_unref(uvtls_trust_store *store) {
     free(store);
 }
 
+unsigned char *uvtls_context_certificate_der(uvtls_context *ctx, int issuer, size_t *len) {
+    X509 *x = SSL_CTX_get0_certificate(ctx->ssl_ctx);
+    if (x != NULL && issuer) {
+        STACK_OF(X509) *chain = NULL;
+        SSL_CTX_get0_chain_certs(ctx->ssl_ctx, &chain);
+        x = sk_X509_num(chain) > 0 ? sk_X509_value(chain, 0) : NULL;
+    }
+    int n = x != NULL ? i2d_X509(x, NULL) : -1;
+    unsigned char *der = n > 0 ? malloc((size_t)n) : NULL;
+    if (der == NULL)
+        return NULL;
+    unsigned char *p = der;
+    i2d_X509(x, &p);
+    *len = (size_t)n;
+    return der;
+}
+
 const char *uvtls_openssl_version_text(void) {
     return OpenSSL_version(OPENSSL_VERSION);
 }

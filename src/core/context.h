@@ -66,6 +66,10 @@ void uvtls_context_use_trust_store(uvtls_context *ctx, uvtls_trust_store *store)
 int uvtls_context_min_version(const uvtls_context *ctx);
 int uvtls_context_max_version(const uvtls_context *ctx);
 
+/* DER of this context's certificate (issuer = 0) or of the next certificate of its chain
+ * (issuer = 1), malloc'ed for the caller to free(); NULL when there is none. */
+unsigned char *uvtls_context_certificate_der(uvtls_context *ctx, int issuer, size_t *len);
+
 /* A trust store from concatenated PEM certificates. Returns one reference or NULL + err. */
 uvtls_trust_store *uvtls_trust_store_new(const void *pem, size_t len, uvtls_error *err);
 void uvtls_trust_store_unref(uvtls_trust_store *store);

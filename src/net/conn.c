@@ -195,6 +195,7 @@ static uvtls_conn *conn_alloc(uvtls_loop *loop, uvtls_context *ctx, const uvtls_
     }
     uvtls_engine_set_sni_pause(c->engine, opts->sni_pause);
     uvtls_engine_set_keylog(c->engine, opts->keylog);
+    uvtls_engine_set_ocsp_pause(c->engine, opts->ocsp_pause);
     int r = opts->pipe ? uv_pipe_init(loop->uv, &c->io.pipe, 0) : uv_tcp_init(loop->uv, &c->io.tcp);
     if (r < 0) {
         uvtls_engine_free(c->engine);

@@ -46,8 +46,9 @@ typedef struct uvtls_conn_options {
     int pipe;                      /* a Unix socket instead of TCP */
     const unsigned char *alpn;     /* ALPN protocols, wire format (copied); NULL: none */
     size_t alpn_len;
-    int sni_pause; /* server: pause at the ClientHello (UVTLS_CONN_CLIENT_HELLO) */
-    int keylog;    /* collect keylog lines (uvtls_engine_take_keylog) */
+    int sni_pause;  /* server: pause at the ClientHello (UVTLS_CONN_CLIENT_HELLO) */
+    int keylog;     /* collect keylog lines (uvtls_engine_take_keylog) */
+    int ocsp_pause; /* server: pause at the ClientHello of clients asking for OCSP stapling */
 } uvtls_conn_options;
 
 /* A client connection; call uvtls_conn_connect*() next. NULL + err on failure. */

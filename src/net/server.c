@@ -95,6 +95,7 @@ static void on_connection(uv_stream_t *listener, int status) {
     o.alpn_len = s->alpn_len;
     o.sni_pause = s->opts.sni_pause;
     o.keylog = s->opts.keylog;
+    o.ocsp_pause = s->opts.ocsp_pause;
     uvtls_conn *c = uvtls_conn_accept(listener, s->loop, s->ctx, &o, on_conn_event, s, &err);
     if (c == NULL) {
         s->cb(s, UVTLS_SERVER_ERROR, NULL, &err, s->user);
@@ -245,6 +246,10 @@ void uvtls_server_set_sni_pause(uvtls_server *s, int on) {
 
 void uvtls_server_set_keylog(uvtls_server *s, int on) {
     s->opts.keylog = on;
+}
+
+void uvtls_server_set_ocsp_pause(uvtls_server *s, int on) {
+    s->opts.ocsp_pause = on;
 }
 
 size_t uvtls_server_connections(const uvtls_server *s) {

@@ -37,6 +37,7 @@ typedef struct uvtls_server_options {
     int reuse_port; /* SO_REUSEPORT: several processes share one port */
     int sni_pause;  /* pause each handshake at the ClientHello (SNICallback, addContext) */
     int keylog;     /* collect keylog lines */
+    int ocsp_pause; /* pause handshakes that ask for OCSP stapling ('OCSPRequest') */
 } uvtls_server_options;
 
 uvtls_server *uvtls_server_new(uvtls_loop *loop, uvtls_context *ctx,
@@ -54,6 +55,7 @@ void uvtls_server_set_max_connections(uvtls_server *s, int max);
 int uvtls_server_set_alpn(uvtls_server *s, const unsigned char *wire, size_t len);
 void uvtls_server_set_sni_pause(uvtls_server *s, int on);
 void uvtls_server_set_keylog(uvtls_server *s, int on);
+void uvtls_server_set_ocsp_pause(uvtls_server *s, int on);
 /* Stops listening. CLOSE follows once every connection has closed. */
 void uvtls_server_close(uvtls_server *s);
 size_t uvtls_server_connections(const uvtls_server *s);
