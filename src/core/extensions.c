@@ -366,7 +366,8 @@ static int npn_select(SSL *ssl, unsigned char **out, unsigned char *outlen, cons
     uvtls_handshake_ext *x = e ? uvtls_engine_ext(e) : NULL;
     if (x == NULL || x->npn_offer == NULL)
         return SSL_TLSEXT_ERR_NOACK;
-    /* Ours first: SSL_select_next_proto takes the preference list second. */
+    /* The server's preference, as classic Node: the first protocol of the server's list that we
+     * also speak; without overlap, our first protocol (NPN's rule). */
     SSL_select_next_proto(out, outlen, in, inlen, x->npn_offer, (unsigned)x->npn_offer_len);
     return SSL_TLSEXT_ERR_OK;
 }

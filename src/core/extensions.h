@@ -59,8 +59,8 @@ int uvtls_engine_ephemeral_key(const uvtls_engine *e, const char **type, const c
 int uvtls_engine_shared_sigalgs(const uvtls_engine *e, char *buf, size_t cap);
 int uvtls_engine_set_max_send_fragment(uvtls_engine *e, size_t size);
 
-/* NPN (TLS 1.2, the classic NPNProtocols): a server advertises its list, a client picks the
- * first of its own list the server advertises (or its first protocol without overlap). */
+/* NPN (TLS 1.2, the classic NPNProtocols): a server advertises its list; a client picks the
+ * first protocol of the server's list that it also speaks (its own first without overlap). */
 int uvtls_engine_set_npn(uvtls_engine *e, const unsigned char *wire, size_t len, uvtls_error *err);
 const unsigned char *uvtls_engine_npn_selected(const uvtls_engine *e, size_t *len);
 
