@@ -65,6 +65,7 @@ function connect(...args) {
   if (alpn && handle) handle.setALPNProtocols(alpn);
   const npn = alpnToWire(options.NPNProtocols, 'options.NPNProtocols');
   if (npn && handle) handle.setNPNProtocols(npn);
+  if (options.enableTrace === true && handle) handle.enableTrace();
   if (options.requestOCSP && handle) {
     handle.requestOCSP();
     socket._requestOCSP = true;

@@ -177,7 +177,8 @@ class JsTransport {
 for (const name of ['setALPNProtocols', 'alpnProtocol', 'setSession', 'setKeylog', 'takeKeylog',
   'getTLSTicket', 'getFinished', 'getPeerFinished', 'exportKeyingMaterial', 'getEphemeralKeyInfo',
   'getSharedSigalgs', 'setMaxSendFragment', 'setNPNProtocols', 'npnProtocol', 'requestOCSP',
-  'getOCSPResponse', 'setOCSPResponse', 'helloOCSPRequested', 'enablePsk']) {
+  'getOCSPResponse', 'setOCSPResponse', 'helloOCSPRequested', 'enablePsk', 'helloALPN',
+  'enableTrace']) {
   JsTransport.prototype[name] = function engineMethod(...args) {
     if (!this._engine) throw closedError();
     return this._engine[name](...args);

@@ -32,6 +32,15 @@ class Server extends EventEmitter {
     this._sniContexts = []; // [regexp, SecureContext], searched newest first (as Node)
     this._alpn = alpnToWire(options.ALPNProtocols);
     this._npn = alpnToWire(options.NPNProtocols, 'options.NPNProtocols');
+    if (options.ALPNCallback !== undefined) {
+      if (typeof options.ALPNCallback !== 'function') {
+        throw invalidArgType('options.ALPNCallback', 'of type function', options.ALPNCallback);
+      }
+      if (options.ALPNProtocols !== undefined) {
+        throw withCode(new TypeError('The ALPNCallback and ALPNProtocols TLS options are mutually exclusive'),
+          'ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS');
+      }
+    }
     if (options.pskCallback !== undefined && typeof options.pskCallback !== 'function') {
       throw invalidArgType('options.pskCallback', 'of type function', options.pskCallback);
     }
@@ -52,7 +61,8 @@ class Server extends EventEmitter {
   _sniPause() {
     const o = this._options;
     return typeof o.SNICallback === 'function' || this._sniContexts.length > 0 ||
-      this._npn !== undefined || typeof o.pskCallback === 'function';
+      this._npn !== undefined || typeof o.pskCallback === 'function' ||
+      typeof o.ALPNCallback === 'function' || o.enableTrace === true;
   }
 
   // addContext(hostname, context): '*' matches one label; the most recently added match wins.
@@ -88,7 +98,12 @@ class Server extends EventEmitter {
         socket._onEvent(EVENTS.ERROR, invalidArgType('SNICallback context', 'an instance of SecureContext', ctx));
         return;
       }
-      this._prepareConn(socket, conn);
+      try {
+        this._prepareConn(socket, conn, servername);
+      } catch (e) {
+        socket._onEvent(EVENTS.ERROR, e);
+        return;
+      }
       this._stapleThenResume(socket, conn, ctx || this._context);
     };
     if (!this._options.SNICallback && this._sniContexts.length === 0) return answer(null, null);
@@ -102,8 +117,10 @@ class Server extends EventEmitter {
   }
 
   // Per-connection settings that must be in place before the handshake goes on.
-  _prepareConn(socket, conn) {
+  _prepareConn(socket, conn, servername) {
+    if (this._options.enableTrace === true) conn.enableTrace();
     if (this._npn) conn.setNPNProtocols(this._npn);
+    if (typeof this._options.ALPNCallback === 'function') this._chooseAlpn(conn, servername);
     const pskCallback = this._options.pskCallback;
     if (typeof pskCallback === 'function') {
       // Called inside the handshake: (socket, identity) -> key Buffer, or null to refuse.
@@ -114,6 +131,24 @@ class Server extends EventEmitter {
         return Buffer.from(key.buffer, key.byteOffset, key.byteLength);
       };
       conn.enablePsk(this._options.pskIdentityHint);
+    }
+  }
+
+  // ALPNCallback({servername, protocols}) picks one of the client's protocols; undefined refuses
+  // them all (no_application_protocol). Not called when the client offers none.
+  _chooseAlpn(conn, servername) {
+    const wire = conn.helloALPN();
+    if (!wire) return;
+    const protocols = [];
+    for (let i = 0; i < wire.length; i += 1 + wire[i]) protocols.push(wire.toString('latin1', i + 1, i + 1 + wire[i]));
+    const chosen = this._options.ALPNCallback({ servername, protocols });
+    if (chosen === undefined) {
+      conn.setALPNProtocols(Buffer.alloc(0));
+    } else if (typeof chosen === 'string' && protocols.includes(chosen)) {
+      conn.setALPNProtocols(alpnToWire([chosen]));
+    } else {
+      throw withCode(new TypeError('ALPN callback returned a value that is not one of the ' +
+        `client's protocols: ${String(chosen)}`), 'ERR_TLS_ALPN_CALLBACK_INVALID_RESULT');
     }
   }
 

@@ -352,6 +352,11 @@ class TLSSocket extends Duplex {
     if (!Number.isInteger(size) || size < 512 || size > 16384) return false;
     return this._handle ? this._handle.setMaxSendFragment(size) : false;
   }
+  // Decodes every handshake message to stderr (OpenSSL's SSL_trace), as Node's enableTrace().
+  enableTrace() {
+    if (this._handle) this._handle.enableTrace();
+  }
+
   // Client-initiated renegotiation is always refused (SSL_OP_NO_RENEGOTIATION).
   disableRenegotiation() {}
   renegotiate(options, callback) {

@@ -481,7 +481,7 @@ describe('handshake features', function () {
       };
       const procs = mode === 'cluster' ? 1 : count;
       for (let i = 0; i < procs; i++) {
-        const p = fork(script, [], { env: { ...baseEnv, MODE: mode || '', WORKERS: String(count) }, stdio: 'pipe' });
+        const p = fork(script, [], { env: h.nodeChildEnv({ ...baseEnv, MODE: mode || '', WORKERS: String(count) }), stdio: 'pipe' });
         let out = '';
         p.stdout.on('data', (d) => { out += d; });
         p.stderr.on('data', (d) => { out += d; });
@@ -915,7 +915,7 @@ describe('handshake features', function () {
             go(1);
           });`;
         const run = (env) => new Promise((resolve, reject) => {
-          const p = spawn(process.execPath, ['-e', script], { env: { ...process.env, ...env } });
+          const p = spawn(process.execPath, ['-e', script], { env: h.nodeChildEnv(env) });
           children.add(p);
           let out = '';
           p.stdout.on('data', (d) => { out += d; });

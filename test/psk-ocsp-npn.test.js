@@ -1,5 +1,5 @@
 'use strict';
-// PSK, OCSP stapling and NPN against real peers: Node's tls (PSK, OCSP) in both directions and
+// PSK, OCSP stapling, NPN, ALPNCallback and enableTrace against real peers: Node's tls (PSK, OCSP) in both directions and
 // openssl (-psk, -status, -nextprotoneg), plus callbacks that throw.
 const assert = require('assert');
 const tls = require('tls');
@@ -199,5 +199,67 @@ describe('PSK, OCSP stapling, NPN', function () {
         s.child.kill();
       }
     });
+  });
+
+  describe('ALPNCallback', function () {
+    const serverWith = (ALPNCallback, seen = []) => uvtls.createServer({ key: c.serverKey, cert: c.serverChain,
+      ALPNCallback: (arg) => { seen.push(arg); return ALPNCallback(arg); } },
+    (s) => { track(s); s.end(String(s.alpnProtocol)); });
+
+    it('chooses among the client\'s protocols (Node and uvtls clients)', async function () {
+      const seen = [];
+      const port = await listen(serverWith(({ protocols }) => protocols[protocols.length - 1], seen));
+      for (const lib of [tls, uvtls]) {
+        const s = track(lib.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: c.caCert,
+          ALPNProtocols: ['h2', 'http/1.1'] }));
+        await once(s, 'secureConnect');
+        assert.strictEqual(s.alpnProtocol, 'http/1.1');
+        assert.strictEqual(await readAll(s), 'http/1.1');
+      }
+      assert.deepStrictEqual(seen[0], { servername: 'localhost', protocols: ['h2', 'http/1.1'] });
+    });
+
+    it('undefined refuses with no_application_protocol; a bad value or a throw is a tlsClientError', async function () {
+      for (const [cb, code] of [[() => undefined, 'ERR_SSL_NO_APPLICATION_PROTOCOL'],
+        [() => 'spdy/1', 'ERR_TLS_ALPN_CALLBACK_INVALID_RESULT'], [() => { throw new Error('x'); }, undefined]]) {
+        const server = serverWith(cb);
+        const port = await listen(server);
+        const errP = once(server, 'tlsClientError');
+        const s = track(tls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: c.caCert, ALPNProtocols: ['h2'] }));
+        s.on('error', () => {});
+        const [err] = await errP;
+        if (code) assert.strictEqual(err.code, code);
+        else assert.strictEqual(err.message, 'x');
+      }
+    });
+
+    it('is not called when the client offers no ALPN, and cannot be combined with ALPNProtocols', async function () {
+      const seen = [];
+      const port = await listen(serverWith(() => 'h2', seen));
+      const s = track(tls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: c.caCert }));
+      await once(s, 'secureConnect');
+      assert.strictEqual(seen.length, 0);
+      assert.throws(() => uvtls.createServer({ ALPNCallback: () => 'h2', ALPNProtocols: ['h2'] }),
+        { code: 'ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS' });
+    });
+  });
+
+  it('enableTrace() decodes the handshake to stderr', function () {
+    const { spawnSync } = require('child_process');
+    const script = `
+      const uvtls = require(${JSON.stringify(require('path').join(__dirname, '..'))});
+      const tls = require('tls');
+      const server = uvtls.createServer({ key: process.env.KEY, cert: process.env.CERT, enableTrace: true }, (s) => s.end('x'));
+      server.listen(0, '127.0.0.1', () => {
+        const s = tls.connect({ port: server.address().port, host: '127.0.0.1', rejectUnauthorized: false });
+        s.resume();
+        s.on('close', () => server.close());
+      });`;
+    const env = h.nodeChildEnv({ KEY: c.serverKey.toString(), CERT: c.serverChain.toString() });
+    const r = spawnSync(process.execPath, ['-e', script], { env, encoding: 'utf8', timeout: 15000 });
+    assert.strictEqual(r.status, 0, r.stderr);
+    // A server's trace starts at its answer: the ClientHello was read before JS could ask.
+    assert.match(r.stderr, /ServerHello/);
+    assert.match(r.stderr, /Finished/);
   });
 });

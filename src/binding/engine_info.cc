@@ -255,6 +255,20 @@ Napi::Value HelloOCSPRequested(const Napi::CallbackInfo &info, uvtls_engine *e) 
     return Napi::Boolean::New(info.Env(), uvtls_engine_hello_ocsp_requested(e));
 }
 
+Napi::Value HelloALPN(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    size_t len = 0;
+    const unsigned char *wire = uvtls_engine_hello_alpn(e, &len);
+    if (wire == nullptr)
+        return info.Env().Null();
+    return Napi::Buffer<unsigned char>::Copy(info.Env(), wire, len);
+}
+
+Napi::Value EnableTrace(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    if (uvtls_engine_enable_trace(e) < 0)
+        throw Napi::Error::New(info.Env(), "cannot enable tracing");
+    return info.Env().Undefined();
+}
+
 int PskHandler(uvtls_engine *e, const char *identity_or_hint, unsigned char *psk, size_t *psk_len,
                char *identity, size_t identity_cap, void *user) {
     PskBridge *bridge = static_cast<PskBridge *>(user);

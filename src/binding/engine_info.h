@@ -47,6 +47,8 @@ Napi::Value RequestOCSP(const Napi::CallbackInfo &info, uvtls_engine *e);
 Napi::Value GetOCSPResponse(const Napi::CallbackInfo &info, uvtls_engine *e);
 Napi::Value SetOCSPResponse(const Napi::CallbackInfo &info, uvtls_engine *e);
 Napi::Value HelloOCSPRequested(const Napi::CallbackInfo &info, uvtls_engine *e);
+Napi::Value HelloALPN(const Napi::CallbackInfo &info, uvtls_engine *e);
+Napi::Value EnableTrace(const Napi::CallbackInfo &info, uvtls_engine *e);
 
 // PSK: the engine's handler calls `handle.onpsk(identityOrHint)` synchronously, inside the
 // handshake. A server's onpsk returns the key (Buffer) or null; a client's returns
@@ -92,6 +94,8 @@ void AddEngineMethods(std::vector<Napi::ClassPropertyDescriptor<Wrap>> &props) {
         Wrap::InstanceMethod("setOCSPResponse", &Wrap::template CallEngine<SetOCSPResponse>));
     props.push_back(
         Wrap::InstanceMethod("helloOCSPRequested", &Wrap::template CallEngine<HelloOCSPRequested>));
+    props.push_back(Wrap::InstanceMethod("helloALPN", &Wrap::template CallEngine<HelloALPN>));
+    props.push_back(Wrap::InstanceMethod("enableTrace", &Wrap::template CallEngine<EnableTrace>));
 }
 
 } // namespace uvtls

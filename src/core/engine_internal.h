@@ -23,7 +23,10 @@ typedef struct uvtls_handshake_ext {
     size_t npn_offer_len;
     unsigned char *ocsp_response; /* server: to staple; set during the hello pause */
     size_t ocsp_response_len;
-    unsigned ocsp_pause : 1, ocsp_requested : 1;
+    unsigned ocsp_pause : 1, ocsp_requested : 1, alpn_reject : 1;
+    unsigned char *hello_alpn; /* the client's ALPN list at the pause, wire format */
+    size_t hello_alpn_len;
+    void *trace_bio; /* BIO * for SSL_trace output (enableTrace), or NULL */
     int (*psk)(uvtls_engine *e, const char *identity_or_hint, unsigned char *psk, size_t *psk_len,
                char *identity, size_t identity_cap, void *user);
     void *psk_user;

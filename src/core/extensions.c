@@ -1,9 +1,11 @@
 /* extensions: ALPN, the SNI pause, keylog, sessions, negotiated-value getters. */
 #include "core/extensions.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
@@ -19,6 +21,8 @@ void uvtls_handshake_ext_free(uvtls_handshake_ext *x) {
     free(x->new_session);
     free(x->npn_offer);
     free(x->ocsp_response);
+    free(x->hello_alpn);
+    BIO_free(x->trace_bio);
     memset(x, 0, sizeof(*x));
 }
 
@@ -36,6 +40,14 @@ static int valid_wire(const unsigned char *p, size_t len) {
 
 int uvtls_engine_set_alpn(uvtls_engine *e, const unsigned char *wire, size_t len,
                           uvtls_error *err) {
+    if (len == 0 && uvtls_engine_is_server(e)) {
+        uvtls_handshake_ext *x = uvtls_engine_ext(e);
+        free(x->alpn_offer);
+        x->alpn_offer = NULL;
+        x->alpn_offer_len = 0;
+        x->alpn_reject = 1;
+        return 0;
+    }
     if (!valid_wire(wire, len) || len > 0xffff)
         return uvtls_error_set(err, "handshake", "ERR_INVALID_ARG_VALUE",
                                "ALPN protocol names must be 1 to 255 bytes each");
@@ -62,6 +74,8 @@ static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outle
     (void)arg;
     uvtls_engine *e = uvtls_engine_from_ssl(ssl);
     uvtls_handshake_ext *x = e ? uvtls_engine_ext(e) : NULL;
+    if (x != NULL && x->alpn_reject)
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
     if (x == NULL || x->alpn_offer == NULL)
         return SSL_TLSEXT_ERR_NOACK;
     for (size_t i = 0; i < x->alpn_offer_len; i += 1 + (size_t)x->alpn_offer[i]) {
@@ -77,6 +91,12 @@ static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outle
         }
     }
     return SSL_TLSEXT_ERR_ALERT_FATAL; /* no_application_protocol */
+}
+
+const unsigned char *uvtls_engine_hello_alpn(const uvtls_engine *e, size_t *len) {
+    const uvtls_handshake_ext *x = uvtls_engine_ext(e);
+    *len = x->hello_alpn_len;
+    return x->hello_alpn;
 }
 
 const unsigned char *uvtls_engine_alpn_selected(const uvtls_engine *e, size_t *len) {
@@ -136,6 +156,13 @@ static int on_client_hello(SSL *ssl, int *alert, void *arg) {
         size_t len = 0;
         if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &p, &len) == 1)
             x->hello_servername = parse_server_name(p, len);
+        /* ALPN extension: a 2-byte length, then the wire-format list. */
+        if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_application_layer_protocol_negotiation, &p,
+                                      &len) == 1 &&
+            len > 2 && valid_wire(p + 2, len - 2) && (x->hello_alpn = malloc(len - 2)) != NULL) {
+            memcpy(x->hello_alpn, p + 2, len - 2);
+            x->hello_alpn_len = len - 2;
+        }
         x->hello_waiting = 1;
     }
     return SSL_CLIENT_HELLO_RETRY;
@@ -475,6 +502,19 @@ static int on_status(SSL *ssl, void *arg) {
         return SSL_TLSEXT_ERR_NOACK;
     SSL_set_tlsext_status_ocsp_resp(ssl, copy, (long)x->ocsp_response_len); /* takes `copy` */
     return SSL_TLSEXT_ERR_OK;
+}
+
+int uvtls_engine_enable_trace(uvtls_engine *e) {
+    uvtls_handshake_ext *x = uvtls_engine_ext(e);
+    if (x->trace_bio != NULL)
+        return 0;
+    BIO *bio = BIO_new_fp(stderr, BIO_NOCLOSE);
+    if (bio == NULL)
+        return -1;
+    x->trace_bio = bio;
+    SSL_set_msg_callback(uvtls_engine_ssl(e), SSL_trace);
+    SSL_set_msg_callback_arg(uvtls_engine_ssl(e), bio);
+    return 0;
 }
 
 void uvtls_extensions_install(void *ssl_ctx) {

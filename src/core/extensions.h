@@ -18,6 +18,10 @@
  * accepts the first of its own list that the client offered, and without overlap fails the
  * handshake with the no_application_protocol alert, as Node does. */
 int uvtls_engine_set_alpn(uvtls_engine *e, const unsigned char *wire, size_t len, uvtls_error *err);
+/* Server: at the ClientHello pause, the protocols the client offers (wire format) or NULL. */
+const unsigned char *uvtls_engine_hello_alpn(const uvtls_engine *e, size_t *len);
+/* Server: an empty list (len 0) refuses every protocol the client offers (ALPNCallback saying
+ * no): the handshake fails with no_application_protocol. */
 /* The negotiated protocol (not NUL-terminated) or NULL; borrowed until the engine is freed. */
 const unsigned char *uvtls_engine_alpn_selected(const uvtls_engine *e, size_t *len);
 
@@ -81,6 +85,9 @@ const unsigned char *uvtls_engine_ocsp_response(const uvtls_engine *e, size_t *l
 void uvtls_engine_set_ocsp_pause(uvtls_engine *e, int on);
 int uvtls_engine_hello_ocsp_requested(const uvtls_engine *e);
 int uvtls_engine_set_ocsp_response(uvtls_engine *e, const void *der, size_t len);
+
+/* enableTrace(): every handshake message decoded to stderr (OpenSSL's SSL_trace), as Node. */
+int uvtls_engine_enable_trace(uvtls_engine *e);
 
 /* Installed once per SSL_CTX (by uvtls_context_new). */
 void uvtls_extensions_install(void *ssl_ctx);
