@@ -1,6 +1,7 @@
 'use strict';
 // Server: net.Server's surface over the native listener. Connections live in C until their
 // handshake is done; only then is a TLSSocket made for them, so a half-open client costs no JS.
+const crypto = require('crypto');
 const EventEmitter = require('events');
 const dns = require('dns');
 const net = require('net');
@@ -48,11 +49,15 @@ class Server extends EventEmitter {
       throw invalidArgType('options.SNICallback', 'of type function', options.SNICallback);
     }
     applySessionOptions(this._context, options);
+    setDefaultSessionIdContext(this._context, options);
     if (secureConnectionListener) this.on('secureConnection', secureConnectionListener);
     // Keylog costs a callback per secret: collected only while someone listens.
     this.on('newListener', (event) => {
       if (event === 'keylog' && this._handle) this._handle.setKeylog(true);
       if (event === 'OCSPRequest' && this._handle) this._handle.setOcspPause(true);
+      if ((event === 'resumeSession' || event === 'newSession') && this._handle) {
+        process.nextTick(() => this._applySessionEvents());
+      }
     });
   }
 
@@ -61,6 +66,7 @@ class Server extends EventEmitter {
   _sniPause() {
     const o = this._options;
     return typeof o.SNICallback === 'function' || this._sniContexts.length > 0 ||
+      this.listenerCount('newSession') > 0 ||
       this._npn !== undefined || typeof o.pskCallback === 'function' ||
       typeof o.ALPNCallback === 'function' || o.enableTrace === true;
   }
@@ -104,7 +110,7 @@ class Server extends EventEmitter {
         socket._onEvent(EVENTS.ERROR, e);
         return;
       }
-      this._stapleThenResume(socket, conn, ctx || this._context);
+      this._lookupSession(socket, conn, () => this._stapleThenResume(socket, conn, ctx || this._context));
     };
     if (!this._options.SNICallback && this._sniContexts.length === 0) return answer(null, null);
     const callback = this._options.SNICallback;
@@ -113,6 +119,35 @@ class Server extends EventEmitter {
       callback(servername || '', (err, ctx) => answer(err, ctx || this._findContext(servername)));
     } catch (err) {
       answer(err);
+    }
+  }
+
+  // An external session cache (TLS 1.2 session ids): 'resumeSession' pauses handshakes that
+  // carry a session id; 'newSession' needs the socket before the handshake ends.
+  _applySessionEvents() {
+    if (!this._handle) return;
+    const newSession = this.listenerCount('newSession') > 0;
+    this._handle.setSessionCache(this.listenerCount('resumeSession') > 0, newSession);
+    if (newSession) this._handle.setSniPause(true);
+  }
+
+  // 'resumeSession'(id, callback(err, sessionData)): the application's cache lookup.
+  _lookupSession(socket, conn, then) {
+    const id = conn.helloSessionId();
+    if (!id || this.listenerCount('resumeSession') === 0) return then();
+    let answered = false;
+    try {
+      this.emit('resumeSession', id, (err, data) => {
+        if (answered) return;
+        answered = true;
+        if (socket.destroyed || !socket._handle) return;
+        if (err) return socket._onEvent(EVENTS.ERROR, err);
+        if (data) conn.setResumeSession(data);
+        then();
+      });
+    } catch (err) {
+      answered = true;
+      socket._onEvent(EVENTS.ERROR, err);
     }
   }
 
@@ -206,6 +241,7 @@ class Server extends EventEmitter {
   setSecureContext(options) {
     this._context = createSecureContext(options);
     applySessionOptions(this._context, options);
+    setDefaultSessionIdContext(this._context, options);
     if (this._handle) this._handle.setContext(this._context.context);
   }
 
@@ -242,6 +278,7 @@ class Server extends EventEmitter {
     if (this._sniPause()) handle.setSniPause(true);
     if (this.listenerCount('keylog') > 0) handle.setKeylog(true);
     if (this.listenerCount('OCSPRequest') > 0) handle.setOcspPause(true);
+    this._applySessionEvents();
     const backlog = opts.backlog || 511;
     const fail = (err) => {
       listenError(err, opts.path !== undefined ? opts.path : err.address, opts.path !== undefined ? undefined : Number(opts.port) || 0);
@@ -414,6 +451,14 @@ function applySessionOptions(context, options) {
     }
     context.context.setSessionTimeout(options.sessionTimeout);
   }
+}
+
+// Sessions are only resumed by the server (process) that made them unless told otherwise: the
+// same default context id Node derives from the command line.
+function setDefaultSessionIdContext(context, options) {
+  if (options.secureContext || options.sessionIdContext !== undefined) return;
+  const id = crypto.createHash('sha1').update(process.argv.join(' ')).digest('hex').slice(0, 32);
+  context.context.setSessionIdContext(id);
 }
 
 function createServer(options, listener) {

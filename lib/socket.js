@@ -129,7 +129,16 @@ class TLSSocket extends Duplex {
         this.emit('timeout');
         break;
       case EVENTS.SESSION:
-        this.emit('session', a);
+        if (!this._isServer) {
+          this.emit('session', a);
+        } else if (this.server && this.server.listenerCount('newSession') > 0) {
+          // The application's cache stores it; its callback is not waited for.
+          try {
+            this.server.emit('newSession', this._handle.newSessionId(), a, () => {});
+          } catch (err) {
+            this._onEvent(EVENTS.ERROR, err);
+          }
+        }
         break;
       case EVENTS.CLOSE:
         // Counters stay readable after the close, as net.Socket's.

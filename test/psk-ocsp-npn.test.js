@@ -1,5 +1,6 @@
 'use strict';
-// PSK, OCSP stapling, NPN, ALPNCallback and enableTrace against real peers: Node's tls (PSK, OCSP) in both directions and
+// PSK, OCSP stapling, NPN, ALPNCallback, an external session cache and enableTrace against
+// real peers: Node's tls (PSK, OCSP) in both directions and
 // openssl (-psk, -status, -nextprotoneg), plus callbacks that throw.
 const assert = require('assert');
 const tls = require('tls');
@@ -261,5 +262,62 @@ describe('PSK, OCSP stapling, NPN', function () {
     // A server's trace starts at its answer: the ClientHello was read before JS could ask.
     assert.match(r.stderr, /ServerHello/);
     assert.match(r.stderr, /Finished/);
+  });
+
+  describe('external session cache (newSession / resumeSession)', function () {
+    const SSL_OP_NO_TICKET = require('crypto').constants.SSL_OP_NO_TICKET;
+    function cachedServer(cache, calls) {
+      // No tickets: TLS 1.2 resumption then goes by session id, through the cache.
+      const server = uvtls.createServer({ key: c.serverKey, cert: c.serverChain, maxVersion: 'TLSv1.2',
+        secureOptions: SSL_OP_NO_TICKET }, (s) => { track(s); s.end('x'); });
+      server.on('newSession', (id, data, cb) => { calls.push('new'); cache.set(id.toString('hex'), data); cb(); });
+      server.on('resumeSession', (id, cb) => {
+        calls.push('resume');
+        setTimeout(() => cb(null, cache.get(id.toString('hex')) || null), 5);
+      });
+      return server;
+    }
+
+    for (const lib of [tls, uvtls]) {
+      it(`resumes a TLS 1.2 session id through the application's cache (${lib === tls ? 'Node' : 'uvtls'} client)`, async function () {
+        const cache = new Map();
+        const calls = [];
+        const port = await listen(cachedServer(cache, calls));
+        const opts = { port, host: '127.0.0.1', servername: 'localhost', ca: c.caCert, maxVersion: 'TLSv1.2' };
+        const first = track(lib.connect(opts));
+        const [session] = await once(first, 'session');
+        await readAll(first);
+        assert.strictEqual(cache.size, 1);
+        const second = track(lib.connect({ ...opts, session }));
+        await once(second, 'secureConnect');
+        assert.strictEqual(second.isSessionReused(), true);
+        assert.deepStrictEqual(calls.slice(0, 2), ['new', 'resume']);
+      });
+    }
+
+    it('a resumeSession or newSession listener that throws ends that handshake with tlsClientError', async function () {
+      for (const event of ['newSession', 'resumeSession']) {
+        const server = uvtls.createServer({ key: c.serverKey, cert: c.serverChain, maxVersion: 'TLSv1.2',
+          secureOptions: SSL_OP_NO_TICKET }, (s) => { track(s); s.end('x'); });
+        const boom = new Error(`${event} failed`);
+        server.on('newSession', (id, data, cb) => { if (event === 'newSession') throw boom; cb(); });
+        server.on('resumeSession', () => { throw boom; });
+        const port = await listen(server);
+        const opts = { port, host: '127.0.0.1', servername: 'localhost', ca: c.caCert, maxVersion: 'TLSv1.2' };
+        const errP = once(server, 'tlsClientError');
+        let session;
+        if (event === 'resumeSession') {
+          server.removeAllListeners('newSession');
+          const plain = tls.connect({ ...opts, port: await listen(uvtls.createServer({ key: c.serverKey,
+            cert: c.serverChain, maxVersion: 'TLSv1.2', secureOptions: SSL_OP_NO_TICKET }, (s) => s.end('x'))) });
+          track(plain);
+          [session] = await once(plain, 'session');
+        }
+        const s = track(tls.connect({ ...opts, session }));
+        s.on('error', () => {});
+        const [err] = await errP;
+        assert.strictEqual(err, boom, event);
+      }
+    });
   });
 });

@@ -269,6 +269,29 @@ Napi::Value EnableTrace(const Napi::CallbackInfo &info, uvtls_engine *e) {
     return info.Env().Undefined();
 }
 
+Napi::Value HelloSessionId(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    size_t len = 0;
+    const unsigned char *id = uvtls_engine_hello_session_id(e, &len);
+    if (id == nullptr)
+        return info.Env().Null();
+    return Napi::Buffer<unsigned char>::Copy(info.Env(), id, len);
+}
+
+Napi::Value SetResumeSession(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    std::string holder;
+    size_t len = 0;
+    const char *der = BytesOf(info[0], holder, &len);
+    if (uvtls_engine_set_resume_session(e, der, len) < 0)
+        throw Napi::Error::New(info.Env(), "out of memory");
+    return info.Env().Undefined();
+}
+
+Napi::Value NewSessionId(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    size_t len = 0;
+    const unsigned char *id = uvtls_engine_new_session_id(e, &len);
+    return Napi::Buffer<unsigned char>::Copy(info.Env(), id, len);
+}
+
 int PskHandler(uvtls_engine *e, const char *identity_or_hint, unsigned char *psk, size_t *psk_len,
                char *identity, size_t identity_cap, void *user) {
     PskBridge *bridge = static_cast<PskBridge *>(user);

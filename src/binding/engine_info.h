@@ -49,6 +49,9 @@ Napi::Value SetOCSPResponse(const Napi::CallbackInfo &info, uvtls_engine *e);
 Napi::Value HelloOCSPRequested(const Napi::CallbackInfo &info, uvtls_engine *e);
 Napi::Value HelloALPN(const Napi::CallbackInfo &info, uvtls_engine *e);
 Napi::Value EnableTrace(const Napi::CallbackInfo &info, uvtls_engine *e);
+Napi::Value HelloSessionId(const Napi::CallbackInfo &info, uvtls_engine *e);
+Napi::Value SetResumeSession(const Napi::CallbackInfo &info, uvtls_engine *e);
+Napi::Value NewSessionId(const Napi::CallbackInfo &info, uvtls_engine *e);
 
 // PSK: the engine's handler calls `handle.onpsk(identityOrHint)` synchronously, inside the
 // handshake. A server's onpsk returns the key (Buffer) or null; a client's returns
@@ -96,6 +99,11 @@ void AddEngineMethods(std::vector<Napi::ClassPropertyDescriptor<Wrap>> &props) {
         Wrap::InstanceMethod("helloOCSPRequested", &Wrap::template CallEngine<HelloOCSPRequested>));
     props.push_back(Wrap::InstanceMethod("helloALPN", &Wrap::template CallEngine<HelloALPN>));
     props.push_back(Wrap::InstanceMethod("enableTrace", &Wrap::template CallEngine<EnableTrace>));
+    props.push_back(
+        Wrap::InstanceMethod("helloSessionId", &Wrap::template CallEngine<HelloSessionId>));
+    props.push_back(
+        Wrap::InstanceMethod("setResumeSession", &Wrap::template CallEngine<SetResumeSession>));
+    props.push_back(Wrap::InstanceMethod("newSessionId", &Wrap::template CallEngine<NewSessionId>));
 }
 
 } // namespace uvtls

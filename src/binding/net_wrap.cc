@@ -500,6 +500,7 @@ Napi::Function ServerWrap::Define(Napi::Env env) {
                            InstanceMethod("setSniPause", &ServerWrap::SetSniPause),
                            InstanceMethod("setKeylog", &ServerWrap::SetKeylog),
                            InstanceMethod("setOcspPause", &ServerWrap::SetOcspPause),
+                           InstanceMethod("setSessionCache", &ServerWrap::SetSessionCache),
                        });
 }
 
@@ -681,6 +682,13 @@ Napi::Value ServerWrap::SetALPNProtocols(const Napi::CallbackInfo &info) {
 
 Napi::Value ServerWrap::SetSniPause(const Napi::CallbackInfo &info) {
     uvtls_server_set_sni_pause(Live(info), info[0].ToBoolean().Value());
+    return info.Env().Undefined();
+}
+
+// setSessionCache(resumeSession, newSession): which external-cache events the server has.
+Napi::Value ServerWrap::SetSessionCache(const Napi::CallbackInfo &info) {
+    uvtls_server_set_session_cache(Live(info), info[0].ToBoolean().Value(),
+                                   info[1].ToBoolean().Value());
     return info.Env().Undefined();
 }
 

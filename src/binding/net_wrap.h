@@ -92,6 +92,7 @@ class ServerWrap : public Napi::ObjectWrap<ServerWrap> {
     Napi::Value SetSniPause(const Napi::CallbackInfo &info);
     Napi::Value SetKeylog(const Napi::CallbackInfo &info);
     Napi::Value SetOcspPause(const Napi::CallbackInfo &info);
+    Napi::Value SetSessionCache(const Napi::CallbackInfo &info);
 
     uvtls_server *server_ = nullptr;
     Napi::ObjectReference self_;

@@ -27,6 +27,14 @@ typedef struct uvtls_handshake_ext {
     unsigned char *hello_alpn; /* the client's ALPN list at the pause, wire format */
     size_t hello_alpn_len;
     void *trace_bio; /* BIO * for SSL_trace output (enableTrace), or NULL */
+    /* Server-side external session cache (Node's newSession / resumeSession). */
+    unsigned resume_pause : 1, server_sessions : 1;
+    unsigned char hello_session_id[32];
+    size_t hello_session_id_len;
+    unsigned char *resume_data; /* DER the owner found for hello_session_id */
+    size_t resume_data_len;
+    unsigned char new_session_id[32];
+    size_t new_session_id_len;
     int (*psk)(uvtls_engine *e, const char *identity_or_hint, unsigned char *psk, size_t *psk_len,
                char *identity, size_t identity_cap, void *user);
     void *psk_user;

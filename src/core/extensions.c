@@ -22,6 +22,7 @@ void uvtls_handshake_ext_free(uvtls_handshake_ext *x) {
     free(x->npn_offer);
     free(x->ocsp_response);
     free(x->hello_alpn);
+    free(x->resume_data);
     BIO_free(x->trace_bio);
     memset(x, 0, sizeof(*x));
 }
@@ -149,7 +150,16 @@ static int on_client_hello(SSL *ssl, int *alert, void *arg) {
         size_t len = 0;
         x->ocsp_requested = SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_status_request, &p, &len);
     }
-    if (!x->sni_pause && !(x->ocsp_pause && x->ocsp_requested))
+    if (!x->hello_waiting && x->resume_pause) {
+        const unsigned char *sid = NULL;
+        size_t n = SSL_client_hello_get0_session_id(ssl, &sid);
+        if (n > sizeof(x->hello_session_id))
+            n = 0;
+        memcpy(x->hello_session_id, sid, n);
+        x->hello_session_id_len = n;
+    }
+    if (!x->sni_pause && !(x->ocsp_pause && x->ocsp_requested) &&
+        !(x->resume_pause && x->hello_session_id_len > 0))
         return SSL_CLIENT_HELLO_SUCCESS;
     if (!x->hello_waiting) {
         const unsigned char *p = NULL;
@@ -227,7 +237,7 @@ int uvtls_engine_set_session(uvtls_engine *e, const void *der, size_t len, uvtls
 
 static int on_new_session(SSL *ssl, SSL_SESSION *sess) {
     uvtls_engine *e = uvtls_engine_from_ssl(ssl);
-    if (e == NULL || uvtls_engine_is_server(e))
+    if (e == NULL || (uvtls_engine_is_server(e) && !uvtls_engine_ext(e)->server_sessions))
         return 0;
     int n = i2d_SSL_SESSION(sess, NULL);
     unsigned char *buf = n > 0 ? malloc((size_t)n) : NULL;
@@ -239,7 +249,66 @@ static int on_new_session(SSL *ssl, SSL_SESSION *sess) {
     free(x->new_session);
     x->new_session = buf;
     x->new_session_len = (size_t)n;
+    unsigned id_len = 0;
+    const unsigned char *id = SSL_SESSION_get_id(sess, &id_len);
+    if (id_len > sizeof(x->new_session_id))
+        id_len = 0;
+    memcpy(x->new_session_id, id, id_len);
+    x->new_session_id_len = id_len;
     return 0; /* we keep no reference to `sess` */
+}
+
+void uvtls_engine_set_session_cache(uvtls_engine *e, int resume_pause, int server_sessions) {
+    uvtls_handshake_ext *x = uvtls_engine_ext(e);
+    x->resume_pause = resume_pause != 0;
+    x->server_sessions = server_sessions != 0;
+}
+
+const unsigned char *uvtls_engine_hello_session_id(const uvtls_engine *e, size_t *len) {
+    const uvtls_handshake_ext *x = uvtls_engine_ext(e);
+    *len = x->hello_session_id_len;
+    return x->hello_session_id_len > 0 ? x->hello_session_id : NULL;
+}
+
+const unsigned char *uvtls_engine_new_session_id(const uvtls_engine *e, size_t *len) {
+    const uvtls_handshake_ext *x = uvtls_engine_ext(e);
+    *len = x->new_session_id_len;
+    return x->new_session_id;
+}
+
+int uvtls_engine_set_resume_session(uvtls_engine *e, const void *der, size_t len) {
+    uvtls_handshake_ext *x = uvtls_engine_ext(e);
+    unsigned char *copy = len > 0 ? malloc(len) : NULL;
+    if (len > 0 && copy == NULL)
+        return -1;
+    if (copy != NULL)
+        memcpy(copy, der, len);
+    free(x->resume_data);
+    x->resume_data = copy;
+    x->resume_data_len = len;
+    return 0;
+}
+
+/* Server: the session the owner looked up during the pause, if it is the one asked for. */
+static SSL_SESSION *get_session(SSL *ssl, const unsigned char *id, int id_len, int *copy) {
+    *copy = 0; /* OpenSSL owns what we return */
+    uvtls_engine *e = uvtls_engine_from_ssl(ssl);
+    uvtls_handshake_ext *x = e ? uvtls_engine_ext(e) : NULL;
+    if (x == NULL || x->resume_data == NULL)
+        return NULL;
+    const unsigned char *p = x->resume_data;
+    SSL_SESSION *s = d2i_SSL_SESSION(NULL, &p, (long)x->resume_data_len);
+    if (s == NULL) {
+        ERR_clear_error();
+        return NULL;
+    }
+    unsigned n = 0;
+    const unsigned char *sid = SSL_SESSION_get_id(s, &n);
+    if ((int)n != id_len || memcmp(sid, id, n) != 0) {
+        SSL_SESSION_free(s);
+        return NULL;
+    }
+    return s;
 }
 
 unsigned char *uvtls_engine_take_new_session(uvtls_engine *e, size_t *len) {
@@ -530,4 +599,5 @@ void uvtls_extensions_install(void *ssl_ctx) {
     SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_SERVER |
                                           SSL_SESS_CACHE_NO_INTERNAL);
     SSL_CTX_sess_set_new_cb(c, on_new_session);
+    SSL_CTX_sess_set_get_cb(c, get_session);
 }

@@ -43,6 +43,16 @@ char *uvtls_engine_take_keylog(uvtls_engine *e, size_t *len);
 int uvtls_engine_set_session(uvtls_engine *e, const void *der, size_t len, uvtls_error *err);
 /* Client: a session (DER) the server issued since the last call, or NULL. */
 unsigned char *uvtls_engine_take_new_session(uvtls_engine *e, size_t *len);
+/* Server-side external session cache. With `resume_pause`, a ClientHello that carries a
+ * session id pauses (uvtls_engine_hello_session_id()) so the owner can look the session up and
+ * hand it over with uvtls_engine_set_resume_session() before resuming. With `server_sessions`,
+ * new sessions are collected for the owner (uvtls_engine_take_new_session(), and their id with
+ * uvtls_engine_new_session_id()). */
+void uvtls_engine_set_session_cache(uvtls_engine *e, int resume_pause, int server_sessions);
+const unsigned char *uvtls_engine_hello_session_id(const uvtls_engine *e, size_t *len);
+int uvtls_engine_set_resume_session(uvtls_engine *e, const void *der, size_t len);
+const unsigned char *uvtls_engine_new_session_id(const uvtls_engine *e, size_t *len);
+
 /* The session ticket the server sent (getTLSTicket), or NULL. Borrowed. */
 const unsigned char *uvtls_engine_ticket(const uvtls_engine *e, size_t *len);
 

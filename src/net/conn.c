@@ -196,6 +196,7 @@ static uvtls_conn *conn_alloc(uvtls_loop *loop, uvtls_context *ctx, const uvtls_
     uvtls_engine_set_sni_pause(c->engine, opts->sni_pause);
     uvtls_engine_set_keylog(c->engine, opts->keylog);
     uvtls_engine_set_ocsp_pause(c->engine, opts->ocsp_pause);
+    uvtls_engine_set_session_cache(c->engine, opts->resume_pause, opts->server_sessions);
     int r = opts->pipe ? uv_pipe_init(loop->uv, &c->io.pipe, 0) : uv_tcp_init(loop->uv, &c->io.tcp);
     if (r < 0) {
         uvtls_engine_free(c->engine);
@@ -418,13 +419,11 @@ static void drain_cleartext(uvtls_conn *c) {
     char *buf = c->loop->clear;
     while (c->read_wanted && !c->closing && !c->ended) {
         ssize_t n = uvtls_engine_read(c->engine, buf + filled, sizeof(c->loop->clear) - filled);
-        if (!c->is_server) {
-            /* A ticket that came with this read goes first, as in Node: an owner that ends on
-             * 'data' or 'end' has then already seen its session. */
-            emit_new_session(c);
-            if (c->closing)
-                break;
-        }
+        /* A ticket that came with this read goes first, as in Node: an owner that ends on
+         * 'data' or 'end' has then already seen its session. */
+        emit_new_session(c);
+        if (c->closing)
+            break;
         if (n > 0) {
             filled += (size_t)n;
             if (filled < sizeof(c->loop->clear))
@@ -451,7 +450,7 @@ static void drain_cleartext(uvtls_conn *c) {
         }
     }
     c->draining = 0;
-    if (!c->closing && !c->is_server)
+    if (!c->closing)
         emit_new_session(c);
     if (!c->closing)
         flush_or_fail(c);
@@ -489,8 +488,7 @@ static void process(uvtls_conn *c) {
     }
     if (!c->secure && st != UVTLS_ENGINE_HANDSHAKING) {
         c->secure = 1;
-        if (!c->is_server)
-            emit_new_session(c); /* TLS 1.2: issued during the handshake */
+        emit_new_session(c); /* issued during the handshake (TLS 1.2, a server's tickets) */
         if (c->closing)
             return;
         start_timer(c, c->idle_timeout_ms);

@@ -25,7 +25,8 @@ typedef enum uvtls_conn_event {
     UVTLS_CONN_TIMEOUT, /* the idle timeout set with uvtls_conn_set_timeout() expired */
     UVTLS_CONN_CLIENT_HELLO, /* server: paused at the ClientHello (SNI); data = host name or
                                 NULL; answer with uvtls_conn_resume_hello() */
-    UVTLS_CONN_SESSION,      /* client: the server issued a session; data/len = DER */
+    UVTLS_CONN_SESSION,      /* a new session: data/len = DER (a client's from the server; a
+                                server's own when it collects them) */
     UVTLS_CONN_CLOSE,        /* closed; the last event */
 } uvtls_conn_event;
 
@@ -46,9 +47,11 @@ typedef struct uvtls_conn_options {
     int pipe;                      /* a Unix socket instead of TCP */
     const unsigned char *alpn;     /* ALPN protocols, wire format (copied); NULL: none */
     size_t alpn_len;
-    int sni_pause;  /* server: pause at the ClientHello (UVTLS_CONN_CLIENT_HELLO) */
-    int keylog;     /* collect keylog lines (uvtls_engine_take_keylog) */
-    int ocsp_pause; /* server: pause at the ClientHello of clients asking for OCSP stapling */
+    int sni_pause;       /* server: pause at the ClientHello (UVTLS_CONN_CLIENT_HELLO) */
+    int keylog;          /* collect keylog lines (uvtls_engine_take_keylog) */
+    int ocsp_pause;      /* server: pause at the ClientHello of clients asking for OCSP stapling */
+    int resume_pause;    /* server: pause at a ClientHello with a session id (resumeSession) */
+    int server_sessions; /* server: report new sessions (newSession) */
 } uvtls_conn_options;
 
 /* A client connection; call uvtls_conn_connect*() next. NULL + err on failure. */

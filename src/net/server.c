@@ -96,6 +96,8 @@ static void on_connection(uv_stream_t *listener, int status) {
     o.sni_pause = s->opts.sni_pause;
     o.keylog = s->opts.keylog;
     o.ocsp_pause = s->opts.ocsp_pause;
+    o.resume_pause = s->opts.resume_pause;
+    o.server_sessions = s->opts.server_sessions;
     uvtls_conn *c = uvtls_conn_accept(listener, s->loop, s->ctx, &o, on_conn_event, s, &err);
     if (c == NULL) {
         s->cb(s, UVTLS_SERVER_ERROR, NULL, &err, s->user);
@@ -246,6 +248,11 @@ void uvtls_server_set_sni_pause(uvtls_server *s, int on) {
 
 void uvtls_server_set_keylog(uvtls_server *s, int on) {
     s->opts.keylog = on;
+}
+
+void uvtls_server_set_session_cache(uvtls_server *s, int resume_pause, int server_sessions) {
+    s->opts.resume_pause = resume_pause;
+    s->opts.server_sessions = server_sessions;
 }
 
 void uvtls_server_set_ocsp_pause(uvtls_server *s, int on) {

@@ -34,10 +34,12 @@ typedef struct uvtls_server_options {
     unsigned keep_alive_delay_s;
     int pipe; /* a Unix socket path instead of TCP */
     int ipv6_only;
-    int reuse_port; /* SO_REUSEPORT: several processes share one port */
-    int sni_pause;  /* pause each handshake at the ClientHello (SNICallback, addContext) */
-    int keylog;     /* collect keylog lines */
-    int ocsp_pause; /* pause handshakes that ask for OCSP stapling ('OCSPRequest') */
+    int reuse_port;      /* SO_REUSEPORT: several processes share one port */
+    int sni_pause;       /* pause each handshake at the ClientHello (SNICallback, addContext) */
+    int keylog;          /* collect keylog lines */
+    int ocsp_pause;      /* pause handshakes that ask for OCSP stapling ('OCSPRequest') */
+    int resume_pause;    /* pause handshakes that carry a session id ('resumeSession') */
+    int server_sessions; /* report new sessions ('newSession') */
 } uvtls_server_options;
 
 uvtls_server *uvtls_server_new(uvtls_loop *loop, uvtls_context *ctx,
@@ -56,6 +58,7 @@ int uvtls_server_set_alpn(uvtls_server *s, const unsigned char *wire, size_t len
 void uvtls_server_set_sni_pause(uvtls_server *s, int on);
 void uvtls_server_set_keylog(uvtls_server *s, int on);
 void uvtls_server_set_ocsp_pause(uvtls_server *s, int on);
+void uvtls_server_set_session_cache(uvtls_server *s, int resume_pause, int server_sessions);
 /* Stops listening. CLOSE follows once every connection has closed. */
 void uvtls_server_close(uvtls_server *s);
 size_t uvtls_server_connections(const uvtls_server *s);
