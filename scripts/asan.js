@@ -26,6 +26,7 @@ const env = {
   // slow unwinding: stacks through Node's own OpenSSL (no frame pointers) stay complete
   ASAN_OPTIONS: `detect_leaks=1:fast_unwind_on_malloc=0:log_path=${logDir}/report`,
   UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
+  LSAN_OPTIONS: `suppressions=${path.join(__dirname, 'lsan.supp')}:print_suppressions=0`,
 };
 
 // Preflight: the sanitized addon and the runtime really are in the process.
