@@ -27,6 +27,19 @@ void uvtls_handshake_ext_free(uvtls_handshake_ext *x) {
     memset(x, 0, sizeof(*x));
 }
 
+/* Replaces an owned byte buffer with a copy of `src` (len 0: none). Returns 0 or -1 (memory). */
+static int replace_bytes(unsigned char **dst, size_t *dst_len, const void *src, size_t len) {
+    unsigned char *copy = len > 0 ? malloc(len) : NULL;
+    if (len > 0 && copy == NULL)
+        return -1;
+    if (copy != NULL)
+        memcpy(copy, src, len);
+    free(*dst);
+    *dst = copy;
+    *dst_len = len;
+    return 0;
+}
+
 /* --- ALPN ----------------------------------------------------------------------------------- */
 
 static int valid_wire(const unsigned char *p, size_t len) {
@@ -278,15 +291,7 @@ const unsigned char *uvtls_engine_new_session_id(const uvtls_engine *e, size_t *
 
 int uvtls_engine_set_resume_session(uvtls_engine *e, const void *der, size_t len) {
     uvtls_handshake_ext *x = uvtls_engine_ext(e);
-    unsigned char *copy = len > 0 ? malloc(len) : NULL;
-    if (len > 0 && copy == NULL)
-        return -1;
-    if (copy != NULL)
-        memcpy(copy, der, len);
-    free(x->resume_data);
-    x->resume_data = copy;
-    x->resume_data_len = len;
-    return 0;
+    return replace_bytes(&x->resume_data, &x->resume_data_len, der, len);
 }
 
 /* Server: the session the owner looked up during the pause, if it is the one asked for. */
@@ -545,15 +550,7 @@ int uvtls_engine_hello_ocsp_requested(const uvtls_engine *e) {
 
 int uvtls_engine_set_ocsp_response(uvtls_engine *e, const void *der, size_t len) {
     uvtls_handshake_ext *x = uvtls_engine_ext(e);
-    unsigned char *copy = len > 0 ? malloc(len) : NULL;
-    if (len > 0 && copy == NULL)
-        return -1;
-    if (copy != NULL)
-        memcpy(copy, der, len);
-    free(x->ocsp_response);
-    x->ocsp_response = copy;
-    x->ocsp_response_len = len;
-    return 0;
+    return replace_bytes(&x->ocsp_response, &x->ocsp_response_len, der, len);
 }
 
 /* Server: staple the response set during the pause. Client: accept whatever came; the owner
