@@ -86,7 +86,10 @@ describe('createSecureContext', function () {
     ];
     it('throws with the code Node uses', function () {
       for (const [name, options] of cases()) {
-        const expected = nodeCode(options);
+        let expected = nodeCode(options);
+        // Node's answer to a wrong passphrase is random: about 1 in 256 garbage decryptions pass
+        // the padding check and fail later as ERR_OSSL_UNSUPPORTED. uvtls always says BAD_DECRYPT.
+        if (/passphrase/.test(name) && expected === 'ERR_OSSL_UNSUPPORTED') expected = 'ERR_OSSL_BAD_DECRYPT';
         assert.ok(expected, `Node accepted ${name}`);
         const err = uvtlsError(options);
         assert.strictEqual(err.code, expected, `${name}: ${err.message}`);

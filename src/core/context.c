@@ -163,14 +163,17 @@ static BIO *bio_from(const void *data, size_t len, uvtls_error *err) {
     return bio;
 }
 
-static int looks_like_pem(const void *data, size_t len) {
-    static const char marker[] = "-----BEGIN";
-    const size_t m = sizeof(marker) - 1;
+static int contains(const void *data, size_t len, const char *needle) {
+    const size_t m = strlen(needle);
     for (size_t i = 0; i + m <= len; i++) {
-        if (memcmp((const char *)data + i, marker, m) == 0)
+        if (memcmp((const char *)data + i, needle, m) == 0)
             return 1;
     }
     return 0;
+}
+
+static int looks_like_pem(const void *data, size_t len) {
+    return contains(data, len, "-----BEGIN");
 }
 
 /* When PEM parsing failed, tell people whether they handed us DER or PKCS#12, the two formats
@@ -207,6 +210,13 @@ int uvtls_context_add_key(uvtls_context *ctx, const void *pem, size_t len, const
     if (key == NULL) {
         uvtls_error_openssl(err, STAGE, "ERR_OSSL_PEM_NO_START_LINE", "cannot read private key");
         hint_for_non_pem(err, pem, len, "key");
+        /* A wrong passphrase usually fails the padding check ("bad decrypt"), but about one time
+         * in 256 the garbage passes it and the decoder fails instead ("unsupported"). Either way
+         * the cause is the passphrase: say so every time. */
+        if (contains(pem, len, "ENCRYPTED") && strcmp(err->code, "ERR_OSSL_BAD_DECRYPT") != 0) {
+            snprintf(err->code, sizeof(err->code), "%s", "ERR_OSSL_BAD_DECRYPT");
+            uvtls_error_set_hint(err, uvtls_error_hint("ERR_OSSL_BAD_DECRYPT"));
+        }
         return -1;
     }
     int ok = SSL_CTX_use_PrivateKey(ctx->ssl_ctx, key);

@@ -1,4 +1,5 @@
 /* context: construction, every setter's success and failure, trust stores. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -183,6 +184,27 @@ TEST_IMPL(context_add_key_encrypted_without_passphrase) {
     /* Node's result for a missing passphrase too. */
     CHECK_ERR_CODE(&err, "ERR_OSSL_BAD_DECRYPT");
     CHECK_STR_CONTAINS(err.hint, "passphrase");
+    uvtls_context_unref(ctx);
+}
+
+/* About 1 in 256 wrong passphrases decrypt to garbage with valid padding, which OpenSSL then
+ * reports as a decoder error; uvtls must still name the passphrase. 1,500 tries make a miss of
+ * that case very unlikely. */
+TEST_IMPL(context_add_key_many_wrong_passphrases_all_bad_decrypt) {
+    uvtls_context *ctx = new_context();
+    REQUIRE(ctx != NULL);
+    uvtls_error err;
+    CHECK_INT_EQ(add_cert_file(ctx, "server.pem", &err), 0);
+    int other = 0;
+    for (int i = 0; i < 1500; i++) {
+        char pass[32];
+        snprintf(pass, sizeof(pass), "wrong-%d", i);
+        uvtls_error_clear(&err);
+        if (add_key_file(ctx, "server-enc.key", pass, &err) != -1 ||
+            strcmp(err.code, "ERR_OSSL_BAD_DECRYPT") != 0)
+            other++;
+    }
+    CHECK_INT_EQ(other, 0);
     uvtls_context_unref(ctx);
 }
 
