@@ -78,6 +78,38 @@ extern "C" {
 
 namespace uvtls {
 
+Napi::Value GetPeerCertificate(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    return PeerCertificateOf(info.Env(), e, info[0].ToBoolean().Value());
+}
+
+Napi::Value GetCertificate(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    return CertificateOf(info.Env(), e);
+}
+
+Napi::Value GetCipher(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    return CipherOf(info.Env(), e);
+}
+
+Napi::Value GetProtocol(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    return ProtocolOf(info.Env(), e);
+}
+
+Napi::Value GetSession(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    return SessionOf(info.Env(), e);
+}
+
+Napi::Value IsSessionReused(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    return Napi::Boolean::New(info.Env(), uvtls_engine_session_reused(e));
+}
+
+Napi::Value GetServername(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    return ServernameOf(info.Env(), e);
+}
+
+Napi::Value VerifyError(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    return VerifyErrorOf(info.Env(), e);
+}
+
 Napi::Value SetALPNProtocols(const Napi::CallbackInfo &info, uvtls_engine *e) {
     std::string holder;
     size_t len = 0;

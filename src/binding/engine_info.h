@@ -28,6 +28,14 @@ namespace uvtls {
 // handle's engine. Registered on both classes through a small template (see EngineMethods).
 using EngineMethod = Napi::Value (*)(const Napi::CallbackInfo &info, uvtls_engine *e);
 
+Napi::Value GetPeerCertificate(const Napi::CallbackInfo &info, uvtls_engine *e);
+Napi::Value GetCertificate(const Napi::CallbackInfo &info, uvtls_engine *e);
+Napi::Value GetCipher(const Napi::CallbackInfo &info, uvtls_engine *e);
+Napi::Value GetProtocol(const Napi::CallbackInfo &info, uvtls_engine *e);
+Napi::Value GetSession(const Napi::CallbackInfo &info, uvtls_engine *e);
+Napi::Value IsSessionReused(const Napi::CallbackInfo &info, uvtls_engine *e);
+Napi::Value GetServername(const Napi::CallbackInfo &info, uvtls_engine *e);
+Napi::Value VerifyError(const Napi::CallbackInfo &info, uvtls_engine *e);
 Napi::Value SetALPNProtocols(const Napi::CallbackInfo &info, uvtls_engine *e);
 Napi::Value AlpnProtocol(const Napi::CallbackInfo &info, uvtls_engine *e);
 Napi::Value SetSession(const Napi::CallbackInfo &info, uvtls_engine *e);
@@ -68,6 +76,18 @@ int PskHandler(uvtls_engine *e, const char *identity_or_hint, unsigned char *psk
 // adapter: it finds the handle's engine (throwing when closed) and calls M.
 template <typename Wrap>
 void AddEngineMethods(std::vector<Napi::ClassPropertyDescriptor<Wrap>> &props) {
+    props.push_back(
+        Wrap::InstanceMethod("getPeerCertificate", &Wrap::template CallEngine<GetPeerCertificate>));
+    props.push_back(
+        Wrap::InstanceMethod("getCertificate", &Wrap::template CallEngine<GetCertificate>));
+    props.push_back(Wrap::InstanceMethod("getCipher", &Wrap::template CallEngine<GetCipher>));
+    props.push_back(Wrap::InstanceMethod("getProtocol", &Wrap::template CallEngine<GetProtocol>));
+    props.push_back(Wrap::InstanceMethod("getSession", &Wrap::template CallEngine<GetSession>));
+    props.push_back(
+        Wrap::InstanceMethod("isSessionReused", &Wrap::template CallEngine<IsSessionReused>));
+    props.push_back(
+        Wrap::InstanceMethod("getServername", &Wrap::template CallEngine<GetServername>));
+    props.push_back(Wrap::InstanceMethod("verifyError", &Wrap::template CallEngine<VerifyError>));
     props.push_back(
         Wrap::InstanceMethod("setALPNProtocols", &Wrap::template CallEngine<SetALPNProtocols>));
     props.push_back(Wrap::InstanceMethod("alpnProtocol", &Wrap::template CallEngine<AlpnProtocol>));

@@ -27,15 +27,7 @@ Napi::Function EngineWrap::Define(Napi::Env env) {
         InstanceMethod("shutdown", &EngineWrap::Shutdown),
         InstanceMethod("state", &EngineWrap::State),
         InstanceMethod("error", &EngineWrap::Error),
-        InstanceMethod("verifyError", &EngineWrap::VerifyError),
         InstanceMethod("peerClosedCleanly", &EngineWrap::PeerClosedCleanly),
-        InstanceMethod("getPeerCertificate", &EngineWrap::GetPeerCertificate),
-        InstanceMethod("getCertificate", &EngineWrap::GetCertificate),
-        InstanceMethod("getCipher", &EngineWrap::GetCipher),
-        InstanceMethod("getProtocol", &EngineWrap::GetProtocol),
-        InstanceMethod("getSession", &EngineWrap::GetSession),
-        InstanceMethod("isSessionReused", &EngineWrap::IsSessionReused),
-        InstanceMethod("getServername", &EngineWrap::GetServername),
         InstanceMethod("destroy", &EngineWrap::Destroy),
         InstanceMethod("enablePsk", &EngineWrap::EnablePsk),
     };
@@ -182,40 +174,8 @@ Napi::Value EngineWrap::Error(const Napi::CallbackInfo &info) {
     return MakeError(info.Env(), *uvtls_engine_error(engine_)).Value();
 }
 
-Napi::Value EngineWrap::VerifyError(const Napi::CallbackInfo &info) {
-    return VerifyErrorOf(info.Env(), Live(info));
-}
-
 Napi::Value EngineWrap::PeerClosedCleanly(const Napi::CallbackInfo &info) {
     return Napi::Boolean::New(info.Env(), uvtls_engine_peer_closed_cleanly(Live(info)));
-}
-
-Napi::Value EngineWrap::GetPeerCertificate(const Napi::CallbackInfo &info) {
-    return PeerCertificateOf(info.Env(), Live(info), info[0].ToBoolean().Value());
-}
-
-Napi::Value EngineWrap::GetCertificate(const Napi::CallbackInfo &info) {
-    return CertificateOf(info.Env(), Live(info));
-}
-
-Napi::Value EngineWrap::GetCipher(const Napi::CallbackInfo &info) {
-    return CipherOf(info.Env(), Live(info));
-}
-
-Napi::Value EngineWrap::GetProtocol(const Napi::CallbackInfo &info) {
-    return ProtocolOf(info.Env(), Live(info));
-}
-
-Napi::Value EngineWrap::GetSession(const Napi::CallbackInfo &info) {
-    return SessionOf(info.Env(), Live(info));
-}
-
-Napi::Value EngineWrap::IsSessionReused(const Napi::CallbackInfo &info) {
-    return Napi::Boolean::New(info.Env(), uvtls_engine_session_reused(Live(info)));
-}
-
-Napi::Value EngineWrap::GetServername(const Napi::CallbackInfo &info) {
-    return ServernameOf(info.Env(), Live(info));
 }
 
 // Frees the session now instead of at garbage collection: a destroyed socket should not hold

@@ -36,15 +36,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     Napi::Value Shutdown(const Napi::CallbackInfo &info);
     Napi::Value State(const Napi::CallbackInfo &info);
     Napi::Value Error(const Napi::CallbackInfo &info);
-    Napi::Value VerifyError(const Napi::CallbackInfo &info);
     Napi::Value PeerClosedCleanly(const Napi::CallbackInfo &info);
-    Napi::Value GetPeerCertificate(const Napi::CallbackInfo &info);
-    Napi::Value GetCertificate(const Napi::CallbackInfo &info);
-    Napi::Value GetCipher(const Napi::CallbackInfo &info);
-    Napi::Value GetProtocol(const Napi::CallbackInfo &info);
-    Napi::Value GetSession(const Napi::CallbackInfo &info);
-    Napi::Value IsSessionReused(const Napi::CallbackInfo &info);
-    Napi::Value GetServername(const Napi::CallbackInfo &info);
     Napi::Value Destroy(const Napi::CallbackInfo &info);
 
     Napi::Value EnablePsk(const Napi::CallbackInfo &info);

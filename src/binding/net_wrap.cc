@@ -152,14 +152,6 @@ Napi::Function ConnWrap::Define(Napi::Env env) {
         InstanceMethod("bytesWritten", &ConnWrap::BytesWritten),
         InstanceMethod("peername", &ConnWrap::PeerName),
         InstanceMethod("sockname", &ConnWrap::SockName),
-        InstanceMethod("getPeerCertificate", &ConnWrap::GetPeerCertificate),
-        InstanceMethod("getCertificate", &ConnWrap::GetCertificate),
-        InstanceMethod("getCipher", &ConnWrap::GetCipher),
-        InstanceMethod("getProtocol", &ConnWrap::GetProtocol),
-        InstanceMethod("getSession", &ConnWrap::GetSession),
-        InstanceMethod("isSessionReused", &ConnWrap::IsSessionReused),
-        InstanceMethod("getServername", &ConnWrap::GetServername),
-        InstanceMethod("verifyError", &ConnWrap::VerifyError),
         InstanceMethod("resumeHello", &ConnWrap::ResumeHello),
         InstanceMethod("enablePsk", &ConnWrap::EnablePsk),
     };
@@ -445,40 +437,6 @@ Napi::Value ConnWrap::SockName(const Napi::CallbackInfo &info) {
     if (conn_ == nullptr || uvtls_conn_sockname(conn_, &ss) < 0)
         return info.Env().Undefined();
     return SockaddrToJS(info.Env(), ss);
-}
-
-Napi::Value ConnWrap::GetPeerCertificate(const Napi::CallbackInfo &info) {
-    return PeerCertificateOf(info.Env(), uvtls_conn_engine(Live(info)),
-                             info[0].ToBoolean().Value());
-}
-
-Napi::Value ConnWrap::GetCertificate(const Napi::CallbackInfo &info) {
-    return CertificateOf(info.Env(), uvtls_conn_engine(Live(info)));
-}
-
-Napi::Value ConnWrap::GetCipher(const Napi::CallbackInfo &info) {
-    return CipherOf(info.Env(), uvtls_conn_engine(Live(info)));
-}
-
-Napi::Value ConnWrap::GetProtocol(const Napi::CallbackInfo &info) {
-    return ProtocolOf(info.Env(), uvtls_conn_engine(Live(info)));
-}
-
-Napi::Value ConnWrap::GetSession(const Napi::CallbackInfo &info) {
-    return SessionOf(info.Env(), uvtls_conn_engine(Live(info)));
-}
-
-Napi::Value ConnWrap::IsSessionReused(const Napi::CallbackInfo &info) {
-    return Napi::Boolean::New(info.Env(),
-                              uvtls_engine_session_reused(uvtls_conn_engine(Live(info))));
-}
-
-Napi::Value ConnWrap::GetServername(const Napi::CallbackInfo &info) {
-    return ServernameOf(info.Env(), uvtls_conn_engine(Live(info)));
-}
-
-Napi::Value ConnWrap::VerifyError(const Napi::CallbackInfo &info) {
-    return VerifyErrorOf(info.Env(), uvtls_conn_engine(Live(info)));
 }
 
 // ----------------------------------------------------------------------------------------------

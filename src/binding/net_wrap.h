@@ -50,14 +50,6 @@ class ConnWrap : public Napi::ObjectWrap<ConnWrap> {
     Napi::Value BytesWritten(const Napi::CallbackInfo &info);
     Napi::Value PeerName(const Napi::CallbackInfo &info);
     Napi::Value SockName(const Napi::CallbackInfo &info);
-    Napi::Value GetPeerCertificate(const Napi::CallbackInfo &info);
-    Napi::Value GetCertificate(const Napi::CallbackInfo &info);
-    Napi::Value GetCipher(const Napi::CallbackInfo &info);
-    Napi::Value GetProtocol(const Napi::CallbackInfo &info);
-    Napi::Value GetSession(const Napi::CallbackInfo &info);
-    Napi::Value IsSessionReused(const Napi::CallbackInfo &info);
-    Napi::Value GetServername(const Napi::CallbackInfo &info);
-    Napi::Value VerifyError(const Napi::CallbackInfo &info);
     Napi::Value ResumeHello(const Napi::CallbackInfo &info);
     Napi::Value EnablePsk(const Napi::CallbackInfo &info);
 
