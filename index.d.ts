@@ -255,3 +255,40 @@ export const DEFAULT_MIN_VERSION: TLSVersion;
 export const DEFAULT_MAX_VERSION: TLSVersion;
 /** e.g. 'OpenSSL 3.0.19 27 Jan 2026'. */
 export const opensslVersion: string;
+
+// --- Servers and client sockets ------------------------------------------------------------
+// uvtls mirrors Node's `tls` here (option names, events, methods), so Node's own declarations
+// describe it; the additions are the classic NPN options and the `hint`/`stage` on errors.
+import type * as NodeTls from 'tls';
+
+export interface UvtlsConnectionOptions extends NodeTls.ConnectionOptions {
+  /** Classic NPN (TLS 1.2). */
+  NPNProtocols?: string[] | Buffer | Uint8Array;
+}
+
+export interface UvtlsServerOptions extends NodeTls.TlsOptions {
+  /** Classic NPN (TLS 1.2). */
+  NPNProtocols?: string[] | Buffer | Uint8Array;
+  /** SO_REUSEPORT: several processes listen on one port. */
+  reusePort?: boolean;
+}
+
+export class TLSSocket extends NodeTls.TLSSocket {
+  /** The NPN protocol agreed on, or false. */
+  npnProtocol: string | false;
+}
+
+export class Server extends NodeTls.Server {
+  /** The classic count of open connections. */
+  readonly connections: number;
+}
+
+export function connect(options: UvtlsConnectionOptions, secureConnectListener?: () => void): TLSSocket;
+export function connect(port: number, host?: string, options?: UvtlsConnectionOptions,
+  secureConnectListener?: () => void): TLSSocket;
+export function connect(port: number, options?: UvtlsConnectionOptions,
+  secureConnectListener?: () => void): TLSSocket;
+export function createServer(secureConnectionListener?: (socket: TLSSocket) => void): Server;
+export function createServer(options: UvtlsServerOptions,
+  secureConnectionListener?: (socket: TLSSocket) => void): Server;
+export const checkServerIdentity: typeof NodeTls.checkServerIdentity;
