@@ -16,18 +16,7 @@ const h = require('./helpers');
 const STEP_MS = 8000; // bound for every single wait below
 const ROOT = path.join(__dirname, '..');
 
-function delay(ms) {
-  return new Promise((resolve) => { const t = setTimeout(resolve, ms); t.unref(); });
-}
-
-// Rejects after ms unless the promise settles first.
-function within(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timeout: ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
+const { delay, within } = h;
 
 async function waitUntil(fn, what, timeoutMs = STEP_MS) {
   const deadline = Date.now() + timeoutMs;

@@ -146,6 +146,20 @@ function openTracker(closeWaitMs = 3000) {
   };
 }
 
+// A timer promise that never keeps the process alive.
+function delay(ms) {
+  return new Promise((resolve) => { const t = setTimeout(resolve, ms); t.unref(); });
+}
+
+// Rejects after ms unless the promise settles first.
+function within(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timeout: ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 function collect(stream) {
   const chunks = [];
   stream.on('data', (d) => chunks.push(Buffer.from(d)));
@@ -154,5 +168,5 @@ function collect(stream) {
 
 module.exports = {
   attach, linkPairs, pairClient, pairServer, nodeTlsServer, firstEvent, runOpenssl,
-  startSServer, freePort, collect, toolEnv, nodeChildEnv, openTracker,
+  startSServer, freePort, collect, toolEnv, nodeChildEnv, openTracker, delay, within,
 };

@@ -75,18 +75,7 @@ function spawnPeer(cmd, args) {
   return peer;
 }
 
-function delay(ms) {
-  return new Promise((resolve) => { const t = setTimeout(resolve, ms); t.unref(); });
-}
-
-// Rejects after ms unless the promise settles first.
-function within(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timeout: ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
+const { delay, within } = h;
 
 // Polls until something accepts TCP on 127.0.0.1:port (for servers with no "ready" line).
 async function waitForTcp(port, peer, timeoutMs = STEP_MS) {
