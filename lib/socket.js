@@ -180,10 +180,11 @@ class TLSSocket extends Duplex {
       // The chain was judged in C during the handshake; the host name is judged here, before
       // any cleartext is delivered (C holds it until this returns).
       const host = this._verifyHost;
-      // A peer authenticated by a pre-shared key has no certificate to name a host.
-      const hasCert = handle.getPeerCertificate(false) !== undefined;
-      if (host !== undefined && this.authorizationError === null && hasCert) {
-        const cert = handle.getPeerCertificate(true) || {};
+      // The certificate is converted once, and only when a host name is to be checked; a peer
+      // authenticated by a pre-shared key has none, and no host name to check.
+      const cert = host !== undefined && this.authorizationError === null
+        ? handle.getPeerCertificate(true) : undefined;
+      if (cert !== undefined) {
         const err = this._checkServerIdentity(host, cert);
         if (err) {
           this.authorized = false;
