@@ -15,6 +15,8 @@
       "src/core/x509.c",
       "src/core/extensions.c",
       "src/core/tickets.c",
+      "src/core/describe.c",
+      "src/core/certgen.c",
       "src/net/loop.c",
       "src/net/conn.c",
       "src/net/server.c",
@@ -23,6 +25,7 @@
       "src/binding/context_wrap.cc",
       "src/binding/engine_wrap.cc",
       "src/binding/engine_info.cc",
+      "src/binding/cert_tools.cc",
       "src/binding/net_wrap.cc"
     ],
     "include_dirs": ["src"],

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "binding/addon.h"
+#include "binding/cert_tools.h"
 #include "binding/context_wrap.h"
 #include "binding/convert.h"
 #include "binding/engine_wrap.h"
@@ -69,6 +70,7 @@ static Napi::Object InitUvtls(Napi::Env env, Napi::Object exports) {
     exports.Set("Server", server);
     exports.Set("SecureContext", context);
     exports.Set("Engine", engine);
+    RegisterCertTools(env, exports);
     exports.Set("opensslVersion", Napi::String::New(env, uvtls_openssl_version_text()));
     exports.Set(
         "hintFor", Napi::Function::New(env, [](const Napi::CallbackInfo &info) -> Napi::Value {

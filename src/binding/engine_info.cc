@@ -73,6 +73,7 @@ Napi::Value ServernameOf(Napi::Env env, const uvtls_engine *e) {
 } // namespace uvtls
 
 extern "C" {
+#include "core/describe.h"
 #include "core/extensions.h"
 }
 
@@ -363,6 +364,29 @@ int PskHandler(uvtls_engine *e, const char *identity_or_hint, unsigned char *psk
         handle.Set("pskError", err.Value());
         return -1;
     }
+}
+
+Napi::Value GetNegotiatedGroup(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    const char *group = uvtls_engine_negotiated_group(e);
+    return group ? Napi::Value(Napi::String::New(info.Env(), group)) : info.Env().Null();
+}
+
+Napi::Value GetCertificateRequest(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    Napi::Env env = info.Env();
+    char **names = nullptr;
+    size_t count = 0;
+    int r = uvtls_engine_cert_request(e, &names, &count);
+    if (r < 0)
+        throw Napi::Error::New(env, "out of memory");
+    if (r == 0)
+        return env.Null();
+    Napi::Array list = Napi::Array::New(env, count);
+    for (size_t i = 0; i < count; i++)
+        list.Set(uint32_t(i), names[i]);
+    uvtls_strings_free(names, count);
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("caNames", list);
+    return o;
 }
 
 } // namespace uvtls

@@ -60,6 +60,10 @@ Napi::Value EnableTrace(const Napi::CallbackInfo &info, uvtls_engine *e);
 Napi::Value HelloSessionId(const Napi::CallbackInfo &info, uvtls_engine *e);
 Napi::Value SetResumeSession(const Napi::CallbackInfo &info, uvtls_engine *e);
 Napi::Value NewSessionId(const Napi::CallbackInfo &info, uvtls_engine *e);
+// Diagnostics: the key exchange group ('X25519') or null; on a client, the server's
+// CertificateRequest as { caNames: [RFC 4514 strings] } or null.
+Napi::Value GetNegotiatedGroup(const Napi::CallbackInfo &info, uvtls_engine *e);
+Napi::Value GetCertificateRequest(const Napi::CallbackInfo &info, uvtls_engine *e);
 
 // PSK: the engine's handler calls `handle.onpsk(identityOrHint)` synchronously, inside the
 // handshake. A server's onpsk returns the key (Buffer) or null; a client's returns
@@ -124,6 +128,10 @@ void AddEngineMethods(std::vector<Napi::ClassPropertyDescriptor<Wrap>> &props) {
     props.push_back(
         Wrap::InstanceMethod("setResumeSession", &Wrap::template CallEngine<SetResumeSession>));
     props.push_back(Wrap::InstanceMethod("newSessionId", &Wrap::template CallEngine<NewSessionId>));
+    props.push_back(
+        Wrap::InstanceMethod("getNegotiatedGroup", &Wrap::template CallEngine<GetNegotiatedGroup>));
+    props.push_back(Wrap::InstanceMethod("getCertificateRequest",
+                                         &Wrap::template CallEngine<GetCertificateRequest>));
 }
 
 } // namespace uvtls

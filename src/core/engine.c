@@ -47,6 +47,17 @@ void uvtls_engine_switch_context(uvtls_engine *e, uvtls_context *ctx) {
     e->ctx = ctx;
 }
 
+/* Client: OpenSSL calls this when a CertificateRequest arrives, whether or not a certificate is
+ * configured. It only records that the request came (a diagnostic); returning 1 lets OpenSSL go
+ * on exactly as it would without the callback. */
+static int note_cert_request(SSL *ssl, void *arg) {
+    (void)arg;
+    uvtls_engine *e = SSL_get_app_data(ssl);
+    if (e != NULL)
+        e->ext.cert_request_seen = 1;
+    return 1;
+}
+
 uvtls_engine *uvtls_engine_new(uvtls_context *ctx, const uvtls_engine_options *opts,
                                uvtls_error *err) {
     uvtls_engine *e = calloc(1, sizeof(*e));
@@ -78,6 +89,7 @@ uvtls_engine *uvtls_engine_new(uvtls_context *ctx, const uvtls_engine_options *o
         SSL_set_accept_state(e->ssl);
     } else {
         SSL_set_connect_state(e->ssl);
+        SSL_set_cert_cb(e->ssl, note_cert_request, NULL);
         if (opts->servername != NULL && opts->servername[0] != '\0' &&
             !SSL_set_tlsext_host_name(e->ssl, opts->servername)) {
             uvtls_error_openssl(err, "handshake", "ERR_INVALID_ARG_VALUE", "invalid servername");

@@ -38,6 +38,8 @@ typedef struct uvtls_handshake_ext {
     int (*psk)(uvtls_engine *e, const char *identity_or_hint, unsigned char *psk, size_t *psk_len,
                char *identity, size_t identity_cap, void *user);
     void *psk_user;
+    /* Client: the server sent a CertificateRequest (see uvtls_engine_cert_request()). */
+    unsigned cert_request_seen : 1;
 } uvtls_handshake_ext;
 
 uvtls_handshake_ext *uvtls_engine_ext(const uvtls_engine *e);
