@@ -112,3 +112,20 @@ TEST_DECLARE(x509_no_peer_certificate)
 TEST_DECLARE(x509_client_certificate_on_server)
 TEST_DECLARE(x509_own_chain)
 TEST_DECLARE(x509_cert_info_from_pem)
+
+/* test-certgen.c */
+TEST_DECLARE(certgen_ec_chain_verifies)
+TEST_DECLARE(certgen_rsa_chain_verifies)
+TEST_DECLARE(certgen_ec_mutual_tls_handshake)
+TEST_DECLARE(certgen_rsa_mutual_tls_handshake)
+TEST_DECLARE(certgen_untrusted_ca_is_rejected)
+TEST_DECLARE(certgen_wrong_issuer_key)
+TEST_DECLARE(certgen_bad_inputs)
+TEST_DECLARE(certgen_serial)
+
+/* test-describe.c */
+TEST_DECLARE(describe_generated_leaf)
+TEST_DECLARE(describe_names_rfc4514)
+TEST_DECLARE(describe_other_sans)
+TEST_DECLARE(describe_garbage)
+TEST_DECLARE(describe_engine_group_and_cert_request)
