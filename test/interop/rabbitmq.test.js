@@ -4,10 +4,12 @@
 // mqtt.js (MQTTS with certificate login), both reaching uvtls only through install(). The broker's
 // own management API confirms what it saw: TLS, the protocol version and our certificate.
 const assert = require('assert');
+const path = require('path');
 const amqplib = require('amqplib');
 const mqtt = require('mqtt');
 const uvtls = require('../..');
 const ih = require('./helpers');
+const { nodeChildEnv } = require('../helpers');
 const rabbitmq = require('./servers/rabbitmq');
 // TEMP until lib/index.js exports install()
 if (typeof uvtls.install !== 'function') Object.assign(uvtls, require('../../lib/install'));
@@ -129,6 +131,30 @@ describe('interop: RabbitMQ (amqplib, mqtt.js, management API)', function () {
     assert.match(seen.peer_cert_subject, new RegExp(`CN=${CLIENT_CN}`));
   });
 
+  it('examples/amqp-client.js runs against the broker', async function () {
+    const example = path.join(__dirname, '..', '..', 'examples', 'amqp-client.js');
+    const r = await ih.runCommand(process.execPath, [example], {
+      env: nodeChildEnv({
+        AMQP_URL: `amqps://localhost:${broker.amqpsPort}`,
+        AMQP_CA: pki.ca.certFile,
+        AMQP_CERT: client.certFile,
+        AMQP_KEY: client.keyFile,
+      }),
+      timeoutMs: 60000,
+    });
+    assert.strictEqual(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /over TLSv1\.3/);
+    assert.match(r.stdout, /received: hello over uvtls/);
+
+    // Without a certificate file it says what is missing.
+    const bad = await ih.runCommand(process.execPath, [example], {
+      env: nodeChildEnv({ AMQP_URL: `amqps://localhost:${broker.amqpsPort}`, AMQP_CA: pki.ca.certFile }),
+      timeoutMs: 60000,
+    });
+    assert.strictEqual(bad.code, 1);
+    assert.match(bad.stderr, /set AMQP_CERT to a PEM file/);
+  });
+
   it('a client without a certificate is refused with a clear error', async function () {
     const err = await amqplib.connect(`amqps://localhost:${broker.amqpsPort}`, {
       ca: pki.ca.cert,
@@ -137,6 +163,14 @@ describe('interop: RabbitMQ (amqplib, mqtt.js, management API)', function () {
     assert.ok(err, 'connected without a client certificate');
     assert.strictEqual(err.code, 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', `${err.code}: ${err.message}`);
     assert.match(err.hint, /certificate/i);
+  });
+
+  it('EXTERNAL logs in as the certificate CN: a trusted certificate for an unknown user is refused', async function () {
+    const nobody = pki.client('uvtls-no-such-user');
+    const err = await amqpConnect({ cert: nobody.cert, key: nobody.key })
+      .then((conn) => { open.push(conn); return null; }, (e) => e);
+    assert.ok(err, 'logged in as a user the broker does not know');
+    assert.match(err.message, /ACCESS.REFUSED.*EXTERNAL/);
   });
 
   it('a client certificate from a CA the broker does not trust is refused', async function () {
