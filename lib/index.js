@@ -13,7 +13,7 @@ module.exports = {
   createServer,
   Server,
   TLSSocket,
-  checkServerIdentity: nodeTls.checkServerIdentity,
+  checkServerIdentity: require('./identity').checkServerIdentity,
   createSecureContext,
   SecureContext,
   createSecurePair,

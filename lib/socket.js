@@ -34,7 +34,7 @@ class TLSSocket extends Duplex {
     this._isServer = !!options.isServer;
     this._rejectUnauthorized = options.rejectUnauthorized !== false;
     this._requestCert = !!options.requestCert;
-    this._checkServerIdentity = options.checkServerIdentity || nodeTls.checkServerIdentity;
+    this._checkServerIdentity = options.checkServerIdentity || require('./identity').checkServerIdentity;
     this._verifyHost = options._verifyHost;
     this._pendingWrites = [];
     this._closeCallback = null;
