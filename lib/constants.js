@@ -9,7 +9,10 @@ const LEGACY_VERSIONS = new Set(['TLSv1', 'TLSv1.1']);
 module.exports = {
   TLS_VERSIONS,
   LEGACY_VERSIONS,
-  DEFAULT_CIPHERS: nodeTls.DEFAULT_CIPHERS,
+  // Node's list without CBC suites (LUCKY13-style padding oracles; every client uvtls supports
+  // has GCM or ChaCha20), unless Node's list was changed (--tls-cipher-list): then it as given.
+  DEFAULT_CIPHERS: nodeTls.DEFAULT_CIPHERS === require('crypto').constants.defaultCoreCipherList
+    ? `${nodeTls.DEFAULT_CIPHERS}:!CBC` : nodeTls.DEFAULT_CIPHERS,
   DEFAULT_ECDH_CURVE: 'auto',
   DEFAULT_MIN_VERSION: 'TLSv1.2',
   DEFAULT_MAX_VERSION: 'TLSv1.3',
