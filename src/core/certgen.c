@@ -82,11 +82,10 @@ static EVP_PKEY *read_key(const char *pem, size_t len, const char *what, uvtls_e
     BIO_free(bio);
     if (key == NULL) {
         uvtls_error_openssl(err, STAGE, "ERR_UVTLS_BAD_KEY", "could not read the private key");
-        /* Say which of the keys was bad: issuing takes two. */
-        char msg[sizeof(err->message) + 64];
-        snprintf(msg, sizeof(msg), "%s: %s", what, err->message);
-        msg[sizeof(err->message) - 1] = '\0';
-        memcpy(err->message, msg, sizeof(err->message));
+        /* Say which of the two keys was bad, in words, with OpenSSL's reason for detail. */
+        snprintf(err->message, sizeof(err->message),
+                 "%s is not a readable unencrypted private key in PEM%s%.128s%s", what,
+                 err->reason[0] ? " (" : "", err->reason, err->reason[0] ? ")" : "");
         uvtls_error_set_hint(err, "Pass an unencrypted private key in PEM (-----BEGIN PRIVATE "
                                   "KEY-----), for example one made by generateKey().");
     }
