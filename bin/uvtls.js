@@ -1,22 +1,30 @@
 #!/usr/bin/env node
 'use strict';
-// uvtls command line. For now it only reports versions; the certificate tools are planned.
+// The uvtls command: gen (development certificates), check (certificate, key and chain before
+// deploying them) and doctor (connect to a TLS server and explain what is wrong).
 
 const path = require('path');
 
 const USAGE = `Usage: uvtls <command> [options]
 
-Options:
-  -h, --help       Show this help
-  -v, --version    Show the uvtls version and the OpenSSL version it runs on
-
-Planned commands (not available in this release):
+Commands:
   gen              Create a CA, server and client certificates for development
   check            Check a certificate, key and chain before you deploy them
   doctor           Connect to a TLS server and explain what is wrong with it
+
+Options:
+  -h, --help       Show this help (\`uvtls <command> --help\` for a command's options)
+  -v, --version    Show the uvtls version and the OpenSSL version it runs on
+
+Every command prints colour text on a terminal, plain text otherwise, and one JSON object with
+--json. Exit status: 0 all well, 1 a check failed, 2 usage error.
 `;
 
-const PLANNED = new Set(['gen', 'check', 'doctor']);
+const COMMANDS = {
+  gen: '../lib/cli/gen',
+  check: '../lib/cli/check',
+  doctor: '../lib/cli/doctor',
+};
 
 function version() {
   const pkg = require(path.join(__dirname, '..', 'package.json'));
@@ -30,8 +38,8 @@ function version() {
   return `uvtls ${pkg.version}\n${openssl.startsWith('unavailable') ? 'OpenSSL ' : ''}${openssl}\n`;
 }
 
-function main(argv) {
-  const [command] = argv;
+async function main(argv) {
+  const [command, ...rest] = argv;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
     process.stdout.write(USAGE);
     return 0;
@@ -40,12 +48,25 @@ function main(argv) {
     process.stdout.write(version());
     return 0;
   }
-  if (PLANNED.has(command)) {
-    process.stderr.write(`uvtls: '${command}' is planned for a later release and not available yet.\n`);
+  if (!Object.prototype.hasOwnProperty.call(COMMANDS, command)) {
+    process.stderr.write(`uvtls: unknown command '${command}'\n\n${USAGE}`);
     return 2;
   }
-  process.stderr.write(`uvtls: unknown command '${command}'\n\n${USAGE}`);
-  return 2;
+  const mod = require(COMMANDS[command]);
+  try {
+    return await mod.run(rest);
+  } catch (err) {
+    if (err && err.code === 'ERR_UVTLS_USAGE') {
+      process.stderr.write(`uvtls ${command}: ${err.message}\n\n${mod.HELP}`);
+      return 2;
+    }
+    throw err;
+  }
 }
 
-process.exitCode = main(process.argv.slice(2));
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+}, (err) => {
+  process.stderr.write(`uvtls: internal error: ${err && err.stack || err}\n`);
+  process.exitCode = 1;
+});
