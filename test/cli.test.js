@@ -297,6 +297,17 @@ describe('uvtls command', function () {
       assert.match(f.hint, /serverAuth/);
     });
 
+    it('fails a certificate whose key usage forbids TLS (a CA certificate as a server)', async () => {
+      const r = await cli(['check', '--cert', g('ca_certificate.pem'), '--key', g('ca_key.pem'),
+        '--role', 'server', '--json']);
+      assert.strictEqual(r.code, 1);
+      const f = check(r.json, 'usage', 'fail');
+      assert.strictEqual(f.code, 'ERR_UVTLS_CERT_PURPOSE');
+      assert.match(f.message, /key usage forbids TLS: it has no digitalSignature/);
+      assert.ok(f.details.includes('key usage: keyCertSign, cRLSign'), f.details);
+      check(r.json, 'usage', 'warn');
+    });
+
     it('fails a wrong or missing passphrase with a hint', async () => {
       const args = ['check', '--cert', c.file('serverCert'), '--key', c.file('encryptedServerKey')];
       const wrong = await cli([...args, '--passphrase', 'not it', '--json']);
@@ -434,6 +445,28 @@ describe('uvtls command', function () {
         '--cert', g('client_certificate.pem'), '--key', g('client_key.pem'), '--json']);
       assert.strictEqual(ok.code, 0, ok.stdout);
       check(ok.json, 'client-certificate', 'ok');
+      // A client certificate from a CA the server does not trust.
+      const bad = await cli(['doctor', `localhost:${mtlsPort}`, '--ca', g('ca_certificate.pem'),
+        '--cert', c.file('clientCert'), '--key', c.file('clientKey'), '--json']);
+      assert.strictEqual(bad.code, 1, bad.stdout);
+      const f2 = check(bad.json, 'client-certificate', 'fail');
+      assert.match(f2.message, /rejected the client certificate/);
+      assert.ok(f2.code, JSON.stringify(f2));
+      assert.ok(f2.hint, JSON.stringify(f2));
+    });
+
+    it('reports the negotiated ALPN protocol and a refused offer', async () => {
+      const alpnPort = await listen(uvtlsServer({
+        key: read('server_key.pem'), cert: read('server_certificate.pem'), ALPNProtocols: ['amqp'],
+      }));
+      const r = await cli(['doctor', `localhost:${alpnPort}`, '--ca', g('ca_certificate.pem'),
+        '--alpn', 'mqtt', '--alpn', 'amqp', '--json']);
+      assert.strictEqual(r.code, 0, r.stdout);
+      assert.strictEqual(r.json.tls.alpn, 'amqp');
+      assert.match(r.json.tls.group, /\w/);
+      const none = await cli(['doctor', `localhost:${port}`, '--ca', g('ca_certificate.pem'), '--alpn', 'mqtt', '--json']);
+      assert.strictEqual(none.code, 0, none.stdout);
+      check(none.json, 'alpn', 'warn');
     });
   });
 });

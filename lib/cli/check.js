@@ -116,7 +116,7 @@ function loadCerts(report, name, file, want) {
       : `the leaf and ${certs.length - 1} intermediate certificate${certs.length === 2 ? '' : 's'}`;
   report.ok(name, `${file}: readable PEM, ${what}`, {
     details: certs.map((c, i) => `${want === 'ca' ? 'CA' : i === 0 ? 'leaf' : 'intermediate'}: ` +
-      `${oneLine(c.x509.subject)}`),
+      `${subjectOf(c.x509)}`),
   });
   return { certs, pem: data };
 }
@@ -207,7 +207,7 @@ async function loadPfx(report, file, passphrase) {
     return null;
   }
   report.ok('pfx', `${file}: PKCS#12 opened (passphrase correct), ${chain.length} certificate(s) ` +
-    'and a matching private key', { details: chain.map((c) => oneLine(c.x509.subject)) });
+    'and a matching private key', { details: chain.map((c) => subjectOf(c.x509)) });
   return { certs: chain };
 }
 
@@ -237,8 +237,28 @@ async function chainOfContext(context) {
   }
 }
 
-function oneLine(dn) {
-  return dn.split('\n').join(', ');
+// Distinguished names as RFC 4514 strings (as doctor and the rest of uvtls print them).
+const dnCache = new WeakMap();
+function describe(x509) {
+  if (!dnCache.has(x509)) {
+    let d = null;
+    const b = binding();
+    if (typeof b.describeCertificate === 'function') {
+      try { d = b.describeCertificate(x509.raw); } catch { d = null; }
+    }
+    dnCache.set(x509, d);
+  }
+  return dnCache.get(x509);
+}
+
+function subjectOf(x509) {
+  const d = describe(x509);
+  return d ? d.subject : x509.subject.split('\n').join(', ');
+}
+
+function issuerOf(x509) {
+  const d = describe(x509);
+  return d ? d.issuer : x509.issuer.split('\n').join(', ');
 }
 
 function sansOf(x509) {
@@ -269,7 +289,7 @@ function checkChain(report, chain, cas) {
     if (anchor) {
       if (anchor.x509.fingerprint256 !== current.x509.fingerprint256) path.push(anchor);
       report.ok('chain', `the chain verifies to the CA (${path.length} certificate${path.length === 1 ? '' : 's'})`, {
-        details: path.map((c, i) => `${'  '.repeat(i)}${oneLine(c.x509.subject)}`),
+        details: path.map((c, i) => `${'  '.repeat(i)}${subjectOf(c.x509)}`),
       });
       return true;
     }
@@ -280,16 +300,16 @@ function checkChain(report, chain, cas) {
       const code = selfSigned
         ? (depth === 0 ? 'DEPTH_ZERO_SELF_SIGNED_CERT' : 'SELF_SIGNED_CERT_IN_CHAIN')
         : (depth === 0 ? 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' : 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY');
-      const issuerName = oneLine(current.x509.issuer);
+      const issuerName = issuerOf(current.x509);
       report.fail('chain', selfSigned
-        ? `the chain ends in the self-signed "${oneLine(current.x509.subject)}", which is not in --ca`
-        : `no certificate in the cert file or --ca issued "${oneLine(current.x509.subject)}" ` +
+        ? `the chain ends in the self-signed "${subjectOf(current.x509)}", which is not in --ca`
+        : `no certificate in the cert file or --ca issued "${subjectOf(current.x509)}" ` +
           `(its issuer is "${issuerName}")`, {
         code,
         hint: selfSigned
           ? 'The CA file does not hold the root this certificate was issued under; pass that root as --ca (the `ca` option of the peers).'
           : `Append the intermediate "${issuerName}" to the certificate file after the leaf, or pass the CA that issued it as --ca.`,
-        details: path.map((c, i) => `${'  '.repeat(i)}${oneLine(c.x509.subject)}`),
+        details: path.map((c, i) => `${'  '.repeat(i)}${subjectOf(c.x509)}`),
       });
       return false;
     }
@@ -303,7 +323,7 @@ function checkChain(report, chain, cas) {
 function checkDates(report, chain, now) {
   let good = true;
   chain.forEach((c, i) => {
-    const who = i === 0 ? 'the certificate' : `intermediate "${oneLine(c.x509.subject)}"`;
+    const who = i === 0 ? 'the certificate' : `intermediate "${subjectOf(c.x509)}"`;
     const from = Date.parse(c.x509.validFrom);
     const to = Date.parse(c.x509.validTo);
     const range = [`valid from ${new Date(from).toISOString()} to ${new Date(to).toISOString()}`];
@@ -338,15 +358,8 @@ function normalise(name) {
 
 function checkUsage(report, leaf, role) {
   const ekus = leaf.keyUsage ? leaf.keyUsage.map((oid) => EKU[oid] || oid) : null; // Node: EKU list
-  let keyUsage = null;
-  let describe;
-  const b = binding();
-  if (typeof b.describeCertificate === 'function') {
-    try {
-      describe = b.describeCertificate(leaf.raw);
-      keyUsage = describe.keyUsage;
-    } catch { /* keep Node's view */ }
-  }
+  const described = describe(leaf);
+  const keyUsage = described ? described.keyUsage : null;
   const allows = (r) => !ekus || ekus.includes('anyExtendedKeyUsage') ||
     ekus.includes(r === 'server' ? 'serverAuth' : 'clientAuth');
   const details = [`extended key usage: ${ekus ? ekus.join(', ') : '(none: any use)'}`];
@@ -383,17 +396,21 @@ function checkUsage(report, leaf, role) {
         'can use this certificate; TLS 1.3 and ECDHE need digitalSignature', { details });
     }
   }
+  if (leaf.ca) {
+    report.warn('usage', 'this is a CA certificate (basicConstraints CA:TRUE); servers and clients ' +
+      'should present a leaf certificate issued by the CA', { details });
+  }
   if (good) {
     report.ok('usage', `usable as a TLS ${roles.join(' and ')} certificate` +
       `${role ? '' : ' (no --role given)'}`, { details });
   }
-  return { ekus, keyUsage, describe };
+  return { ekus, keyUsage };
 }
 
 function checkHost(report, leaf, host) {
   const sans = sansOf(leaf);
   const err = uvtls().checkServerIdentity(host, leaf.toLegacyObject());
-  const names = sans.length ? sans.join(', ') : `no subject alternative names (subject: ${oneLine(leaf.subject)})`;
+  const names = sans.length ? sans.join(', ') : `no subject alternative names (subject: ${subjectOf(leaf)})`;
   if (!err) {
     report.ok('host', `${host} is in the certificate`, { details: [`names: ${names}`] });
     return;
@@ -436,8 +453,8 @@ async function run(argv, io = {}) {
   if (chain) {
     const leaf = chain[0].x509;
     report.data.certificate = {
-      subject: oneLine(leaf.subject),
-      issuer: oneLine(leaf.issuer),
+      subject: subjectOf(leaf),
+      issuer: issuerOf(leaf),
       subjectAltNames: sansOf(leaf),
       validFrom: new Date(leaf.validFrom).toISOString(),
       validTo: new Date(leaf.validTo).toISOString(),
@@ -447,7 +464,7 @@ async function run(argv, io = {}) {
     if (cas) checkChain(report, chain, cas.certs);
     else if (values.ca === undefined) {
       report.info('chain', 'no --ca given: the chain was not verified', {
-        details: [`issuer: ${oneLine(leaf.issuer)}`] });
+        details: [`issuer: ${issuerOf(leaf)}`] });
     }
     checkDates(report, chain, now);
     const usage = checkUsage(report, leaf, values.role);

@@ -326,8 +326,11 @@ async function run(argv, io = {}) {
     report.ok('verify', `the chain verifies to ${values.ca ? values.ca : 'Node\'s trusted roots'}`);
   } else {
     const code = verifyError.code;
+    const last = r.chain[r.chain.length - 1];
     report.fail('verify', `the server's certificate is not trusted: ${verifyError.message || code}`, {
-      code, hint: verifyError.hint || binding.hintFor(code) || undefined });
+      code, hint: verifyError.hint || binding.hintFor(code) || undefined,
+      details: last ? [`the chain ends at "${last.subject}", issued by "${last.issuer}"; ` +
+        `${values.ca ? `${values.ca} does not hold that CA` : 'if that is a private CA, pass it with --ca'}`] : undefined });
   }
 
   // Host name.

@@ -4,7 +4,6 @@
 // with the exact `openssl` command that converts them).
 const crypto = require('crypto');
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
 
 function userName(uid) {
@@ -186,5 +185,5 @@ function isEncryptedKey(pem) {
 
 module.exports = {
   readFile, pemBlocks, classifyDer, conversionCommand, KIND_TEXT, certificates, keyBlocks,
-  isEncryptedKey, modeString, who, me, os,
+  isEncryptedKey, modeString, who, me,
 };
