@@ -150,21 +150,28 @@ describe('hostile peers against a uvtls server', function () {
       .map((r) => [r.payload[0], r.payload[1]]);
   }
 
-  it('a 1 MiB ClientHello (framed in 64 records) is refused with an alert and the connection closed', async () => {
-    const { port, stats } = await startServer(uvtls);
-    const rssBefore = process.memoryUsage().rss;
+  it('a 1 MiB ClientHello (framed in 64 records) is refused with the alert Node\'s server sends, and closed', async () => {
     const wire = intoRecords(hugeClientHello(MiB), 16384);
     assert.ok(wire.length > MiB);
-    const r = await rawExchange(port, wire);
-    // No ServerHello: only an alert (a fatal one), or a bare close.
-    const records = parseRecords(r.data).records;
-    assert.ok(records.every((rec) => rec.type === 0x15), `server answered with records ${records.map((x) => x.type)}`);
-    for (const [level] of alertsIn(r.data)) assert.strictEqual(level, 2);
-    await h.within((async () => { while (stats.clientErrors.length === 0) await tick(10); })(), 5000, 'tlsClientError');
-    assert.match(stats.clientErrors[0], /^(ERR_SSL_|ECONNRESET)/);
-    assert.strictEqual(stats.secure, 0);
-    assert.ok(process.memoryUsage().rss - rssBefore < 64 * MiB);
-    await assertServes(port);
+    const answers = [];
+    for (const lib of [uvtls, tls]) {
+      const { port, stats } = await startServer(lib);
+      const rssBefore = process.memoryUsage().rss;
+      const r = await rawExchange(port, wire);
+      // No ServerHello: only a fatal alert.
+      const records = parseRecords(r.data).records;
+      assert.ok(records.every((rec) => rec.type === 0x15), `server answered with records ${records.map((x) => x.type)}`);
+      const alerts = alertsIn(r.data);
+      assert.strictEqual(alerts.length, 1);
+      assert.strictEqual(alerts[0][0], 2);
+      answers.push(alerts);
+      await h.within((async () => { while (stats.clientErrors.length === 0) await tick(10); })(), 5000, 'tlsClientError');
+      assert.match(stats.clientErrors[0], /^ERR_SSL_/);
+      assert.strictEqual(stats.secure, 0);
+      assert.ok(process.memoryUsage().rss - rssBefore < 64 * MiB);
+      await assertServes(port);
+    }
+    assert.deepStrictEqual(answers[0], answers[1]);
   });
 
   it('a ClientHello split into 1-byte records still completes a handshake', async () => {
@@ -417,4 +424,166 @@ describe('hostile peers against a uvtls server', function () {
       assert.strictEqual(ours.socketErrors[0], serverError);
     });
   }
+
+  // A TLS 1.2 proxy that can drop the alert records (close_notify) one side sends, so that side's
+  // closing reaches the other as a bare TCP FIN.
+  async function alertStrippingProxy(port, strip, stripped) {
+    const proxy = track(net.createServer({ allowHalfOpen: true }, (down) => {
+      const up = track(net.connect({ port, host: '127.0.0.1', allowHalfOpen: true }));
+      const relay = (from, to, dropAlerts) => {
+        let pending = Buffer.alloc(0);
+        from.on('data', (d) => {
+          if (!dropAlerts) return to.write(d);
+          pending = Buffer.concat([pending, d]);
+          const { records, rest } = parseRecords(pending);
+          pending = rest;
+          const keep = records.filter((r) => r.type !== 0x15).map((r) => r.raw);
+          stripped.count += records.length - keep.length;
+          if (keep.length) to.write(Buffer.concat(keep));
+          return undefined;
+        });
+        from.on('end', () => to.end());
+        from.on('error', () => to.destroy());
+      };
+      relay(down, up, strip === 'client');
+      relay(up, down, strip === 'server');
+    }));
+    proxy.listen(0, '127.0.0.1');
+    await once(proxy, 'listening');
+    return proxy.address().port;
+  }
+
+  // What a TLS socket reports as it closes, in order ('data' once).
+  function closeLog(socket) {
+    const log = [];
+    socket.on('data', () => { if (log[log.length - 1] !== 'data') log.push('data'); });
+    socket.on('end', () => log.push('end'));
+    socket.on('error', (err) => log.push(`error:${err.code}`));
+    const closed = new Promise((resolve) => socket.on('close', (hadError) => { log.push(`close:${hadError}`); resolve(log); }));
+    return closed;
+  }
+
+  for (const mode of ['close_notify', 'bare FIN']) {
+    it(`server side: a client closing with ${mode} is reported as Node's server reports it`, async () => {
+      const logs = [];
+      for (const lib of [uvtls, tls]) {
+        let serverLog;
+        const { port } = await startServer(lib, {}, (s) => {
+          serverLog = closeLog(s);
+          s.on('data', (d) => s.write(d));
+        });
+        const stripped = { count: 0 };
+        const proxyPort = await alertStrippingProxy(port, mode === 'bare FIN' ? 'client' : null, stripped);
+        const client = track(tls.connect({
+          host: '127.0.0.1', port: proxyPort, servername: 'localhost', ca: c.caCert, maxVersion: 'TLSv1.2',
+        }));
+        client.on('error', () => {});
+        client.write('hi');
+        await h.within(once(client, 'data'), 10000, 'echo');
+        client.end();
+        logs.push(await h.within((async () => { while (!serverLog) await tick(10); return serverLog; })(), 10000, 'server close'));
+        assert.strictEqual(stripped.count > 0, mode === 'bare FIN');
+        await assertServes(port);
+      }
+      if (process.env.HOSTILE_DEBUG) console.log(logs);
+      assert.deepStrictEqual(logs[0], logs[1]);
+    });
+
+    it(`client side: a server closing with ${mode} is reported as Node's client reports it`, async () => {
+      const { port } = await startServer(tls, {}, (s) => s.end('bye'));
+      const stripped = { count: 0 };
+      const proxyPort = await alertStrippingProxy(port, mode === 'bare FIN' ? 'server' : null, stripped);
+      const logs = [];
+      for (const lib of [uvtls, tls]) {
+        const client = track(lib.connect({
+          host: '127.0.0.1', port: proxyPort, servername: 'localhost', ca: c.caCert, maxVersion: 'TLSv1.2',
+        }));
+        logs.push(await h.within(closeLog(client), 10000, 'client close'));
+      }
+      if (process.env.HOSTILE_DEBUG) console.log(logs);
+      assert.deepStrictEqual(logs[0], logs[1]);
+      assert.strictEqual(logs[0][0], 'data');
+      assert.strictEqual(stripped.count > 0, mode === 'bare FIN');
+    });
+  }
+
+  it('a peer that stops reading while the server writes 50 MiB: memory stays bounded, the write completes', async () => {
+    const TOTAL = 50 * MiB;
+    const chunk = crypto.randomBytes(256 * 1024);
+    const writer = { sawFalse: false, maxQueued: 0, written: 0, finished: null, error: null };
+    const { port } = await startServer(uvtls, {}, (s) => {
+      s.once('data', (d) => {
+        if (String(d) !== 'go') { s.write(d); s.pipe(s); return; } // a normal client: echo
+        s.on('error', (err) => { writer.error = err.code; });
+        const pump = () => {
+          while (writer.written < TOTAL) {
+            writer.written += chunk.length;
+            const ok = s.write(chunk);
+            writer.maxQueued = Math.max(writer.maxQueued, s.writableLength);
+            if (!ok) { writer.sawFalse = true; s.once('drain', pump); return; }
+          }
+          s.end(() => { writer.finished = true; });
+        };
+        pump();
+      });
+    });
+    const rssBefore = process.memoryUsage().rss;
+    const client = track(tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: c.caCert }));
+    await once(client, 'secureConnect');
+    let received = 0;
+    client.pause();
+    client.write('go');
+    // The peer reads nothing: the server's socket buffers fill and write() says so.
+    await h.within((async () => { while (!writer.sawFalse) await tick(20); })(), 10000, 'write() to return false');
+    await tick(1500);
+    const stalledAt = writer.written;
+    if (process.env.HOSTILE_DEBUG) console.log({ stalledAt, maxQueued: writer.maxQueued, rssGrowth: process.memoryUsage().rss - rssBefore });
+    assert.ok(stalledAt < TOTAL, 'the whole 50 MiB was accepted without the peer reading');
+    const growth = process.memoryUsage().rss - rssBefore;
+    assert.ok(growth < 64 * MiB, `RSS grew by ${(growth / MiB).toFixed(1)} MiB while the peer did not read`);
+    assert.ok(writer.maxQueued < 16 * MiB, `${writer.maxQueued} bytes queued in the socket`);
+    // The peer resumes: everything arrives and the server's end() completes.
+    client.on('data', (d) => { received += d.length; });
+    client.resume();
+    await h.within(once(client, 'end'), 60000, 'all 50 MiB');
+    assert.strictEqual(received, TOTAL);
+    await h.within((async () => { while (!writer.finished) await tick(20); })(), 10000, 'server end() callback');
+    assert.strictEqual(writer.error, null);
+    await assertServes(port);
+  });
+
+  it('a peer that stops reading and is destroyed while the server writes: the server errors cleanly', async () => {
+    const writer = { sawFalse: false, closed: false, error: null, callbacks: 0, writes: 0 };
+    const chunk = crypto.randomBytes(256 * 1024);
+    const { port } = await startServer(uvtls, {}, (s) => {
+      s.once('data', (d) => {
+        if (String(d) !== 'go') { s.write(d); s.pipe(s); return; } // a normal client: echo
+        s.on('error', (err) => { writer.error = err.code; });
+        s.on('close', () => { writer.closed = true; });
+        const pump = () => {
+          while (!s.destroyed && writer.writes < 200) {
+            writer.writes++;
+            if (!s.write(chunk, () => { writer.callbacks++; })) { writer.sawFalse = true; s.once('drain', pump); return; }
+          }
+        };
+        pump();
+      });
+    });
+    const client = track(tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: c.caCert }));
+    await once(client, 'secureConnect');
+    client.pause();
+    client.write('go');
+    await h.within((async () => { while (!writer.sawFalse) await tick(20); })(), 10000, 'write() to return false');
+    client.destroy();
+    await h.within((async () => { while (!writer.closed) await tick(20); })(), 10000, 'server socket close');
+    if (process.env.HOSTILE_DEBUG) console.log(writer);
+    assert.ok(writer.writes < 200);
+    // Every write callback ran exactly once, and the reset was reported.
+    await h.within((async () => { while (writer.callbacks < writer.writes) await tick(20); })(), 5000,
+      `write callbacks (${writer.callbacks} of ${writer.writes})`);
+    await tick(100);
+    assert.strictEqual(writer.callbacks, writer.writes);
+    assert.match(String(writer.error), /^(ECONNRESET|EPIPE)$/);
+    await assertServes(port);
+  });
 });
