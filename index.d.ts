@@ -292,3 +292,14 @@ export function createServer(secureConnectionListener?: (socket: TLSSocket) => v
 export function createServer(options: UvtlsServerOptions,
   secureConnectionListener?: (socket: TLSSocket) => void): Server;
 export const checkServerIdentity: typeof NodeTls.checkServerIdentity;
+
+// --- Drop-in (docs/interop.md) -------------------------------------------------------------
+/**
+ * Routes `require('tls')` / `require('node:tls')` (connect, createServer, createSecureContext,
+ * SecureContext, TLSSocket, Server, createSecurePair) through uvtls; calls made by Node's own
+ * `https`/`http2` stay on Node's TLS. Returns false (no change) when already installed.
+ */
+export function install(): boolean;
+/** Puts Node's original functions back. Returns false when not installed. */
+export function uninstall(): boolean;
+export function isInstalled(): boolean;

@@ -7,6 +7,7 @@ const { SecurePair, createSecurePair } = require('./securepair');
 const { TLSSocket } = require('./socket');
 const { Server, createServer } = require('./server');
 const { connect } = require('./connect');
+const { install, uninstall, isInstalled } = require('./install');
 
 module.exports = {
   connect,
@@ -26,4 +27,8 @@ module.exports = {
   DEFAULT_MIN_VERSION: constants.DEFAULT_MIN_VERSION,
   DEFAULT_MAX_VERSION: constants.DEFAULT_MAX_VERSION,
   opensslVersion: require('./binding').opensslVersion,
+  // Drop-in: route require('tls') through uvtls (docs/interop.md).
+  install,
+  uninstall,
+  isInstalled,
 };
