@@ -451,6 +451,8 @@ describe('uvtls command', function () {
       assert.strictEqual(bad.code, 1, bad.stdout);
       const f2 = check(bad.json, 'client-certificate', 'fail');
       assert.match(f2.message, /rejected the client certificate/);
+      assert.ok(f2.details.some((d) => /--cert is issued by "CN=uvtls Test Root CA", which is not among them/.test(d)),
+        JSON.stringify(f2.details));
       assert.ok(f2.code, JSON.stringify(f2));
       assert.ok(f2.hint, JSON.stringify(f2));
     });

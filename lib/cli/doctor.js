@@ -238,6 +238,17 @@ function handshake(uvtls, binding, target, options, values) {
   });
 }
 
+// The issuer (RFC 4514) of the first certificate in the --cert file, or null.
+function clientIssuer(pem, binding) {
+  try {
+    const x = new (require('crypto').X509Certificate)(pem);
+    return typeof binding.describeCertificate === 'function'
+      ? binding.describeCertificate(x.raw).issuer : null;
+  } catch {
+    return null;
+  }
+}
+
 async function run(argv, io = {}) {
   const { values, positionals } = parse('doctor', argv, SPEC, { positionals: 1 });
   if (values.help) {
@@ -361,6 +372,10 @@ async function run(argv, io = {}) {
           'one of the CAs the server accepts.',
         details: caDetails });
     } else if (gaveCert && (after || r.closedEarly)) {
+      const issuer = clientIssuer(options.cert, binding);
+      if (issuer && names.length && !names.includes(issuer)) {
+        caDetails.push(`--cert is issued by "${issuer}", which is not among them`);
+      }
       report.fail('client-certificate', 'the server rejected the client certificate', {
         code: after ? after.code : 'ERR_UVTLS_CLOSED_AFTER_HANDSHAKE',
         hint: (after && after.hint) || 'The server does not trust the CA of --cert, or the ' +
