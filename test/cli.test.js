@@ -457,6 +457,37 @@ describe('uvtls command', function () {
       assert.ok(f2.hint, JSON.stringify(f2));
     });
 
+    it('reports a TLS 1.2 server that fails the handshake for want of a client certificate', async () => {
+      const port12 = await listen(uvtlsServer({
+        key: read('server_key.pem'), cert: read('server_certificate.pem'), maxVersion: 'TLSv1.2',
+        ca: read('ca_certificate.pem'), requestCert: true, rejectUnauthorized: true,
+      }));
+      const r = await cli(['doctor', `localhost:${port12}`, '--ca', g('ca_certificate.pem'), '--json']);
+      assert.strictEqual(r.code, 1, r.stdout);
+      const f = check(r.json, 'handshake', 'fail');
+      assert.strictEqual(f.code, 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE');
+      assert.match(f.hint, /client certificate/);
+      assert.strictEqual(r.json.tls.certificateRequested, true);
+      assert.ok(f.details.includes('the server asked for a client certificate and none was given'), f.details);
+      const ok = await cli(['doctor', `localhost:${port12}`, '--ca', g('ca_certificate.pem'),
+        '--cert', g('client_certificate.pem'), '--key', g('client_key.pem'), '--json']);
+      assert.strictEqual(ok.code, 0, ok.stdout);
+      assert.strictEqual(ok.json.tls.protocol, 'TLSv1.2');
+    });
+
+    it('gives up on a port that never answers the ClientHello', async () => {
+      const silent = net.createServer((s) => s.on('error', () => {}));
+      const silentPort = await listen(silent);
+      const r = await cli(['doctor', `127.0.0.1:${silentPort}`, '--timeout', '1500', '--json']);
+      assert.strictEqual(r.code, 1);
+      const f = check(r.json, 'handshake', 'fail');
+      assert.strictEqual(f.code, 'ERR_UVTLS_HANDSHAKE_TIMEOUT');
+      assert.match(f.hint, /plain text/);
+      const v6 = await cli(['doctor', `[::1]:${silentPort}`, '--json']);
+      assert.strictEqual(v6.code, 1);
+      assert.match(check(v6.json, 'tcp', 'fail').message, /^connection to \[::1\]:\d+ refused$/);
+    });
+
     it('reports the negotiated ALPN protocol and a refused offer', async () => {
       const alpnPort = await listen(uvtlsServer({
         key: read('server_key.pem'), cert: read('server_certificate.pem'), ALPNProtocols: ['amqp'],

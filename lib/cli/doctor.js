@@ -86,14 +86,18 @@ function tcpProbe(address, port, timeout) {
   });
 }
 
+function hostPort(address, port) {
+  return net.isIPv6(address) ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
 function tcpHint(code, address, port) {
   const plain = PLAIN_PORTS[port] ? ` (${port} is usually the plain-text port; its TLS port is ${PLAIN_PORTS[port]})` : '';
   switch (code) {
     case 'ECONNREFUSED':
-      return `Nothing is listening on ${address}:${port}; check the port${plain} and that the ` +
+      return `Nothing is listening on ${hostPort(address, port)}; check the port${plain} and that the ` +
         `server is running and has TLS enabled (${TLS_PORTS}).`;
     case 'ETIMEDOUT':
-      return `No answer from ${address}:${port}: a firewall may drop the packets, or the address is ` +
+      return `No answer from ${hostPort(address, port)}: a firewall may drop the packets, or the address is ` +
         `wrong; check both (${TLS_PORTS}).`;
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
@@ -198,6 +202,19 @@ function handshake(uvtls, binding, target, options, values) {
       done();
       return;
     }
+    // A TLS 1.2 server that requires a client certificate fails the handshake itself, and the
+    // socket lets go of its native handle before it reports the error: ask the handle what the
+    // server requested as each native event arrives, while it is still open.
+    const native = socket._handle;
+    if (native && typeof native.getCertificateRequest === 'function' && typeof socket._onEvent === 'function') {
+      const onEvent = socket._onEvent;
+      socket._onEvent = function (...args) {
+        if (!result.secure && !result.certificateRequest) {
+          try { result.certificateRequest = native.getCertificateRequest(); } catch { /* closed */ }
+        }
+        return onEvent.apply(this, args);
+      };
+    }
     socket.on('secureConnect', () => {
       result.secure = true;
       const handle = socket._handle;
@@ -226,6 +243,9 @@ function handshake(uvtls, binding, target, options, values) {
     socket.on('error', (err) => {
       if (result.secure) result.afterError = result.afterError || err;
       else result.error = result.error || err;
+      // A TLS 1.2 server that requires a client certificate fails the handshake itself; what
+      // it asked for is still known.
+
       if (!result.secure) done();
     });
     socket.on('close', () => {
@@ -285,12 +305,12 @@ async function run(argv, io = {}) {
   if (tcp.error) {
     const code = tcp.error.code;
     report.fail('tcp', code === 'ECONNREFUSED'
-      ? `connection to ${address}:${target.port} refused`
-      : `cannot connect to ${address}:${target.port}: ${code || tcp.error.message}`,
+      ? `connection to ${hostPort(address, target.port)} refused`
+      : `cannot connect to ${hostPort(address, target.port)}: ${code || tcp.error.message}`,
     { code, hint: tcpHint(code, address, target.port) });
     return finish();
   }
-  report.ok('tcp', `TCP connection to ${address}:${target.port} works (${tcp.ms} ms)`);
+  report.ok('tcp', `TCP connection to ${hostPort(address, target.port)} works (${tcp.ms} ms)`);
 
   // 3. TLS.
   const options = loadOptions(report, values);
@@ -300,8 +320,15 @@ async function run(argv, io = {}) {
   const r = await handshake(uvtls, binding, target, options, values);
   if (!r.secure) {
     const err = r.error || {};
+    const req = r.certificateRequest;
+    if (req !== undefined) {
+      report.data.tls = { certificateRequested: !!req, acceptedCaNames: req ? req.caNames || [] : null };
+    }
     report.fail('handshake', `TLS handshake failed: ${err.message}`, {
-      code: err.code, hint: err.hint || (err.code && binding.hintFor(err.code)) || undefined });
+      code: err.code, hint: err.hint || (err.code && binding.hintFor(err.code)) || undefined,
+      details: req ? ['the server asked for a client certificate' +
+        `${values.cert === undefined ? ' and none was given' : ''}`,
+      ...(req.caNames || []).map((n) => `accepts: ${n}`)] : undefined });
     return finish();
   }
   report.data.tls = {
