@@ -15,7 +15,7 @@ const fs = require('fs');
 const net = require('net');
 const os = require('os');
 const path = require('path');
-const { freePort, toolEnv, delay, within } = require('../helpers');
+const { freePort, toolEnv, nodeChildEnv, delay, within } = require('../helpers');
 
 // ---------------------------------------------------------------------------
 // Temp dirs: world-readable (servers drop root and run as their own user), removed at exit.
@@ -288,5 +288,5 @@ function userIds(name) {
 
 module.exports = {
   tmpDir, freePort, waitForPort, waitUntil, spawnServer, requireCommand, runCommand, pki, userIds,
-  toolEnv, delay, within,
+  toolEnv, nodeChildEnv, delay, within,
 };
