@@ -57,7 +57,8 @@ async function main(argv) {
     return await mod.run(rest);
   } catch (err) {
     if (err && err.code === 'ERR_UVTLS_USAGE') {
-      process.stderr.write(`uvtls ${command}: ${err.message}\n\n${mod.HELP}`);
+      process.stderr.write(`uvtls ${command}: ${err.message}\n` +
+        `${mod.HELP.split('\n\n')[0]}\nSee \`uvtls ${command} --help\` for the options.\n`);
       return 2;
     }
     throw err;

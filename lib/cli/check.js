@@ -70,7 +70,10 @@ function notPem(report, name, file, data, want) {
   const kind = files.classifyDer(data);
   const option = want === 'key' ? { key: data } : want === 'ca' ? { ca: data } : { cert: data };
   const err = contextError(option) || {};
-  let message = `${file} is ${files.KIND_TEXT[kind]}, not a PEM ${want === 'key' ? 'private key' : 'certificate'}`;
+  const wanted = want === 'key' ? 'private key' : 'certificate';
+  const message = data.length === 0 ? `${file} is empty`
+    : kind === 'unknown' ? `${file} is not a PEM ${wanted} (nor a DER certificate, key or PKCS#12 archive)`
+      : `${file} is ${files.KIND_TEXT[kind]}, not a PEM ${wanted}`;
   let hint = err.hint;
   if (kind === 'pkcs12') {
     hint = 'Pass a PKCS#12 file as --pfx with its --passphrase (the `pfx` option), or convert it to ' +
@@ -78,7 +81,7 @@ function notPem(report, name, file, data, want) {
   } else if (kind === 'unknown') {
     hint = 'Expected a PEM file that starts with a "-----BEGIN ...-----" line.';
   }
-  report.fail(name, message, { code: err.code || 'ERR_UVTLS_NOT_PEM', hint,
+  report.fail(name, message, { code: (kind !== 'unknown' && err.code) || 'ERR_UVTLS_NOT_PEM', hint,
     command: files.conversionCommand(kind, file) });
 }
 
