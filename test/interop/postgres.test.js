@@ -8,8 +8,6 @@ const pg = require('pg');
 const uvtls = require('../..');
 const ih = require('./helpers');
 const postgres = require('./servers/postgres');
-// TEMP until lib/index.js exports install()
-if (typeof uvtls.install !== 'function') Object.assign(uvtls, require('../../lib/install'));
 
 describe('interop: PostgreSQL (pg, STARTTLS through tls.connect({socket}))', function () {
   this.timeout(60000);

@@ -11,8 +11,6 @@ const uvtls = require('../..');
 const ih = require('./helpers');
 const { nodeChildEnv } = require('../helpers');
 const rabbitmq = require('./servers/rabbitmq');
-// TEMP until lib/index.js exports install()
-if (typeof uvtls.install !== 'function') Object.assign(uvtls, require('../../lib/install'));
 
 const CLIENT_CN = 'uvtls-amqp-client';
 
