@@ -5,7 +5,7 @@ const dns = require('dns');
 const net = require('net');
 const binding = require('./binding');
 const { TLSSocket, kNative, contextOf, decorate } = require('./socket');
-const { invalidArgType } = require('./errors');
+const { invalidArgType, withCode, silentPeerHint } = require('./errors');
 const { alpnToWire } = require('./alpn');
 
 function normalizeArgs(args) {
@@ -57,6 +57,7 @@ function connect(...args) {
       pipe: options.path !== undefined,
     });
     socket = new TLSSocket({ [kNative]: handle }, socketOptions);
+    socket._context = context;
     socket.connecting = true;
     startConnect(socket, handle, options, host);
   }
@@ -92,9 +93,30 @@ function connect(...args) {
       // A stale or foreign session is no reason to fail: Node too just does a full handshake.
     }
   }
+  if (options.handshakeTimeout !== undefined) armHandshakeTimeout(socket, options.handshakeTimeout);
   if (options.timeout) socket.setTimeout(options.timeout);
   if (callback) socket.once('secureConnect', callback);
   return socket;
+}
+
+// uvtls's own client option: fail a handshake that has not finished after `ms` (Node's clients
+// wait forever on a peer that accepts the connection and then says nothing).
+function armHandshakeTimeout(socket, ms) {
+  if (typeof ms !== 'number' || !(ms >= 0) || ms > 0x7fffffff) {
+    throw invalidArgType('options.handshakeTimeout', 'a non-negative number of milliseconds', ms);
+  }
+  if (ms === 0) return;
+  const timer = setTimeout(() => {
+    if (socket._secureEstablished || socket.destroyed) return;
+    const target = socket._connectTarget || {};
+    const err = withCode(new Error('TLS handshake timeout'), 'ERR_TLS_HANDSHAKE_TIMEOUT',
+      silentPeerHint(target.address, target.port, ms));
+    err.stage = 'handshake';
+    socket.destroy(err);
+  }, ms);
+  const stop = () => clearTimeout(timer);
+  socket.once('secureConnect', stop);
+  socket.once('close', stop);
 }
 
 function startConnect(socket, handle, options, host) {
@@ -107,7 +129,8 @@ function startConnect(socket, handle, options, host) {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     process.nextTick(() => socket.destroy(Object.assign(
       new RangeError(`options.port should be >= 0 and < 65536. Received ${options.port}.`),
-      { code: 'ERR_SOCKET_BAD_PORT' })));
+      { code: 'ERR_SOCKET_BAD_PORT', stage: 'connect',
+        hint: 'Pass a port number from 1 to 65535 (TLS ports: 5671 AMQPS, 8883 MQTTS, 443 HTTPS).' })));
     return;
   }
   const go = (address) => {
@@ -126,6 +149,7 @@ function startConnect(socket, handle, options, host) {
   const lookup = options.lookup || dns.lookup;
   lookup(host, { family: options.family || 0, hints: options.hints || 0 }, (err, address) => {
     if (err) {
+      err.stage = 'connect';
       err.hint = `The host name "${host}" could not be resolved; check its spelling and DNS.`;
       socket.destroy(err);
       return;

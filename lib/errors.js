@@ -37,3 +37,113 @@ function invalidArgValue(name, value, reason = 'is invalid') {
 }
 
 module.exports = { withCode, invalidArgType, invalidArgValue };
+
+// --- hints that depend on where the error happened ------------------------------------------
+
+// Plain-text ports of protocols that have a TLS port of their own: [protocol, TLS port, TLS name].
+const PLAIN_PORTS = new Map([
+  [80, ['HTTP', 443, 'HTTPS']], [8080, ['HTTP', 8443, 'HTTPS']],
+  [5672, ['AMQP', 5671, 'AMQPS']], [1883, ['MQTT', 8883, 'MQTTS']],
+  [61613, ['STOMP', 61614, 'STOMP over TLS']], [15672, ['RabbitMQ management', 15671, 'HTTPS']],
+  [143, ['IMAP', 993, 'IMAPS']], [110, ['POP3', 995, 'POP3S']], [389, ['LDAP', 636, 'LDAPS']],
+  [25, ['SMTP', 465, 'SMTPS']], [6379, ['Redis', 6380, 'Redis over TLS']],
+]);
+const TLS_PORTS = new Map([
+  [443, 'HTTPS'], [8443, 'HTTPS'], [5671, 'AMQPS'], [8883, 'MQTTS'], [61614, 'STOMP over TLS'],
+  [15671, 'RabbitMQ management over TLS'], [993, 'IMAPS'], [995, 'POP3S'], [636, 'LDAPS'],
+  [465, 'SMTPS'], [6380, 'Redis over TLS'],
+]);
+const USUAL_TLS_PORTS = 'usual TLS ports: 5671 AMQPS, 8883 MQTTS, 443 HTTPS';
+
+function where(address, port) {
+  if (address === undefined) return port === undefined ? 'the peer' : `port ${port}`;
+  return port === undefined ? address : `${address}:${port}`;
+}
+
+// What to say about a port that does not answer TLS: the protocol's TLS port when it is a
+// well-known plain-text port, else the usual TLS ports.
+function portAdvice(port) {
+  const plain = PLAIN_PORTS.get(port);
+  if (plain) return `${port} is ${plain[0]}'s plain-text port: connect to ${plain[1]} for ${plain[2]}`;
+  return `check the port (${USUAL_TLS_PORTS})`;
+}
+
+// Nothing listens: name the port, and the TLS port of its protocol.
+function refusedHint(address, port) {
+  const at = where(address, port);
+  const plain = PLAIN_PORTS.get(port);
+  if (plain) {
+    return `Nothing is listening on ${at}, which is ${plain[0]}'s plain-text port: for ${plain[2]} ` +
+      `(TLS) connect to port ${plain[1]}, and check that the server is running.`;
+  }
+  const tlsName = TLS_PORTS.get(port);
+  if (tlsName) {
+    return `Nothing is listening on ${at} (the usual ${tlsName} port); check that the server is ` +
+      'running and that its TLS listener is enabled on this port.';
+  }
+  return `Nothing is listening on ${at}; check that the server is running and the port (${USUAL_TLS_PORTS}).`;
+}
+
+// The peer answered, but not with TLS.
+function notTlsHint(address, port) {
+  return `${where(address, port)} answered with something that is not TLS (plain TCP, HTTP or ` +
+    `another protocol); ${portAdvice(port)}.`;
+}
+
+// The peer accepted the connection and then said nothing.
+function silentPeerHint(address, port, ms) {
+  return `${where(address, port)} accepted the connection but sent no TLS reply within ${ms} ms; ` +
+    `it probably waits for a plain-text protocol (${portAdvice(port)}), or the server is overloaded ` +
+    '(raise `handshakeTimeout`).';
+}
+
+// The same verification failure means different things on the two sides: a server judges the
+// client's certificate against its own `ca`.
+const SERVER_VERIFY_HINTS = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'The client presented a self-signed certificate; add it (or better, ' +
+    'the CA that should sign client certificates) to the server\'s `ca` option.',
+  SELF_SIGNED_CERT_IN_CHAIN: 'The client certificate chains up to a root CA this server does not ' +
+    'trust; add that root CA to the server\'s `ca` option.',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'The client certificate was issued by a CA this server does ' +
+    'not trust; add the CA that issues client certificates to the server\'s `ca` option.',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'The client certificate was issued by a CA this server does not ' +
+    'trust (or the client did not send its intermediate CA); add the issuing CA to the server\'s ' +
+    '`ca` option, or have the client send its full chain in `cert`.',
+  UNABLE_TO_GET_ISSUER_CERT: 'The client certificate\'s chain does not reach a CA this server trusts; ' +
+    'add the client CA to the server\'s `ca` option.',
+  CERT_HAS_EXPIRED: 'The client\'s certificate has expired (or this machine\'s clock is wrong); renew ' +
+    'the client certificate or fix the clock.',
+  CERT_NOT_YET_VALID: 'The client\'s certificate is not valid yet: this machine\'s clock is probably ' +
+    'behind, or the certificate was issued with a future start date.',
+  INVALID_PURPOSE: 'The client\'s certificate may not be used for client authentication (its ' +
+    'extendedKeyUsage lacks clientAuth); issue it with `extendedKeyUsage = clientAuth`.',
+  CERT_REVOKED: 'The client\'s certificate is listed in a CRL passed in `crl`; issue the client a ' +
+    'new certificate.',
+};
+const CLIENT_VERIFY_HINTS = {
+  INVALID_PURPOSE: 'The server\'s certificate may not be used by a server (its extendedKeyUsage ' +
+    'lacks serverAuth, e.g. a client certificate installed on the server); issue it with ' +
+    '`extendedKeyUsage = serverAuth`.',
+};
+
+// Adds what only the caller knows to an error: which side we are, and the time this machine
+// believes it is (OpenSSL keeps no peer certificate after a failed verification, so its dates
+// cannot be quoted here; the clock is the other half of the comparison).
+function sideHint(err, { isServer } = {}) {
+  if (!(err instanceof Error) || typeof err.code !== 'string') return err;
+  if (err.stage === 'verify') {
+    const h = (isServer ? SERVER_VERIFY_HINTS : CLIENT_VERIFY_HINTS)[err.code];
+    if (h) err.hint = h;
+    if ((err.code === 'CERT_HAS_EXPIRED' || err.code === 'CERT_NOT_YET_VALID') && err.hint &&
+        !err.hint.includes('clock says')) {
+      err.hint = `${err.hint} (This machine's clock says ${new Date().toISOString()}.)`;
+    }
+  }
+  return err;
+}
+
+module.exports.refusedHint = refusedHint;
+module.exports.notTlsHint = notTlsHint;
+module.exports.silentPeerHint = silentPeerHint;
+module.exports.sideHint = sideHint;
+module.exports.portAdvice = portAdvice;

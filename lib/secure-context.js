@@ -132,7 +132,30 @@ function addPfx(ctx, pfx, passphrase) {
   }
 }
 
+// OpenSSL's library and reason for the codes the core reports without the error queue (it
+// checks the key itself to name both key types in the message).
+const OPENSSL_ORIGIN = {
+  ERR_OSSL_X509_KEY_VALUES_MISMATCH: ['x509 certificate routines', 'key values mismatch'],
+  ERR_OSSL_PEM_NO_START_LINE: ['PEM routines', 'no start line'],
+  ERR_SSL_NO_CIPHER_MATCH: ['SSL routines', 'no cipher match'],
+};
+
+// Every error of context construction says where it happened (stage 'context') and, for
+// OpenSSL's, which library and reason.
 function createSecureContext(options) {
+  try {
+    return buildSecureContext(options);
+  } catch (err) {
+    if (err instanceof Error && typeof err.code === 'string') {
+      if (err.stage === undefined) err.stage = 'context';
+      const origin = OPENSSL_ORIGIN[err.code];
+      if (origin && err.library === undefined) [err.library, err.reason] = origin;
+    }
+    throw err;
+  }
+}
+
+function buildSecureContext(options) {
   if (options === undefined || options === null) options = {};
   if (typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
   const ctx = new binding.SecureContext();

@@ -6,7 +6,7 @@ const { Duplex } = require('stream');
 const EventEmitter = require('events');
 const binding = require('./binding');
 const { createSecureContext, SecureContext } = require('./secure-context');
-const { invalidArgType } = require('./errors');
+const { invalidArgType, sideHint } = require('./errors');
 
 const { HANDSHAKING, ERROR } = binding.states;
 
@@ -112,12 +112,15 @@ class EncryptedStream extends Duplex {
 function writeAfterEndError() {
   const err = new Error('write after end');
   err.code = 'ERR_STREAM_WRITE_AFTER_END';
+  err.stage = 'write';
+  err.hint = 'The cleartext side was already ended (or the peer closed); open a new connection.';
   return err;
 }
 
 function destroyedError() {
   const err = new Error('Cannot call write after a stream was destroyed');
   err.code = 'ERR_STREAM_DESTROYED';
+  err.stage = 'write';
   return err;
 }
 
@@ -287,6 +290,7 @@ class SecurePair extends EventEmitter {
   _fail(err) {
     if (this._failed) return;
     this._failed = true;
+    sideHint(err, { isServer: this._isServer });
     // Let the peer read our alert before the transport ends.
     this._flushCipher();
     this._endCipher();

@@ -10,7 +10,7 @@ const util = require('util');
 const binding = require('./binding');
 const { EVENTS, SERVER_EVENTS } = require('./events');
 const { alpnToWire } = require('./alpn');
-const { TLSSocket, kNative } = require('./socket');
+const { TLSSocket, kNative, decorate } = require('./socket');
 const { createSecureContext, SecureContext } = require('./secure-context');
 const { withCode, invalidArgType } = require('./errors');
 
@@ -336,7 +336,7 @@ class Server extends EventEmitter {
       }
       case SERVER_EVENTS.CLIENT_ERROR: {
         const socket = this._socketFor(b);
-        if (this.listenerCount('tlsClientError') > 0) this.emit('tlsClientError', a, socket);
+        if (this.listenerCount('tlsClientError') > 0) this.emit('tlsClientError', decorate(a, socket), socket);
         break;
       }
       case SERVER_EVENTS.ERROR:

@@ -9,7 +9,7 @@ const binding = require('./binding');
 const { EVENTS } = require('./events');
 const { JsTransport } = require('./js-transport');
 const { createSecureContext, SecureContext } = require('./secure-context');
-const { withCode, invalidArgType } = require('./errors');
+const { withCode, invalidArgType, refusedHint, notTlsHint, sideHint } = require('./errors');
 
 const kNative = Symbol('uvtls.nativeHandle');
 
@@ -38,6 +38,8 @@ class TLSSocket extends Duplex {
     this._verifyHost = options._verifyHost;
     this._pendingWrites = [];
     this._closeCallback = null;
+    this._appDataSeen = false; // any cleartext from the peer (for the silent-close rule)
+    this._context = undefined; // our SecureContext, when known (hints about our certificate)
     this._secureEstablished = false;
     this._peer = undefined;
     this._sock = undefined;
@@ -49,6 +51,7 @@ class TLSSocket extends Duplex {
         throw invalidArgType('socket', 'an instance of stream.Duplex', socket);
       }
       const context = contextOf(options);
+      this._context = context;
       const transport = new JsTransport(socket, context, {
         isServer: this._isServer,
         requestCert: this._requestCert,
@@ -85,9 +88,14 @@ class TLSSocket extends Duplex {
         this._onSecure();
         break;
       case EVENTS.DATA:
+        this._appDataSeen = true;
         if (!this.push(a) && this._handle) this._handle.readStop();
         break;
       case EVENTS.END:
+        if (this._closedAfterHandshake()) {
+          this._onEvent(EVENTS.ERROR, peerClosedError(this));
+          break;
+        }
         this.push(null);
         this.read(0); // 'end' is due even when nobody reads, as net.Socket's onStreamRead
         break;
@@ -96,6 +104,10 @@ class TLSSocket extends Duplex {
         if (this._handle && this._handle.pskError !== undefined) {
           a = this._handle.pskError;
           this._handle.pskError = undefined;
+        }
+        if (a instanceof Error && a.code === 'ECONNRESET' && this._closedAfterHandshake()) {
+          // A reset instead of a FIN, same story.
+          a = Object.assign(peerClosedError(this), { errno: a.errno, syscall: a.syscall });
         }
         const err = decorate(a, this);
         if (this._serverPending) {
@@ -157,6 +169,14 @@ class TLSSocket extends Duplex {
       default:
         break;
     }
+  }
+
+  // A client whose peer hung up after the handshake, before sending anything and before we
+  // ended: Node reports nothing at all (TLS 1.3 servers that reject a client certificate often
+  // close without an alert, after the client has already seen 'secureConnect'). Say so.
+  _closedAfterHandshake() {
+    return !this._isServer && this._secureEstablished && !this._appDataSeen &&
+      !this._writableState.ending && !this.destroyed;
   }
 
   _onSecure() {
@@ -399,8 +419,55 @@ function contextOf(options) {
 }
 
 function closedError() {
-  return withCode(new Error('Socket is closed'), 'ERR_SOCKET_CLOSED');
+  const err = withCode(new Error('Socket is closed'), 'ERR_SOCKET_CLOSED');
+  err.stage = 'write';
+  return err;
 }
+
+// Whether our context holds a certificate of our own (to send as a client certificate).
+function hasOwnCertificate(socket) {
+  const ctx = socket._context;
+  try {
+    return !!(ctx && ctx.context && ctx.context.getCertificateDER(false));
+  } catch {
+    return false;
+  }
+}
+
+// The CA names the server asked for in its CertificateRequest, or null when it asked for none
+// (or the binding cannot tell).
+function certificateRequest(socket) {
+  const handle = socket._handle;
+  if (!handle || typeof handle.getCertificateRequest !== 'function') return undefined;
+  try {
+    return handle.getCertificateRequest();
+  } catch {
+    return undefined;
+  }
+}
+
+function peerClosedError(socket) {
+  const err = withCode(new Error('Peer closed the connection right after the TLS handshake, ' +
+    'before sending any data'), 'ECONNRESET');
+  err.stage = 'read';
+  const request = certificateRequest(socket);
+  const ours = hasOwnCertificate(socket);
+  if (request && !ours) {
+    err.hint = 'The server asked for a client certificate and we sent none, so it hung up; pass ' +
+      '`cert` and `key` (issued by a CA the server trusts) to connect().';
+  } else if (ours || request) {
+    err.hint = 'The peer most likely rejected our client certificate (its CA is not in the ' +
+      'server\'s trusted CAs, it expired, or it lacks clientAuth); the peer\'s logs say which.';
+  } else {
+    err.hint = 'The peer hung up without saying why; it may require a client certificate (pass ' +
+      '`cert` and `key`) or refuse this client; check the peer\'s logs.';
+  }
+  return err;
+}
+
+// Codes that mean the peer answered with something that is not TLS.
+const NOT_TLS = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG',
+  'ERR_SSL_RECORD_LAYER_FAILURE', 'ERR_SSL_UNSUPPORTED_PROTOCOL']);
 
 // Node-style errno/syscall/address/port on transport errors, plus hints for the common ones.
 function decorate(err, socket) {
@@ -416,12 +483,22 @@ function decorate(err, socket) {
     err.address = address;
     if (port !== undefined) err.port = port;
   }
-  if (err.code === 'ECONNREFUSED' && socket._connectTarget) {
-    const { address, port } = socket._connectTarget;
-    const where = port === undefined ? address : `${address}:${port}`;
-    err.hint = `Nothing is listening on ${where}; check the port (TLS ports are ` +
-      'usually 5671 for AMQPS, 8883 for MQTTS, 443 for HTTPS) and that the server is running.';
+  const target = socket._connectTarget;
+  if (err.code === 'ECONNREFUSED' && target) {
+    err.hint = refusedHint(target.address, target.port);
   }
+  if (!socket._isServer && target && err.stage === 'handshake' && NOT_TLS.has(err.code)) {
+    err.hint = notTlsHint(target.address, target.port);
+  }
+  if (!socket._isServer && err.code === 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE' && !hasOwnCertificate(socket)) {
+    const request = certificateRequest(socket);
+    err.hint = request
+      ? 'The server requires a client certificate and we sent none; pass `cert` and `key` to connect().'
+      : 'The server refused the handshake: it probably requires a client certificate (pass `cert` and ' +
+        '`key`), or the peers share no cipher, group or signature algorithm (compare `ciphers`, ' +
+        '`ecdhCurve` and `sigalgs`).';
+  }
+  sideHint(err, { isServer: socket._isServer });
   if (err.stage && !err.syscall && (err.stage === 'read' || err.stage === 'write' || err.stage === 'connect')) {
     if (errno !== undefined) err.syscall = err.stage;
   }

@@ -98,8 +98,9 @@ static const hint_entry hints[] = {
      "The CA that issued the peer's certificate is not in your trust store; pass the issuing CA "
      "in the `ca` option."},
     {"UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-     "The peer sent its certificate without the intermediate CA; configure the peer to send its "
-     "full chain (certificate followed by intermediates), or add the intermediate to `ca`."},
+     "The CA that issued the peer's certificate is unknown here: the peer sent no intermediate "
+     "CA (configure it to send its full chain, certificate followed by intermediates) or its "
+     "issuing CA is missing from `ca`."},
     {"UNABLE_TO_GET_ISSUER_CERT",
      "The chain could not be completed up to a trusted root; check that `ca` holds the right CA "
      "and that the peer sends its intermediates."},
@@ -199,8 +200,18 @@ static const hint_entry hints[] = {
      "The peer cannot use our certificate for this role; check its key usage and extended key "
      "usage (clientAuth / serverAuth)."},
     {"ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE",
-     "The peers share no cipher, group or signature algorithm; compare `ciphers`, `ecdhCurve` "
-     "and `sigalgs` on both sides."},
+     "The peer refused the handshake: it may require a client certificate (pass `cert` and "
+     "`key`), or the peers share no cipher, group or signature algorithm (compare `ciphers`, "
+     "`ecdhCurve` and `sigalgs` on both sides)."},
+    {"ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN",
+     "The peer could not accept our certificate; check that it trusts our CA and that the "
+     "certificate's key usage fits its role."},
+    {"ERR_SSL_TLSV1_ALERT_ACCESS_DENIED",
+     "The peer accepted our certificate but refuses this identity access; check the peer's "
+     "access rules for our certificate's subject."},
+    {"ERR_SSL_NO_SUITABLE_SIGNATURE_ALGORITHM",
+     "The peers share no signature algorithm usable with the certificate's key; compare "
+     "`sigalgs` on both sides or use an RSA/ECDSA P-256 certificate."},
     {"ERR_SSL_NO_SHARED_CIPHER", "The client offered no cipher this server allows; compare the "
                                  "`ciphers` options of both sides."},
     {"ERR_SSL_UNSUPPORTED_PROTOCOL",
@@ -236,6 +247,19 @@ static const hint_entry hints[] = {
     {"ERR_TLS_RENEGOTIATION_DISABLED",
      "Renegotiation is refused by uvtls; open a new connection instead (TLS 1.3 has no "
      "renegotiation at all)."},
+    {"ERR_TLS_HANDSHAKE_TIMEOUT",
+     "The peer did not finish the TLS handshake in time; it may not speak TLS on this port, or "
+     "it is slow (raise `handshakeTimeout`)."},
+    {"ERR_TLS_CERT_ALTNAME_INVALID",
+     "The certificate does not name the host we connected to; connect with a name the "
+     "certificate holds (see its subjectAltName), or set `servername` to it."},
+    {"ECONNREFUSED", "Nothing is listening on that port; check the port (usual TLS ports: 5671 "
+                     "AMQPS, 8883 MQTTS, 443 HTTPS) and that the server is running."},
+    {"ENOTFOUND", "The host name could not be resolved; check its spelling and DNS."},
+    {"EAI_AGAIN", "DNS did not answer in time; check the resolver and network, then retry."},
+    {"ETIMEDOUT", "The peer did not answer; a firewall may drop the packets, or the host is down."},
+    {"EHOSTUNREACH", "No route to the host; check the address and the network."},
+    {"EPIPE", "The peer closed the connection while we were writing; check the peer's logs."},
     {"ECONNRESET", "The peer closed the connection during the handshake; it may have rejected our "
                    "certificate or protocol version, check the peer's logs."},
 };

@@ -1,0 +1,458 @@
+'use strict';
+// Diagnostics: each misconfiguration people hit when setting up TLS (and mutual TLS for brokers)
+// produced for real on loopback, asserting the error's code, stage and what its hint says.
+const assert = require('assert');
+const fs = require('fs');
+const net = require('net');
+const os = require('os');
+const path = require('path');
+const tls = require('tls');
+const { execFileSync } = require('child_process');
+const { once } = require('events');
+const uvtls = require('..');
+const { certs } = require('./fixtures/certs');
+const { startSServer, openTracker, delay, within, toolEnv } = require('./helpers');
+
+const c = certs();
+
+// --- extra certificates made with the openssl CLI, signed by the fixtures' root CA -----------
+
+let extra = null;
+function extraCerts() {
+  if (extra) return extra;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uvtls-diag-'));
+  process.on('exit', () => { try { fs.rmSync(dir, { recursive: true, force: true }); } catch {} });
+  const f = (name) => path.join(dir, name);
+  const run = (args) => execFileSync('openssl', args, {
+    cwd: dir, env: { ...toolEnv(), OPENSSL_CONF: f('empty.cnf') }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  fs.writeFileSync(f('empty.cnf'), '');
+  const db = f('db');
+  fs.mkdirSync(path.join(db, 'new'), { recursive: true });
+  fs.writeFileSync(path.join(db, 'index.txt'), '');
+  fs.writeFileSync(path.join(db, 'serial'), '1000\n');
+  fs.writeFileSync(f('ca.cnf'), [
+    '[ca]', 'default_ca = d', '[d]', `dir = ${db}`, 'database = $dir/index.txt',
+    'new_certs_dir = $dir/new', 'serial = $dir/serial', `certificate = ${c.file('caCert')}`,
+    `private_key = ${f('ca.key')}`, 'default_md = sha256', 'default_days = 30',
+    'policy = any', 'unique_subject = no', '[any]', 'commonName = optional', '',
+  ].join('\n'));
+  fs.writeFileSync(f('ca.key'), c.caKey);
+  // issue(name, subj, extLines, dates): EC P-256 key + certificate from the root CA.
+  const issue = (name, subj, ext, dates = []) => {
+    run(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', f(`${name}.key`)]);
+    fs.writeFileSync(f(`${name}.req.cnf`), ['[req]', 'distinguished_name = dn', 'string_mask = utf8only', '[dn]', ''].join('\n'));
+    run(['req', '-new', '-config', f(`${name}.req.cnf`), '-key', f(`${name}.key`), '-subj', subj,
+      '-multivalue-rdn', '-utf8', '-out', f(`${name}.csr`)]);
+    fs.writeFileSync(f(`${name}.ext`), ['[ext]', ...ext, ''].join('\n'));
+    run(['ca', '-batch', '-config', f('ca.cnf'), '-in', f(`${name}.csr`), '-out', f(`${name}.pem`),
+      '-notext', '-preserveDN', ...dates, '-extfile', f(`${name}.ext`), '-extensions', 'ext']);
+    return { key: fs.readFileSync(f(`${name}.key`)), cert: fs.readFileSync(f(`${name}.pem`)) };
+  };
+  const future = new Date(Date.now() + 400 * 86400e3);
+  const asn1 = (d) => d.toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z';
+  extra = {
+    notYetValid: issue('future', '/CN=localhost', [
+      'basicConstraints = CA:FALSE', 'subjectAltName = DNS:localhost, IP:127.0.0.1',
+    ], ['-startdate', asn1(future), '-enddate', asn1(new Date(future.getTime() + 86400e3))]),
+    // keyUsage without digitalSignature: an ECDSA key cannot sign the handshake with it.
+    certSignOnly: issue('certsign', '/CN=localhost', [
+      'basicConstraints = CA:FALSE', 'keyUsage = critical, keyCertSign',
+      'subjectAltName = DNS:localhost, IP:127.0.0.1',
+    ]),
+    dir,
+  };
+  return extra;
+}
+
+// --- plumbing ------------------------------------------------------------------------------
+
+const tracker = openTracker();
+afterEach(() => tracker.closeAll());
+
+async function uvServer(options, onSocket) {
+  const errors = [];
+  const server = uvtls.createServer(options, (s) => {
+    s.on('error', (e) => errors.push(e));
+    s.resume();
+    if (onSocket) onSocket(s);
+  });
+  server.on('tlsClientError', (e) => errors.push(e));
+  tracker.track(server);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { server, port: server.address().port, errors };
+}
+
+// Connects and resolves with the client's error (or null) and the events seen.
+function clientError(options, { write } = {}) {
+  return within(new Promise((resolve) => {
+    const s = tracker.track(uvtls.connect(options));
+    const events = [];
+    s.on('secureConnect', () => { events.push('secureConnect'); if (write) s.write('hello'); });
+    s.on('end', () => events.push('end'));
+    s.resume();
+    s.on('error', (err) => { events.push('error'); resolve({ err, events }); });
+    s.on('close', () => setTimeout(() => resolve({ err: null, events }), 50));
+  }), 15000, 'client error');
+}
+
+async function firstError(errors) {
+  for (let i = 0; i < 200 && errors.length === 0; i++) await delay(25);
+  assert.ok(errors.length > 0, 'the server reported an error');
+  return errors[0];
+}
+
+// Every error uvtls emits: Node's code, a stage, a one-sentence hint, never "turn it off".
+function check(err, code, stage, hintPattern) {
+  assert.ok(err instanceof Error, `an error (got ${err})`);
+  assert.strictEqual(err.code, code, `code (message: ${err.message}; hint: ${err.hint})`);
+  assert.strictEqual(err.stage, stage, `stage of ${code}`);
+  assert.strictEqual(typeof err.hint, 'string', `hint of ${code}`);
+  if (hintPattern) assert.match(err.hint, hintPattern);
+  assert.doesNotMatch(err.hint, /rejectUnauthorized|NODE_TLS_REJECT_UNAUTHORIZED/);
+  if (/^ERR_(SSL|OSSL)_/.test(code)) {
+    assert.strictEqual(typeof err.library, 'string', `library of ${code}`);
+    assert.strictEqual(typeof err.reason, 'string', `reason of ${code}`);
+  }
+  return err;
+}
+
+// A loopback address on which nothing can accept connections to `port`: binding it works (so
+// no listener, not even a wildcard one, owns it); the probe is closed again before use.
+async function unusedAddress(port) {
+  for (let i = 1; i < 60; i++) {
+    const address = `127.0.0.${i}`;
+    const probe = net.createServer();
+    const ok = await new Promise((resolve) => {
+      probe.once('error', () => resolve(false));
+      probe.listen(port, address, () => resolve(true));
+    });
+    if (ok) {
+      await new Promise((r) => probe.close(r));
+      return address;
+    }
+  }
+  throw new Error(`no free loopback address for port ${port}`);
+}
+
+// A plain TCP server on `port` (0: any) that answers like a non-TLS service.
+async function plainServer(port, onConnection) {
+  const address = port ? await unusedAddress(port) : '127.0.0.1';
+  const sockets = new Set();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => {});
+    onConnection(s);
+  });
+  server.listen(port, address);
+  await once(server, 'listening');
+  tracker.track({ destroy: () => { for (const s of sockets) s.destroy(); server.close(); } });
+  return { address, port: server.address().port };
+}
+
+describe('diagnostics: errors with code, stage and hint', function () {
+  this.timeout(30000);
+
+  describe('untrusted server certificate', function () {
+    it('self-signed: DEPTH_ZERO_SELF_SIGNED_CERT, hint names the `ca` option', async function () {
+      const { port } = await uvServer({ key: c.selfSignedKey, cert: c.selfSignedCert });
+      const { err, events } = await clientError({ port, host: 'localhost' });
+      check(err, 'DEPTH_ZERO_SELF_SIGNED_CERT', 'verify', /self-signed.*`ca`/);
+      assert.ok(!events.includes('secureConnect'));
+    });
+
+    it('unknown CA (node:tls server): UNABLE_TO_GET_ISSUER_CERT_LOCALLY, hint: pass the issuing CA', async function () {
+      const server = tracker.track(tls.createServer({ key: c.serverKey, cert: c.serverChain }, (s) => s.end()));
+      server.on('tlsClientError', () => {});
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const { err } = await clientError({ port: server.address().port, host: 'localhost', ca: c.selfSignedCert });
+      check(err, 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'verify', /issu.*CA.*`ca`/);
+    });
+
+    it('missing intermediate (openssl s_server sends only the leaf): UNABLE_TO_VERIFY_LEAF_SIGNATURE', async function () {
+      const s = await startSServer(['-cert', c.file('serverCert'), '-key', c.file('serverKey')]);
+      tracker.track({ destroy: () => s.child.kill() });
+      const { err } = await clientError({ port: s.port, host: 'localhost', ca: c.caCert });
+      check(err, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'verify', /intermediate/);
+    });
+  });
+
+  describe('host name and dates', function () {
+    it('host name not in the certificate: the hint lists the names it does hold', async function () {
+      const { port } = await uvServer({ key: c.serverKey, cert: c.serverChain });
+      const { err } = await clientError({ port, host: '127.0.0.1', servername: 'broker.example.test', ca: c.caCert });
+      check(err, 'ERR_TLS_CERT_ALTNAME_INVALID', 'verify', /broker\.example\.test/);
+      assert.match(err.hint, /DNS:localhost/);
+      assert.match(err.hint, /127\.0\.0\.1/);
+      assert.match(err.hint, /`servername`/);
+    });
+
+    it('expired: CERT_HAS_EXPIRED, the hint gives the end date and the clock', async function () {
+      const { port } = await uvServer({ key: c.expiredKey, cert: c.expiredCert });
+      const { err } = await clientError({ port, host: 'localhost', ca: c.caCert });
+      check(err, 'CERT_HAS_EXPIRED', 'verify', /clock says \d{4}-/);
+    });
+
+    it('not yet valid: CERT_NOT_YET_VALID, the hint says to check the clock', async function () {
+      const x = extraCerts().notYetValid;
+      const { port } = await uvServer({ key: x.key, cert: x.cert });
+      const { err } = await clientError({ port, host: 'localhost', ca: c.caCert });
+      check(err, 'CERT_NOT_YET_VALID', 'verify', /clock says \d{4}-/);
+    });
+
+    it('a client certificate that expired, seen by the server: hint speaks of the client', async function () {
+      const { port, errors } = await uvServer({ key: c.serverKey, cert: c.serverChain, ca: c.caCert, requestCert: true });
+      await clientError({ port, host: 'localhost', ca: c.caCert, key: c.expiredKey, cert: c.expiredCert, maxVersion: 'TLSv1.2' });
+      check(await firstError(errors), 'CERT_HAS_EXPIRED', 'verify', /client's certificate has expired.*clock/);
+    });
+  });
+
+  describe('TLS spoken to a plain-TCP port', function () {
+    it('an HTTP server: ERR_SSL_WRONG_VERSION_NUMBER, hint names the port', async function () {
+      const { address, port } = await plainServer(0, (s) => s.once('data', () => s.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n')));
+      const { err } = await clientError({ port, host: address });
+      check(err, 'ERR_SSL_WRONG_VERSION_NUMBER', 'handshake', /not TLS/);
+      assert.match(err.hint, new RegExp(`:${port}\\b`));
+    });
+
+    it('an AMQP broker\'s plain port 5672 that sends its protocol header: hint suggests 5671', async function () {
+      const { address, port } = await plainServer(5672, (s) => s.once('data', () => s.end(Buffer.from('AMQP\x00\x00\x09\x01', 'latin1'))));
+      assert.strictEqual(port, 5672);
+      const { err } = await clientError({ port, host: address });
+      check(err, 'ERR_SSL_WRONG_VERSION_NUMBER', 'handshake', /5671/);
+      assert.match(err.hint, /AMQP/);
+    });
+
+    it('a server that accepts and says nothing: handshakeTimeout fails the client with a hint', async function () {
+      const { address, port } = await plainServer(1883, () => {});
+      const { err } = await clientError({ port, host: address, handshakeTimeout: 400 });
+      check(err, 'ERR_TLS_HANDSHAKE_TIMEOUT', 'handshake', /no TLS reply within 400 ms/);
+      assert.match(err.hint, /8883/);
+    });
+
+    it('a client that connects to a uvtls server and says nothing: tlsClientError ERR_TLS_HANDSHAKE_TIMEOUT', async function () {
+      const { port, errors } = await uvServer({ key: c.serverKey, cert: c.serverChain, handshakeTimeout: 300 });
+      const sock = tracker.track(net.connect(port, '127.0.0.1'));
+      sock.on('error', () => {});
+      check(await firstError(errors), 'ERR_TLS_HANDSHAKE_TIMEOUT', 'handshake', /handshakeTimeout/);
+    });
+
+    it('plain HTTP sent to a uvtls server: ERR_SSL_HTTP_REQUEST on the server', async function () {
+      const { port, errors } = await uvServer({ key: c.serverKey, cert: c.serverChain });
+      const sock = tracker.track(net.connect(port, '127.0.0.1', () => sock.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n')));
+      sock.on('error', () => {});
+      check(await firstError(errors), 'ERR_SSL_HTTP_REQUEST', 'handshake', /https:\/\//);
+    });
+  });
+
+  describe('nothing listening', function () {
+    for (const [port, tlsPort, proto] of [[5672, 5671, 'AMQPS'], [1883, 8883, 'MQTTS'], [80, 443, 'HTTPS']]) {
+      it(`port ${port}: ECONNREFUSED, hint suggests ${tlsPort} (${proto})`, async function () {
+        const address = await unusedAddress(port);
+        const { err } = await clientError({ port, host: address });
+        check(err, 'ECONNREFUSED', 'connect', new RegExp(`${address.replace(/\./g, '\\.')}:${port}`));
+        assert.match(err.hint, new RegExp(`port ${tlsPort}\\b`));
+        assert.match(err.hint, new RegExp(proto));
+        assert.strictEqual(err.port, port);
+      });
+    }
+
+    it('a TLS port with nothing on it: hint says the TLS listener may be off', async function () {
+      const address = await unusedAddress(8883);
+      const { err } = await clientError({ port: 8883, host: address });
+      check(err, 'ECONNREFUSED', 'connect', /MQTTS.*TLS listener/);
+    });
+
+    it('a host name that does not resolve: stage connect, hint names the host', async function () {
+      const { err } = await clientError({ port: 5671, host: 'no-such-host.invalid' });
+      assert.ok(err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN', err.code);
+      assert.strictEqual(err.stage, 'connect');
+      assert.match(err.hint, /no-such-host\.invalid/);
+    });
+  });
+
+  describe('client certificates (mutual TLS)', function () {
+    for (const version of ['TLSv1.3', 'TLSv1.2']) {
+      it(`${version}: the server requires one and none is given, both sides say so`, async function () {
+        const { port, errors } = await uvServer({ key: c.serverKey, cert: c.serverChain, ca: c.caCert, requestCert: true });
+        const { err } = await clientError({ port, host: 'localhost', ca: c.caCert, maxVersion: version }, { write: true });
+        if (version === 'TLSv1.3') {
+          check(err, 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'read', /client certificate.*`cert` and `key`/);
+        } else {
+          check(err, 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', 'handshake', /client certificate.*`cert` and `key`/);
+        }
+        check(await firstError(errors), 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE', 'handshake', /client certificate/);
+      });
+
+      it(`${version}: the server does not trust the client certificate's CA, both sides say so`, async function () {
+        const { port, errors } = await uvServer({ key: c.serverKey, cert: c.serverChain, ca: c.selfSignedCert, requestCert: true });
+        const { err } = await clientError({ port, host: 'localhost', ca: c.caCert, key: c.clientKey, cert: c.clientCert, maxVersion: version }, { write: true });
+        check(err, 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA', version === 'TLSv1.3' ? 'read' : 'handshake', /trust.*our certificate/);
+        const serverErr = await firstError(errors);
+        check(serverErr, serverErr.code, 'verify', /server's `ca`/);
+        assert.match(serverErr.code, /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)$/);
+      });
+    }
+
+    it('openssl s_server -Verify without a client certificate (TLS 1.2): the client hint asks for `cert`', async function () {
+      const s = await startSServer(['-cert', c.file('serverCert'), '-key', c.file('serverKey'),
+        '-cert_chain', c.file('intermediateCert'), '-CAfile', c.file('caCert'), '-Verify', '1', '-tls1_2']);
+      tracker.track({ destroy: () => s.child.kill() });
+      const { err } = await clientError({ port: s.port, host: 'localhost', ca: c.caCert });
+      check(err, 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', 'handshake', /client certificate.*`cert` and `key`/);
+    });
+
+    it('a TLS 1.3 node:tls server that rejects the client certificate without an alert: ECONNRESET at stage read', async function () {
+      // Node's server destroys the socket after the handshake; Node's own client sees only 'end'.
+      const server = tracker.track(tls.createServer({
+        key: c.serverKey, cert: c.serverChain, ca: c.selfSignedCert, requestCert: true, rejectUnauthorized: true,
+      }, (s) => s.end()));
+      server.on('tlsClientError', () => {});
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const { err, events } = await clientError({ port: server.address().port, host: 'localhost', ca: c.caCert,
+        key: c.clientKey, cert: c.clientCert });
+      assert.deepStrictEqual(events.slice(0, 1), ['secureConnect']);
+      check(err, 'ECONNRESET', 'read', /client certificate/);
+      assert.match(err.message, /Peer closed the connection right after the TLS handshake/);
+      assert.match(err.hint, /logs/);
+    });
+
+    it('a peer that closes right after the handshake while we sent no certificate: the hint says so', async function () {
+      const server = tracker.track(tls.createServer({ key: c.serverKey, cert: c.serverChain }, (s) => s.end()));
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const { err } = await clientError({ port: server.address().port, host: 'localhost', ca: c.caCert });
+      check(err, 'ECONNRESET', 'read', /client certificate|`cert`/);
+    });
+
+    it('a peer that answers before closing, or a client that ended first: no error', async function () {
+      const server = tracker.track(tls.createServer({ key: c.serverKey, cert: c.serverChain }, (s) => s.end('bye')));
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const a = await clientError({ port: server.address().port, host: 'localhost', ca: c.caCert });
+      assert.strictEqual(a.err, null);
+      assert.ok(a.events.includes('end'));
+      const quiet = tracker.track(tls.createServer({ key: c.serverKey, cert: c.serverChain }, (s) => s.on('end', () => s.end()).resume()));
+      quiet.listen(0, '127.0.0.1');
+      await once(quiet, 'listening');
+      const b = await within(new Promise((resolve) => {
+        const s = tracker.track(uvtls.connect({ port: quiet.address().port, host: 'localhost', ca: c.caCert }, () => s.end()));
+        let error = null;
+        s.on('error', (e) => { error = e; });
+        s.resume();
+        s.on('close', () => resolve(error));
+      }), 10000, 'close');
+      assert.strictEqual(b, null);
+    });
+  });
+
+  describe('protocol versions, ciphers, key usage', function () {
+    it('no common protocol version: both sides name minVersion/maxVersion', async function () {
+      const { port, errors } = await uvServer({ key: c.serverKey, cert: c.serverChain, minVersion: 'TLSv1.3' });
+      const { err } = await clientError({ port, host: 'localhost', ca: c.caCert, maxVersion: 'TLSv1.2' });
+      check(err, 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION', 'handshake', /minVersion.*maxVersion/);
+      check(await firstError(errors), 'ERR_SSL_UNSUPPORTED_PROTOCOL', 'handshake', /minVersion.*maxVersion/);
+    });
+
+    it('no common cipher: both sides name `ciphers`', async function () {
+      const { port, errors } = await uvServer({ key: c.serverKey, cert: c.serverChain, maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES128-GCM-SHA256' });
+      const { err } = await clientError({ port, host: 'localhost', ca: c.caCert, maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES256-GCM-SHA384' });
+      check(err, 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', 'handshake', /`ciphers`/);
+      check(await firstError(errors), 'ERR_SSL_NO_SHARED_CIPHER', 'handshake', /`ciphers`/);
+    });
+
+    it('a server certificate with only the clientAuth EKU: INVALID_PURPOSE, hint asks for serverAuth', async function () {
+      const { port, errors } = await uvServer({ key: c.clientKey, cert: c.clientCert });
+      const { err } = await clientError({ port, host: '127.0.0.1', servername: 'device-001', ca: c.caCert });
+      check(err, 'INVALID_PURPOSE', 'verify', /serverAuth/);
+      check(await firstError(errors), 'ERR_SSL_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE', 'handshake', /key usage/);
+    });
+
+    it('a client certificate with only the serverAuth EKU: INVALID_PURPOSE on the server, hint asks for clientAuth', async function () {
+      const { port, errors } = await uvServer({ key: c.serverKey, cert: c.serverChain, ca: c.caCert, requestCert: true });
+      const { err } = await clientError({ port, host: 'localhost', ca: c.caCert, key: c.ecServerKey, cert: c.ecServerCert }, { write: true });
+      check(err, 'ERR_SSL_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE', 'read', /key usage/);
+      check(await firstError(errors), 'INVALID_PURPOSE', 'verify', /clientAuth/);
+    });
+
+    it('a server certificate whose keyUsage lacks digitalSignature: INVALID_PURPOSE', async function () {
+      const x = extraCerts().certSignOnly;
+      const { port } = await uvServer({ key: x.key, cert: x.cert, maxVersion: 'TLSv1.2' });
+      const { err } = await clientError({ port, host: 'localhost', ca: c.caCert });
+      assert.ok(err, 'an error');
+      assert.ok(['INVALID_PURPOSE', 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE'].includes(err.code), err.code);
+      assert.strictEqual(typeof err.hint, 'string');
+      assert.match(err.hint, /usage|serverAuth|client certificate/);
+    });
+  });
+
+  describe('keys and certificate files (createSecureContext)', function () {
+    function thrown(options) {
+      try {
+        uvtls.createSecureContext(options);
+      } catch (err) {
+        return err;
+      }
+      assert.fail('createSecureContext did not throw');
+    }
+
+    it('key and certificate that do not match', function () {
+      check(thrown({ key: c.ecServerKey, cert: c.serverCert }), 'ERR_OSSL_X509_KEY_VALUES_MISMATCH', 'context', /does not belong/);
+      check(thrown({ key: c.selfSignedKey, cert: c.clientCert }), 'ERR_OSSL_X509_KEY_VALUES_MISMATCH', 'context', /pkey -pubout/);
+    });
+
+    it('wrong passphrase', function () {
+      check(thrown({ key: c.encryptedServerKey, passphrase: 'wrong', cert: c.serverCert }), 'ERR_OSSL_BAD_DECRYPT', 'context', /`passphrase`/);
+      check(thrown({ pfx: c.pfx, passphrase: 'wrong' }), 'ERR_OSSL_PKCS12_MAC_VERIFY_FAILURE', 'context', /`passphrase`/);
+    });
+
+    it('DER certificate given as `cert`: the hint is the exact conversion command', function () {
+      const err = check(thrown({ cert: c.serverCertDer, key: c.serverKey }), 'ERR_OSSL_PEM_NO_START_LINE', 'context');
+      assert.ok(err.hint.includes('openssl x509 -inform der -in cert.der -out cert.pem'), err.hint);
+    });
+
+    it('DER key given as `key`: the hint is the exact conversion command', function () {
+      const err = thrown({ cert: c.serverCert, key: c.serverKeyDer });
+      assert.strictEqual(err.stage, 'context');
+      assert.ok(err.hint.includes('openssl pkey -inform der -in key.der -out key.pem'), err.hint);
+    });
+
+    it('PKCS#12 given as `cert` or `key`: the hint says to use the pfx option', function () {
+      for (const options of [{ cert: c.pfx }, { key: c.pfx }]) {
+        const err = thrown(options);
+        assert.strictEqual(err.stage, 'context');
+        assert.match(err.hint, /PKCS#12/);
+        assert.match(err.hint, /`pfx`/);
+        assert.match(err.hint, /openssl pkcs12 -in f\.p12 -nodes -out f\.pem/);
+      }
+    });
+  });
+
+  describe('secure pairs', function () {
+    it('a server pair judging an untrusted client certificate: server-side hint', async function () {
+      const server = uvtls.createSecurePair(uvtls.createSecureContext({ key: c.serverKey, cert: c.serverChain, ca: c.selfSignedCert }), true, true, true);
+      const client = uvtls.createSecurePair(uvtls.createSecureContext({ ca: c.caCert, key: c.clientKey, cert: c.clientCert }), false, false, true, { servername: 'localhost' });
+      client.on('error', () => {});
+      server.encrypted.pipe(client.encrypted).pipe(server.encrypted);
+      const [serverErr] = await within(once(server, 'error'), 10000, 'pair error');
+      check(serverErr, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'verify', /server's `ca`/);
+      server.destroy();
+      client.destroy();
+    });
+
+    it('a client pair meeting a self-signed server: client-side hint', async function () {
+      const server = uvtls.createSecurePair(uvtls.createSecureContext({ key: c.selfSignedKey, cert: c.selfSignedCert }), true);
+      const client = uvtls.createSecurePair(uvtls.createSecureContext({ ca: c.caCert }), false, false, true, { servername: 'localhost' });
+      server.on('error', () => {});
+      server.encrypted.pipe(client.encrypted).pipe(server.encrypted);
+      const [err] = await within(once(client, 'error'), 10000, 'pair error');
+      check(err, 'DEPTH_ZERO_SELF_SIGNED_CERT', 'verify', /`ca`/);
+      server.destroy();
+      client.destroy();
+    });
+  });
+});
