@@ -31,6 +31,7 @@ class Server extends EventEmitter {
     this._maxConnections = undefined;
     this._unref = false;
     this._sniContexts = []; // [regexp, SecureContext], searched newest first (as Node)
+    this._secureSockets = new Set(); // open connections past their handshake (getConnectionsInfo)
     this._alpn = alpnToWire(options.ALPNProtocols);
     this._npn = alpnToWire(options.NPNProtocols, 'options.NPNProtocols');
     if (options.ALPNCallback !== undefined) {
@@ -228,6 +229,13 @@ class Server extends EventEmitter {
   set maxConnections(n) {
     this._maxConnections = n;
     if (this._handle) this._handle.setMaxConnections(typeof n === 'number' ? n : -1);
+  }
+
+  // getConnectionInfo() of every open connection whose handshake is done.
+  getConnectionsInfo() {
+    const out = [];
+    for (const socket of this._secureSockets) out.push(socket.getConnectionInfo());
+    return out;
   }
 
   get connections() { return this._handle ? this._handle.connections() : 0; }

@@ -60,6 +60,14 @@ function extraCerts() {
       'basicConstraints = CA:FALSE', 'keyUsage = critical, keyCertSign',
       'subjectAltName = DNS:localhost, IP:127.0.0.1',
     ]),
+    // Several RDNs and every character RFC 4514 escapes; one SAN of each type (two DNS names).
+    identity: issue('identity', '/C=DE/O=Müller, Söhne & Co/OU=a\\+b "q"/CN=#user; <x> ', [
+      'basicConstraints = CA:FALSE', 'subjectAltName = @san', '[san]',
+      'DNS.1 = one.example.test', 'DNS.2 = two.example.test', 'IP.1 = 10.0.0.7',
+      'email.1 = user@example.com', 'URI.1 = spiffe://example.test/user',
+      'otherName.1 = 1.3.6.1.4.1.311.20.2.3;UTF8:upn-user@example.com',
+    ]),
+    noCn: issue('nocn', '/O=No Common Name Org/OU=Devices', ['basicConstraints = CA:FALSE']),
     dir,
   };
   return extra;
@@ -190,13 +198,13 @@ describe('diagnostics: errors with code, stage and hint', function () {
       assert.match(err.hint, /`servername`/);
     });
 
-    it('expired: CERT_HAS_EXPIRED, the hint gives the end date and the clock', async function () {
+    it('expired: CERT_HAS_EXPIRED, the hint gives this machine's clock', async function () {
       const { port } = await uvServer({ key: c.expiredKey, cert: c.expiredCert });
       const { err } = await clientError({ port, host: 'localhost', ca: c.caCert });
       check(err, 'CERT_HAS_EXPIRED', 'verify', /clock says \d{4}-/);
     });
 
-    it('not yet valid: CERT_NOT_YET_VALID, the hint says to check the clock', async function () {
+    it('not yet valid: CERT_NOT_YET_VALID, the hint gives this machine's clock', async function () {
       const x = extraCerts().notYetValid;
       const { port } = await uvServer({ key: x.key, cert: x.cert });
       const { err } = await clientError({ port, host: 'localhost', ca: c.caCert });
@@ -454,5 +462,169 @@ describe('diagnostics: errors with code, stage and hint', function () {
       server.destroy();
       client.destroy();
     });
+  });
+});
+
+describe('diagnostics: peer identity and connection info', function () {
+  this.timeout(30000);
+
+  // A mutual-TLS server; resolves with the server socket of one connection from `clientOptions`.
+  async function mtls(clientOptions, serverOptions = {}) {
+    const { server, port } = await uvServer({ key: c.serverKey, cert: c.serverChain, ca: c.caCert, requestCert: true, ...serverOptions });
+    const accepted = once(server, 'secureConnection');
+    const client = tracker.track(uvtls.connect({ port, host: 'localhost', ca: c.caCert, ...clientOptions }));
+    client.on('error', () => {});
+    await within(once(client, 'secureConnect'), 10000, 'secureConnect');
+    const [socket] = await within(accepted, 10000, 'secureConnection');
+    return { server, port, client, socket };
+  }
+
+  function thrown(fn) {
+    try { fn(); } catch (err) { return err; }
+    assert.fail('did not throw');
+  }
+
+  it('common_name, distinguished_name (RFC 4514) and each SAN type, with RabbitMQ\'s option names', async function () {
+    const id = extraCerts().identity;
+    const { socket } = await mtls({ key: id.key, cert: id.cert });
+    assert.strictEqual(socket.getPeerIdentity({ from: 'common_name' }), '#user; <x> ');
+    assert.strictEqual(socket.getPeerIdentity({ from: 'distinguished_name' }),
+      'CN=\\#user\\; \\<x\\>\\ ,OU=a\\+b \\"q\\",O=Müller\\, Söhne & Co,C=DE');
+    const san = (sanType, index) => socket.getPeerIdentity({ from: 'subject_alternative_name', sanType, index });
+    assert.strictEqual(san('dns'), 'one.example.test');
+    assert.strictEqual(san('dns', 1), 'two.example.test');
+    assert.strictEqual(san('ip'), '10.0.0.7');
+    assert.strictEqual(san('email'), 'user@example.com');
+    assert.strictEqual(san('uri'), 'spiffe://example.test/user');
+    assert.strictEqual(san('other_name'), 'upn-user@example.com');
+    assert.strictEqual(socket.getPeerIdentity({ ssl_cert_login_from: 'subject_alternative_name',
+      ssl_cert_login_san_type: 'dns', ssl_cert_login_san_index: 1 }), 'two.example.test');
+    assert.strictEqual(socket.getPeerIdentity({ ssl_cert_login_from: 'common_name' }), '#user; <x> ');
+  });
+
+  it('clear errors: index out of range, no such SAN type, no CN, bad options', async function () {
+    const id = extraCerts().identity;
+    const { socket } = await mtls({ key: id.key, cert: id.cert });
+    let err = thrown(() => socket.getPeerIdentity({ from: 'subject_alternative_name', sanType: 'dns', index: 2 }));
+    assert.strictEqual(err.code, 'ERR_UVTLS_IDENTITY_NOT_FOUND');
+    assert.match(err.message, /the certificate has 2 DNS names; index 2 is out of range/);
+    assert.match(err.hint, /dns:one\.example\.test/);
+    err = thrown(() => socket.getPeerIdentity({ from: 'subject_alternative_name', sanType: 'ip', index: 1 }));
+    assert.match(err.message, /the certificate has 1 IP address; index 1 is out of range/);
+    for (const bad of [{ from: 'cn' }, {}, { from: 'subject_alternative_name' },
+      { from: 'subject_alternative_name', sanType: 'dns', index: -1 }, { from: 'subject_alternative_name', sanType: 'x400' }]) {
+      err = thrown(() => socket.getPeerIdentity(bad));
+      assert.strictEqual(err.code, 'ERR_INVALID_ARG_VALUE', JSON.stringify(bad));
+      assert.strictEqual(typeof err.hint, 'string');
+    }
+    const noCn = extraCerts().noCn;
+    const other = await mtls({ key: noCn.key, cert: noCn.cert });
+    err = thrown(() => other.socket.getPeerIdentity({ from: 'common_name' }));
+    assert.strictEqual(err.code, 'ERR_UVTLS_IDENTITY_NOT_FOUND');
+    assert.match(err.message, /the certificate has no CN/);
+    assert.strictEqual(other.socket.getPeerIdentity({ from: 'distinguished_name' }), 'OU=Devices,O=No Common Name Org');
+    err = thrown(() => other.socket.getPeerIdentity({ from: 'subject_alternative_name', sanType: 'email' }));
+    assert.match(err.message, /no email address/);
+  });
+
+  it('no client certificate: ERR_UVTLS_NO_PEER_CERTIFICATE with a hint about requestCert; clients read the server\'s', async function () {
+    const { socket, client } = await mtls({}, { requestCert: false });
+    const err = thrown(() => socket.getPeerIdentity({ from: 'common_name' }));
+    assert.strictEqual(err.code, 'ERR_UVTLS_NO_PEER_CERTIFICATE');
+    assert.match(err.hint, /requestCert: true/);
+    assert.strictEqual(client.getPeerIdentity({ from: 'common_name' }), 'localhost');
+    assert.strictEqual(client.getPeerIdentity({ from: 'subject_alternative_name', sanType: 'ip', index: 1 }), '::1');
+  });
+
+  it('getConnectionInfo(): both sides of a mutual-TLS connection', async function () {
+    const { socket, client } = await mtls({ key: c.clientKey, cert: c.clientCert, ALPNProtocols: ['amqp'], servername: 'localhost' },
+      { ALPNProtocols: ['amqp'] });
+    client.write('ping');
+    await within(once(socket, 'data'), 5000, 'data');
+    const s = socket.getConnectionInfo();
+    const k = client.getConnectionInfo();
+    for (const info of [s, k]) {
+      assert.strictEqual(Object.getPrototypeOf(info), Object.prototype);
+      assert.strictEqual(info.protocol, 'TLSv1.3');
+      assert.match(info.cipher.name, /^TLS_/);
+      assert.strictEqual(info.cipher.standardName, info.cipher.name);
+      assert.strictEqual(typeof info.keyExchangeGroup, 'string');
+      assert.strictEqual(info.alpnProtocol, 'amqp');
+      assert.strictEqual(info.sessionReused, false);
+      assert.strictEqual(info.authorized, true);
+      assert.strictEqual(info.authorizationError, null);
+      assert.ok(!Number.isNaN(Date.parse(info.connectedAt)));
+      assert.doesNotThrow(() => JSON.stringify(info));
+    }
+    assert.strictEqual(s.isServer, true);
+    assert.strictEqual(k.isServer, false);
+    assert.strictEqual(s.servername, 'localhost');
+    assert.strictEqual(s.peerCertificate.subject, 'CN=device-001,O=uvtls IoT');
+    assert.strictEqual(s.peerCertificate.issuer, 'CN=uvtls Test Root CA');
+    assert.strictEqual(k.peerCertificate.subject, 'CN=localhost');
+    assert.strictEqual(k.peerCertificate.issuer, 'CN=uvtls Test Intermediate CA');
+    assert.match(k.peerCertificate.fingerprint256, /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    assert.ok(Date.parse(k.peerCertificate.validFrom) < Date.now() && Date.now() < Date.parse(k.peerCertificate.validTo));
+    assert.strictEqual(s.peerPort, k.localPort);
+    assert.strictEqual(k.peerPort, s.localPort);
+    assert.strictEqual(s.peerAddress, '127.0.0.1');
+    assert.ok(s.bytesRead >= k.bytesWritten - 100 && k.bytesWritten > 0);
+    assert.strictEqual(s.keyExchangeGroup, k.keyExchangeGroup);
+
+    // After the close: what is known stays readable.
+    client.destroy();
+    await once(client, 'close');
+    const after = client.getConnectionInfo();
+    assert.strictEqual(after.protocol, 'TLSv1.3');
+    assert.strictEqual(after.peerCertificate.subject, 'CN=localhost');
+    assert.ok(after.bytesWritten >= k.bytesWritten);
+    assert.strictEqual(after.connectedAt, k.connectedAt);
+  });
+
+  it('getConnectionInfo() of a socket over a JS duplex ({socket}), TLS 1.2', async function () {
+    const { server, port } = await uvServer({ key: c.serverKey, cert: c.serverChain, maxVersion: 'TLSv1.2' });
+    const raw = net.connect(port, '127.0.0.1');
+    const client = tracker.track(uvtls.connect({ socket: raw, servername: 'localhost', ca: c.caCert }));
+    await within(once(client, 'secureConnect'), 10000, 'secureConnect');
+    const info = client.getConnectionInfo();
+    assert.strictEqual(info.protocol, 'TLSv1.2');
+    assert.match(info.cipher.standardName, /^TLS_ECDHE_RSA_WITH_/);
+    assert.strictEqual(info.peerCertificate.subject, 'CN=localhost');
+    assert.strictEqual(info.peerPort, port);
+    assert.strictEqual(info.localPort, raw.localPort);
+    assert.strictEqual(info.servername, 'localhost');
+    assert.strictEqual(typeof info.keyExchangeGroup, 'string');
+    assert.ok(info.bytesWritten > 0);
+    assert.strictEqual(server.getConnectionsInfo().length, 1);
+  });
+
+  it('server.getConnectionsInfo(): one entry per open connection, [] once they close', async function () {
+    const { server, port } = await uvServer({ key: c.serverKey, cert: c.serverChain, ca: c.caCert, requestCert: true });
+    assert.deepStrictEqual(server.getConnectionsInfo(), []);
+    const id = extraCerts();
+    const creds = [[c.clientKey, c.clientCert, 'CN=device-001,O=uvtls IoT'], [id.noCn.key, id.noCn.cert, 'OU=Devices,O=No Common Name Org'],
+      [id.identity.key, id.identity.cert, 'CN=\\#user\\; \\<x\\>\\ ,OU=a\\+b \\"q\\",O=Müller\\, Söhne & Co,C=DE']];
+    const clients = [];
+    for (const [key, cert] of creds) {
+      const cl = tracker.track(uvtls.connect({ port, host: 'localhost', ca: c.caCert, key, cert }));
+      cl.on('error', () => {});
+      await within(once(cl, 'secureConnect'), 10000, 'secureConnect');
+      clients.push(cl);
+    }
+    for (let i = 0; i < 100 && server.getConnectionsInfo().length < 3; i++) await delay(20);
+    const infos = server.getConnectionsInfo();
+    assert.strictEqual(infos.length, 3);
+    const byPort = new Map(infos.map((x) => [x.peerPort, x]));
+    clients.forEach((cl, i) => {
+      const info = byPort.get(cl.localPort);
+      assert.ok(info, `an entry for client port ${cl.localPort}`);
+      assert.strictEqual(info.peerCertificate.subject, creds[i][2]);
+      assert.strictEqual(info.isServer, true);
+      assert.strictEqual(info.localPort, port);
+    });
+    for (const cl of clients) cl.end();
+    for (let i = 0; i < 200 && server.getConnectionsInfo().length > 0; i++) await delay(20);
+    assert.deepStrictEqual(server.getConnectionsInfo(), []);
+    assert.strictEqual(server._secureSockets.size, 0);
   });
 });
