@@ -13,7 +13,7 @@ const path = require('path');
 
 const root = path.join(__dirname, '..');
 const fuzzDir = path.join(root, 'test', 'fuzz');
-const ALL = ['fuzz_engine_server', 'fuzz_engine_client', 'fuzz_x509'];
+const ALL = ['fuzz_engine_server', 'fuzz_engine_client', 'fuzz_x509', 'fuzz_session'];
 
 function parseArgs(argv) {
   const opts = { seconds: Number(process.env.FUZZ_SECONDS || 60), targets: [], build: true };

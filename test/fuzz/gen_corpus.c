@@ -1,6 +1,6 @@
 /* gen_corpus: seed corpora for the engine targets, recorded from real handshakes.
  *
- *   out/gen_corpus corpus        writes the seeds of both engine targets under corpus/
+ *   out/gen_corpus corpus        writes the seeds of the engine and session targets under corpus/
  *
  * For the server target, a real client engine talks to an engine configured exactly as the fuzz
  * target configures it (fuzz_server_new with the same header bytes) and everything the client
@@ -92,6 +92,23 @@ static void write_seed(const char *target, const char *name, const uint8_t hdr[F
         exit(1);
     }
     printf("%-20s %-28s %6zu bytes\n", target, name, rec->len + FUZZ_HEADER);
+}
+
+static void write_raw(const char *target, const char *name, const void *data, size_t len) {
+    record rec = {(unsigned char *)data, len, len};
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", out_dir, target);
+    if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+        perror(path);
+        exit(1);
+    }
+    snprintf(path, sizeof(path), "%s/%s/%s", out_dir, target, name);
+    FILE *f = fopen(path, "wb");
+    if (f == NULL || fwrite(rec.data, 1, rec.len, f) != rec.len || fclose(f) != 0) {
+        perror(path);
+        exit(1);
+    }
+    printf("%-20s %-28s %6zu bytes\n", target, name, len);
 }
 
 /* Runs the engine under test (built from hdr) against `peer` and records the peer's bytes. */
@@ -317,6 +334,12 @@ int main(int argc, char **argv) {
     record_pair(C, "alpn-mismatch", h, server_peer(srv13, 0, "\x03xyz", 0, 0));
     hdr_set(h, FUZZ_C_VERIFY | FUZZ_C_SNI, FUZZ_C_SHUTDOWN, 0);
     record_pair(C, "tls13-hrr", h, server_peer(srv_p256, 0, NULL, 0, 0));
+
+    /* --- sessions: the DER the engine gets back from caches --- */
+    write_raw("fuzz_session", "client-tls13", w->session13, w->session13_len);
+    write_raw("fuzz_session", "client-tls12-ticket", w->session12, w->session12_len);
+    write_raw("fuzz_session", "client-tls12-id", w->session12_noticket, w->session12_noticket_len);
+    write_raw("fuzz_session", "server-tls12-id", w->server_session, w->server_session_len);
 
     uvtls_context *all[] = {cli13,    cli12, cli_mutual, cli12_psk, cli12_cbc, cli12_noticket,
                             cli_p384, srv13, srv12,      srv12_cbc, srv12_psk, srv_p256};
