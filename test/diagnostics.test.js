@@ -198,13 +198,13 @@ describe('diagnostics: errors with code, stage and hint', function () {
       assert.match(err.hint, /`servername`/);
     });
 
-    it('expired: CERT_HAS_EXPIRED, the hint gives this machine's clock', async function () {
+    it('expired: CERT_HAS_EXPIRED, the hint gives this machine\'s clock', async function () {
       const { port } = await uvServer({ key: c.expiredKey, cert: c.expiredCert });
       const { err } = await clientError({ port, host: 'localhost', ca: c.caCert });
       check(err, 'CERT_HAS_EXPIRED', 'verify', /clock says \d{4}-/);
     });
 
-    it('not yet valid: CERT_NOT_YET_VALID, the hint gives this machine's clock', async function () {
+    it('not yet valid: CERT_NOT_YET_VALID, the hint gives this machine\'s clock', async function () {
       const x = extraCerts().notYetValid;
       const { port } = await uvServer({ key: x.key, cert: x.cert });
       const { err } = await clientError({ port, host: 'localhost', ca: c.caCert });
