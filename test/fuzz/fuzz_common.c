@@ -17,6 +17,9 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#ifdef HAVE_DESCRIBE
+#include "core/describe.h"
+#endif
 #include "core/extensions.h"
 #include "core/tickets.h"
 #include "core/x509.h"
@@ -469,6 +472,18 @@ void fuzz_getters(uvtls_engine *e) {
     uvtls_cert_chain_free(uvtls_engine_peer_chain(e, 0));
     uvtls_cert_chain_free(uvtls_engine_peer_chain(e, 1));
     uvtls_cert_chain_free(uvtls_engine_own_chain(e));
+#ifdef HAVE_DESCRIBE
+    /* The CA names of a CertificateRequest come from the peer (in TLS 1.2 unencrypted, so the
+     * mutations reach them) and are turned into RFC 4514 strings. */
+    (void)uvtls_engine_negotiated_group(e);
+    char **names = NULL;
+    size_t count = 0;
+    if (uvtls_engine_cert_request(e, &names, &count) == 1) {
+        for (size_t i = 0; i < count; i++)
+            len += strlen(names[i]);
+        uvtls_strings_free(names, count);
+    }
+#endif
     ERR_clear_error();
 }
 
