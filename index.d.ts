@@ -78,7 +78,7 @@ export interface UvtlsError extends Error {
   code: string;
   /** One sentence: the likely cause and the fix. */
   hint?: string;
-  /** 'context' | 'handshake' | 'verify' | 'read' | 'write' | 'close'. */
+  /** 'connect' | 'handshake' | 'verify' | 'read' | 'write' | 'close', or 'context' (createSecureContext). */
   stage?: string;
   /** OpenSSL library name, e.g. 'PEM routines'. */
   library?: string;
@@ -264,6 +264,54 @@ import type * as NodeTls from 'tls';
 export interface UvtlsConnectionOptions extends NodeTls.ConnectionOptions {
   /** Classic NPN (TLS 1.2). */
   NPNProtocols?: string[] | Buffer | Uint8Array;
+  /** uvtls only: fail with ERR_TLS_HANDSHAKE_TIMEOUT when the handshake takes longer (ms; 0 or unset: wait forever, as Node). */
+  handshakeTimeout?: number;
+}
+
+/** Where getPeerIdentity() takes the identity from (RabbitMQ's ssl_cert_login_from). */
+export type PeerIdentitySource = 'common_name' | 'distinguished_name' | 'subject_alternative_name';
+export type PeerIdentitySanType = 'dns' | 'ip' | 'email' | 'uri' | 'other_name';
+
+export interface PeerIdentityOptions {
+  from?: PeerIdentitySource;
+  /** Required with 'subject_alternative_name'. */
+  sanType?: PeerIdentitySanType;
+  /** Which name of that type, from 0 (default 0). */
+  index?: number;
+  /** RabbitMQ's spellings, accepted as aliases. */
+  ssl_cert_login_from?: PeerIdentitySource;
+  ssl_cert_login_san_type?: PeerIdentitySanType;
+  ssl_cert_login_san_index?: number | string;
+}
+
+/** A snapshot of one connection (getConnectionInfo / getConnectionsInfo). */
+export interface ConnectionInfo {
+  protocol: string | null;
+  cipher: { name: string; standardName: string } | null;
+  keyExchangeGroup: string | null;
+  peerCertificate: {
+    /** RFC 4514 strings. */
+    subject: string;
+    issuer: string;
+    /** ISO 8601. */
+    validFrom: string;
+    validTo: string;
+    fingerprint256: string;
+  } | null;
+  servername: string | null;
+  alpnProtocol: string | null;
+  sessionReused: boolean;
+  authorized: boolean;
+  authorizationError: string | null;
+  peerAddress: string | null;
+  peerPort: number | null;
+  localAddress: string | null;
+  localPort: number | null;
+  bytesRead: number;
+  bytesWritten: number;
+  /** ISO 8601: when the handshake completed; null before. */
+  connectedAt: string | null;
+  isServer: boolean;
 }
 
 export interface UvtlsServerOptions extends NodeTls.TlsOptions {
@@ -276,11 +324,20 @@ export interface UvtlsServerOptions extends NodeTls.TlsOptions {
 export class TLSSocket extends NodeTls.TLSSocket {
   /** The NPN protocol agreed on, or false. */
   npnProtocol: string | false;
+  /**
+   * The identity in the peer's certificate. Throws ERR_UVTLS_NO_PEER_CERTIFICATE,
+   * ERR_UVTLS_IDENTITY_NOT_FOUND or ERR_INVALID_ARG_VALUE (each with a `hint`).
+   */
+  getPeerIdentity(options: PeerIdentityOptions): string;
+  /** A plain-object snapshot; after the close, what is still known. */
+  getConnectionInfo(): ConnectionInfo;
 }
 
 export class Server extends NodeTls.Server {
   /** The classic count of open connections. */
   readonly connections: number;
+  /** getConnectionInfo() of every open connection past its handshake. */
+  getConnectionsInfo(): ConnectionInfo[];
 }
 
 export function connect(options: UvtlsConnectionOptions, secureConnectListener?: () => void): TLSSocket;
