@@ -6,4 +6,5 @@ export const {
   connect, createServer, Server, TLSSocket, checkServerIdentity,
   createSecureContext, SecureContext, createSecurePair, SecurePair, rootCertificates, getCiphers,
   DEFAULT_CIPHERS, DEFAULT_ECDH_CURVE, DEFAULT_MIN_VERSION, DEFAULT_MAX_VERSION, opensslVersion,
+  install, uninstall, isInstalled,
 } = uvtls;

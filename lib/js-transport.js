@@ -19,6 +19,11 @@ class JsTransport {
     this._closed = false;
     this._bytesRead = 0;
     this._bytesWritten = 0;
+    // Cleartext written before the handshake ends (pg writes its startup message right after
+    // tls.connect({socket})) waits here, as the native Conn's early writes do, and goes out only
+    // after the 'secure' handler has checked the peer's identity.
+    this._early = [];
+    this._shutdownWanted = false;
     // A socket used for plain text first (STARTTLS) may have an encoding set: ciphertext must
     // reach the engine as raw bytes, so its decoder goes.
     const rs = duplex._readableState;
@@ -51,6 +56,9 @@ class JsTransport {
       this._emit(EVENTS.CONNECT);
       this._process();
     };
+    // The handshake needs the peer's bytes even when the plain-text phase left the stream
+    // paused (Node reads the socket's handle directly, whatever its JS flow state).
+    if (this._duplex.isPaused && this._duplex.isPaused() && this._duplex.resume) this._duplex.resume();
     if (this._duplex.connecting) this._duplex.once('connect', begin);
     else process.nextTick(begin);
   }
@@ -78,6 +86,7 @@ class JsTransport {
     if (!this._secure && state !== HANDSHAKING) {
       this._secure = true;
       this._emit(EVENTS.SECURE);
+      this._sendEarly();
     }
     if (this._secure) this._drain();
   }
@@ -112,13 +121,37 @@ class JsTransport {
 
   write(data) {
     if (!this._engine) throw closedError();
+    if (!this._secure || this._early.length > 0) {
+      this._early.push(data);
+      return false; // completed by a WRITTEN event once the handshake is done
+    }
     if (this._engine.write(data) < 0) throw this._engine.error() || closedError();
     this._flush();
     return true;
   }
 
+  // After 'secure': the early writes, in order, then an end() that came during the handshake.
+  _sendEarly() {
+    const early = this._early.splice(0);
+    if (early.length > 0 && this._engine && !this._closed) {
+      for (const data of early) {
+        if (this._engine.write(data) < 0) {
+          this._flush();
+          return this._emit(EVENTS.ERROR, this._engine.error() || closedError());
+        }
+      }
+      this._flush();
+      this._emit(EVENTS.WRITTEN, early.length, 0);
+    }
+    if (this._shutdownWanted && this._engine && !this._closed) this.shutdown();
+  }
+
   shutdown() {
     if (!this._engine) return;
+    if (!this._secure) {
+      this._shutdownWanted = true;
+      return;
+    }
     this._engine.shutdown();
     this._flush();
     if (!this._duplex.destroyed) this._duplex.end();
@@ -178,7 +211,7 @@ for (const name of ['setALPNProtocols', 'alpnProtocol', 'setSession', 'setKeylog
   'getTLSTicket', 'getFinished', 'getPeerFinished', 'exportKeyingMaterial', 'getEphemeralKeyInfo',
   'getSharedSigalgs', 'setMaxSendFragment', 'setNPNProtocols', 'npnProtocol', 'requestOCSP',
   'getOCSPResponse', 'setOCSPResponse', 'helloOCSPRequested', 'enablePsk', 'helloALPN',
-  'enableTrace']) {
+  'enableTrace', 'getNegotiatedGroup', 'getCertificateRequest']) {
   JsTransport.prototype[name] = function engineMethod(...args) {
     if (!this._engine) throw closedError();
     return this._engine[name](...args);

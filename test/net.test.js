@@ -576,6 +576,32 @@ describe('net: servers, clients and TLSSocket', function () {
       assert.strictEqual(secure.remotePort, plain.address().port);
     });
 
+    it('STARTTLS: writes and end() made before the handshake ends go out after it, in order (pg writes at once)', async function () {
+      const received = [];
+      const server = await listen(net.createServer((raw) => {
+        track(raw);
+        const secure = track(new tls.TLSSocket(raw, { isServer: true, ...serverOptions() }));
+        secure.on('error', () => {});
+        secure.on('data', (d) => received.push(d.toString()));
+        secure.on('end', () => secure.end('bye'));
+      }), 0, '127.0.0.1');
+      const raw = track(net.connect(server.address().port, '127.0.0.1'));
+      await once(raw, 'connect');
+      raw.pause(); // left paused by a plain-text phase: the handshake must still read
+      const secure = track(uvtls.connect({ socket: raw, servername: 'localhost', ca: c.caCert }));
+      const order = [];
+      secure.write('one,', () => order.push('cb1'));
+      secure.write('two', () => order.push('cb2'));
+      secure.on('secureConnect', () => order.push('secure'));
+      secure.end();
+      const got = h.collect(secure);
+      await once(secure, 'end');
+      const reply = got().toString();
+      assert.strictEqual(reply, 'bye');
+      assert.deepStrictEqual(order, ['secure', 'cb1', 'cb2']);
+      assert.strictEqual(received.join(''), 'one,two');
+    });
+
     it('STARTTLS server side: new TLSSocket(socket, {isServer}) after plain text, ClientHello in the same chunk', async function () {
       const results = [];
       const plain = await listen(net.createServer((raw) => {

@@ -192,4 +192,16 @@ describe('drop-in registration (install / uninstall / uvtls/register)', function
     assert.strictEqual(result.installed, false);
     assert.strictEqual(result.isUvtls, false);
   });
+  it('the ESM entry exports install, uninstall and isInstalled, the same functions as CommonJS', async () => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', `
+      import uvtls, { install, uninstall, isInstalled, connect } from ${JSON.stringify(path.join(ROOT, 'lib', 'index.mjs'))};
+      process.stdout.write(JSON.stringify({ same: install === uvtls.install && uninstall === uvtls.uninstall &&
+        isInstalled === uvtls.isInstalled && connect === uvtls.connect, installed: isInstalled() }));
+    `], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    const [code] = await once(child, 'exit');
+    assert.strictEqual(code, 0);
+    assert.deepStrictEqual(JSON.parse(out), { same: true, installed: false });
+  });
 });
