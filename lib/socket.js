@@ -172,11 +172,14 @@ class TLSSocket extends Duplex {
   }
 
   // A client whose peer hung up after the handshake, before sending anything and before we
-  // ended: Node reports nothing at all (TLS 1.3 servers that reject a client certificate often
+  // ended, having asked for a client certificate: Node reports nothing at all (TLS 1.3 servers that reject a client certificate often
   // close without an alert, after the client has already seen 'secureConnect'). Say so.
+  // Only when the server asked for a client certificate: then the close is most likely its
+  // verdict on it; a server that asked for nothing may close an idle connection for any reason
+  // (and Node's 'end' is the right report).
   _closedAfterHandshake() {
     return !this._isServer && this._secureEstablished && !this._appDataSeen &&
-      !this._writableState.ending && !this.destroyed;
+      !this._writableState.ending && !this.destroyed && certificateRequest(this) !== null;
   }
 
   _onSecure() {

@@ -329,12 +329,21 @@ describe('diagnostics: errors with code, stage and hint', function () {
       assert.match(err.hint, /logs/);
     });
 
-    it('a peer that closes right after the handshake while we sent no certificate: the hint says so', async function () {
-      const server = tracker.track(tls.createServer({ key: c.serverKey, cert: c.serverChain }, (s) => s.end()));
+    it('a peer that asked for a client certificate and closes right after the handshake while we sent none: the hint says so', async function () {
+      const server = tracker.track(tls.createServer({ key: c.serverKey, cert: c.serverChain, requestCert: true, rejectUnauthorized: false }, (s) => s.end()));
       server.listen(0, '127.0.0.1');
       await once(server, 'listening');
       const { err } = await clientError({ port: server.address().port, host: 'localhost', ca: c.caCert });
-      check(err, 'ECONNRESET', 'read', /client certificate|`cert`/);
+      check(err, 'ECONNRESET', 'read', /asked for a client certificate and we sent none/);
+    });
+
+    it('a server that asked for no client certificate and closes at once: plain \'end\', as Node', async function () {
+      const server = tracker.track(tls.createServer({ key: c.serverKey, cert: c.serverChain }, (s) => s.end()));
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const { err, events } = await clientError({ port: server.address().port, host: 'localhost', ca: c.caCert });
+      assert.strictEqual(err, null);
+      assert.deepStrictEqual(events, ['secureConnect', 'end']);
     });
 
     it('a peer that answers before closing, or a client that ended first: no error', async function () {
