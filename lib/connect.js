@@ -23,6 +23,8 @@ function normalizeArgs(args) {
     if (args[i] !== null && typeof args[i] === 'object') options = { ...args[i++], ...options };
   }
   if (typeof args[i] === 'function') callback = args[i];
+  // As net.connect: an empty path (https agents pass `path: null`) means TCP, not a pipe.
+  if (!options.path) delete options.path;
   return { options, callback };
 }
 

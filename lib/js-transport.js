@@ -221,6 +221,7 @@ for (const name of ['setALPNProtocols', 'alpnProtocol', 'setSession', 'setKeylog
 function closedError() {
   const err = new Error('Socket is closed');
   err.code = 'ERR_SOCKET_CLOSED';
+  err.stage = 'write';
   return err;
 }
 

@@ -4,10 +4,10 @@
 const { Duplex } = require('stream');
 const os = require('os');
 const { X509Certificate } = require('crypto');
-const nodeTls = require('tls');
 const binding = require('./binding');
 const { EVENTS } = require('./events');
 const { JsTransport } = require('./js-transport');
+const { checkServerIdentity } = require('./identity');
 const { createSecureContext, SecureContext } = require('./secure-context');
 const { withCode, invalidArgType, invalidArgValue, refusedHint, notTlsHint, sideHint } = require('./errors');
 
@@ -34,7 +34,7 @@ class TLSSocket extends Duplex {
     this._isServer = !!options.isServer;
     this._rejectUnauthorized = options.rejectUnauthorized !== false;
     this._requestCert = !!options.requestCert;
-    this._checkServerIdentity = options.checkServerIdentity || require('./identity').checkServerIdentity;
+    this._checkServerIdentity = options.checkServerIdentity || checkServerIdentity;
     this._verifyHost = options._verifyHost;
     this._pendingWrites = [];
     this._closeCallback = null;

@@ -553,6 +553,14 @@ describe('net: servers, clients and TLSSocket', function () {
       assert.throws(() => uvtls.connect({ port, secureContext: tls.createSecureContext({}) }), { code: 'ERR_INVALID_ARG_TYPE' });
     });
 
+    it('path: null or empty (as https agents pass it) means TCP, as net.connect', async function () {
+      for (const pathValue of [null, '']) {
+        const socket = await connected(uvtls.connect({ port, host: 'localhost', path: pathValue, ca: c.caCert }));
+        assert.strictEqual(socket.remotePort, port);
+        socket.destroy();
+      }
+    });
+
     it('STARTTLS: connect({socket}) over a net.Socket that already exchanged plain text', async function () {
       const plain = await listen(net.createServer((raw) => {
         track(raw);
