@@ -86,6 +86,21 @@ function rabbitmqctl(bin, env, args, timeoutMs = 60000) {
 // client certificates. `users`: user names (client certificate CNs) given full permissions on
 // vhost '/' and no password, so that they can log in only with their certificate.
 async function start({ pki = ih.pki(), users = [] } = {}) {
+  try {
+    return await startOnce({ pki, users });
+  } catch (err) {
+    // A port picked as free can be taken by another process before the node binds it (the
+    // node then exits, or boots without that listener): one more try with new ports. A boot
+    // that timed out is not retried.
+    if (!err.retryable) throw err;
+    return startOnce({ pki, users }).catch((again) => {
+      again.message = `${again.message}\n(an earlier attempt failed too: ${err.message.split('\n')[0]})`;
+      throw again;
+    });
+  }
+}
+
+async function startOnce({ pki, users }) {
   // The real scripts in RabbitMQ's own bin dir, not /usr/sbin's wrappers (first on PATH), which
   // switch to the rabbitmq user and then cannot write our temp dir.
   const serverBin = path.join(RABBIT_BIN, 'rabbitmq-server');
@@ -188,14 +203,24 @@ async function start({ pki = ih.pki(), users = [] } = {}) {
     `--- rabbit.log ---\n${lastLines(server.log())}`;
 
   try {
-    // Ready when the management API answers for the admin and both TLS listeners accept.
+    // Ready when the management API answers for the admin and lists both TLS listeners.
     const deadline = Date.now() + BOOT_TIMEOUT_MS;
     for (;;) {
-      if (server.status() !== 'running') throw new Error('rabbitmq-server stopped during boot');
+      if (server.status() !== 'running') {
+        throw Object.assign(new Error('rabbitmq-server stopped during boot'), { retryable: true });
+      }
       if (Date.now() > deadline) throw new Error(`RabbitMQ did not start within ${BOOT_TIMEOUT_MS / 1000} s`);
       const api = await managementRequest(managementPort, admin, 'GET', '/api/overview')
         .catch(() => null);
-      if (api && api.status === 200 && await portOpen(amqpsPort) && await portOpen(mqttsPort)) break;
+      // The node's own list of listeners, not just an open port (another process could hold it).
+      const listening = api && api.status === 200 && Array.isArray(api.body.listeners) &&
+        [amqpsPort, mqttsPort].every((port) => api.body.listeners.some((l) => l.port === port));
+      if (listening && await portOpen(amqpsPort) && await portOpen(mqttsPort)) break;
+      // RabbitMQ logs a listener that cannot bind and finishes booting without it.
+      if (api && api.status === 200 && !listening && /Server startup complete/.test(server.log())) {
+        throw Object.assign(new Error('a TLS listener did not start (port taken?); ' +
+          `listeners: ${JSON.stringify(api.body.listeners)}`), { retryable: true });
+      }
       await ih.delay(500);
     }
     for (const user of users) {
