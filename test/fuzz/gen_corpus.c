@@ -17,6 +17,7 @@
 
 #include <openssl/ssl.h>
 
+#include "core/engine_internal.h"
 #include "core/extensions.h"
 #include "fuzz_common.h"
 
@@ -46,6 +47,12 @@ typedef struct peer_state {
     int wrote, shut;
 } peer_state;
 
+/* What the recorded peer does once established, besides saying hello. */
+enum { ACT_NONE, ACT_KEY_UPDATE, ACT_RENEGOTIATE };
+static int peer_action;
+/* Re-send the peer's first record (its plaintext first flight) as 1-byte records. */
+static int fragment_first;
+
 /* The recorded peer: handshakes, says hello once established, closes after the answer. Returns
  * the bytes it sent this round; they are recorded and fed to the engine under test. */
 static size_t peer_round(uvtls_engine *peer, peer_state *ps, record *rec, uvtls_engine *test,
@@ -61,6 +68,18 @@ static size_t peer_round(uvtls_engine *peer, peer_state *ps, record *rec, uvtls_
         static const char hello[] = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
         uvtls_engine_write(peer, hello, sizeof(hello) - 1);
         ps->wrote = 1;
+        SSL *ssl = uvtls_engine_ssl(peer);
+        if (peer_action == ACT_KEY_UPDATE && SSL_version(ssl) == TLS1_3_VERSION) {
+            /* KeyUpdate asking for one back, sent with the next record. */
+            SSL_key_update(ssl, SSL_KEY_UPDATE_REQUESTED);
+            uvtls_engine_write(peer, "after key update", 16);
+        } else if (peer_action == ACT_RENEGOTIATE) {
+            /* TLS 1.2: a ClientHello (or HelloRequest) inside the session, which uvtls refuses. */
+            SSL_clear_options(ssl, SSL_OP_NO_RENEGOTIATION); /* the peer is not uvtls-bound */
+            if (SSL_renegotiate(ssl) != 1)
+                fprintf(stderr, "gen_corpus: SSL_renegotiate failed\n");
+            SSL_do_handshake(ssl);
+        }
     } else if (ps->wrote && got_data && !ps->shut) {
         uvtls_engine_shutdown(peer);
         ps->shut = 1;
@@ -135,6 +154,20 @@ static void record_pair(const char *target, const char *name, const uint8_t hdr[
     }
     uint8_t h[FUZZ_HEADER];
     memcpy(h, hdr, FUZZ_HEADER);
+    if (fragment_first && rec.len > 5 && rec.data[0] == 22) {
+        /* The handshake layer does not care how records cut messages: the same bytes in 1-byte
+         * records must give the same handshake. */
+        size_t body = (size_t)rec.data[3] << 8 | rec.data[4];
+        record frag = {0};
+        for (size_t i = 0; i < body && 5 + i < rec.len; i++) {
+            unsigned char r[6] = {22, rec.data[1], rec.data[2], 0, 1, rec.data[5 + i]};
+            record_add(&frag, r, sizeof(r));
+        }
+        if (5 + body < rec.len)
+            record_add(&frag, rec.data + 5 + body, rec.len - 5 - body);
+        free(rec.data);
+        rec = frag;
+    }
     write_seed(target, name, h, &rec);
     fprintf(stdout, "    under test: state %d %s reused %d %s; peer: state %d %s\n",
             uvtls_engine_state_get(test),
@@ -298,6 +331,18 @@ int main(int argc, char **argv) {
     record_pair(S, "tls12-cbc", h, client_peer(cli12_cbc, NULL, NULL, NULL, 0, 0, 0));
     hdr_set(h, 0, FUZZ_S_EOF, 0);
     record_pair(S, "tls13-hrr", h, client_peer(cli_p384, "localhost", NULL, NULL, 0, 0, 0));
+    peer_action = ACT_KEY_UPDATE;
+    hdr_set(h, 0, 0, 0);
+    record_pair(S, "tls13-key-update", h, client_peer(cli13, "localhost", NULL, NULL, 0, 0, 0));
+    peer_action = ACT_RENEGOTIATE;
+    hdr_set(h, 0, FUZZ_S_TLS12, 0);
+    record_pair(S, "tls12-renegotiate", h, client_peer(cli12, "localhost", NULL, NULL, 0, 0, 0));
+    peer_action = ACT_NONE;
+    fragment_first = 1;
+    hdr_set(h, FUZZ_S_SNI_PAUSE | FUZZ_S_ALPN, 0, 0);
+    record_pair(S, "tls13-hello-1-byte-records", h,
+                client_peer(cli13, "localhost", ALPN, NULL, 0, 0, 0));
+    fragment_first = 0;
 
     /* --- the client target: what servers send --- */
     uvtls_context *srv13 = peer_context(NULL, 0, NULL, 0, 1, 1);
@@ -334,6 +379,17 @@ int main(int argc, char **argv) {
     record_pair(C, "alpn-mismatch", h, server_peer(srv13, 0, "\x03xyz", 0, 0));
     hdr_set(h, FUZZ_C_VERIFY | FUZZ_C_SNI, FUZZ_C_SHUTDOWN, 0);
     record_pair(C, "tls13-hrr", h, server_peer(srv_p256, 0, NULL, 0, 0));
+    peer_action = ACT_KEY_UPDATE;
+    hdr_set(h, FUZZ_C_VERIFY | FUZZ_C_SNI, 0, 0);
+    record_pair(C, "tls13-key-update", h, server_peer(srv13, 0, NULL, 0, 0));
+    peer_action = ACT_RENEGOTIATE;
+    hdr_set(h, FUZZ_C_VERIFY | FUZZ_C_SNI, FUZZ_C_TLS12, 0);
+    record_pair(C, "tls12-hello-request", h, server_peer(srv12, 0, NULL, 0, 0));
+    peer_action = ACT_NONE;
+    fragment_first = 1;
+    hdr_set(h, FUZZ_C_VERIFY | FUZZ_C_SNI, FUZZ_C_TLS12, 0);
+    record_pair(C, "tls12-flight-1-byte-records", h, server_peer(srv12, 0, NULL, 0, 0));
+    fragment_first = 0;
 
     /* --- sessions: the DER the engine gets back from caches --- */
     write_raw("fuzz_session", "client-tls13", w->session13, w->session13_len);
