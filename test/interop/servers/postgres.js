@@ -60,50 +60,67 @@ async function start({ pki = ih.pki() } = {}) {
     '',
   ].join('\n'));
 
-  const port = await ih.freePort();
-  const settings = {
-    listen_addresses: 'localhost',
-    port: String(port),
-    unix_socket_directories: run,
-    ssl: 'on',
-    ssl_cert_file: pki.server.certFile,
-    ssl_key_file: keyFile,
-    // A throw-away cluster on a shared machine: small and without fsync.
-    fsync: 'off',
-    max_connections: '20',
-    shared_buffers: '16MB',
-    logging_collector: 'off',
-    log_connections: 'on',
-  };
-  const args = ['-D', data];
-  for (const [k, v] of Object.entries(settings)) args.push('-c', `${k}=${v}`);
-  const server = ih.spawnServer(postgresBin, args, { env, name: 'postgres', ...ids });
-
-  // Fast shutdown (SIGINT: disconnect clients, stop cleanly); the group is killed in any case.
-  async function stop() {
-    if (server.status() === 'running') {
-      try { process.kill(server.pid, 'SIGINT'); } catch { /* gone */ }
-      await Promise.race([server.exited, ih.delay(15000)]);
+  // A port picked as free can be taken before postgres binds it (postgres then exits): one
+  // more try on a new port.
+  let lastError;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      return await launch(await ih.freePort());
+    } catch (err) {
+      lastError = err;
+      if (!err.retryable) break;
     }
-    await server.stop(5000);
-    fs.rmSync(dir, { recursive: true, force: true });
   }
+  fs.rmSync(dir, { recursive: true, force: true });
+  throw lastError;
 
-  try {
-    await ih.waitForPort(port, START_TIMEOUT_MS, { server });
-    // The port opens before recovery ends; pg_isready says when sessions are accepted.
-    await ih.waitUntil(async () => {
-      if (server.status() !== 'running') throw new Error(`postgres stopped during start-up:\n${server.describe()}`);
-      const r = await ih.runCommand(isReadyBin, ['-h', run, '-p', String(port), '-U', 'postgres'], { env });
-      return r.code === 0;
-    }, START_TIMEOUT_MS, () => server.describe());
-  } catch (err) {
-    err.message = `PostgreSQL could not be started: ${err.message}`;
-    await stop();
-    throw err;
+  async function launch(port) {
+    const settings = {
+      listen_addresses: 'localhost',
+      port: String(port),
+      unix_socket_directories: run,
+      ssl: 'on',
+      ssl_cert_file: pki.server.certFile,
+      ssl_key_file: keyFile,
+      // A throw-away cluster on a shared machine: small and without fsync.
+      fsync: 'off',
+      max_connections: '20',
+      shared_buffers: '16MB',
+      logging_collector: 'off',
+      log_connections: 'on',
+    };
+    const args = ['-D', data];
+    for (const [k, v] of Object.entries(settings)) args.push('-c', `${k}=${v}`);
+    const server = ih.spawnServer(postgresBin, args, { env, name: 'postgres', ...ids });
+
+    // Fast shutdown (SIGINT: disconnect clients, stop cleanly); the group is killed in any case.
+    async function stop() {
+      if (server.status() === 'running') {
+        try { process.kill(server.pid, 'SIGINT'); } catch { /* gone */ }
+        await Promise.race([server.exited, ih.delay(15000)]);
+      }
+      await server.stop(5000);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+
+    try {
+      await ih.waitForPort(port, START_TIMEOUT_MS, { server });
+      // The port opens before recovery ends; pg_isready says when sessions are accepted.
+      await ih.waitUntil(async () => {
+        if (server.status() !== 'running') throw new Error(`postgres stopped during start-up:\n${server.describe()}`);
+        const r = await ih.runCommand(isReadyBin, ['-h', run, '-p', String(port), '-U', 'postgres'], { env });
+        return r.code === 0;
+      }, START_TIMEOUT_MS, () => server.describe());
+    } catch (err) {
+      err.message = `PostgreSQL could not be started: ${err.message}`;
+      err.retryable = server.status() !== 'running';
+      if (server.status() === 'running') await stop();
+      else await server.stop(5000);
+      throw err;
+    }
+
+    return { port, dir, server, describe: () => server.describe(), stop };
   }
-
-  return { port, dir, server, describe: () => server.describe(), stop };
 }
 
 module.exports = { start };
