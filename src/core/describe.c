@@ -429,7 +429,11 @@ void uvtls_cert_description_free(uvtls_cert_description *d) {
 }
 
 const char *uvtls_engine_negotiated_group(const uvtls_engine *e) {
-    if (uvtls_engine_state_get(e) == UVTLS_ENGINE_HANDSHAKING)
+    /* OpenSSL 3.0 reads the group from the SSL's session without checking it: a server that
+     * failed or was shut down before any ClientHello was processed (garbage bytes, an EOF) has
+     * no session, and asking would dereference NULL (found by fuzz_engine_server). */
+    if (uvtls_engine_state_get(e) == UVTLS_ENGINE_HANDSHAKING ||
+        SSL_get_session(uvtls_engine_ssl(e)) == NULL)
         return NULL;
     int nid = SSL_get_negotiated_group(uvtls_engine_ssl(e));
     if (nid == NID_undef || (nid & TLSEXT_nid_unknown))

@@ -129,3 +129,6 @@ TEST_DECLARE(describe_names_rfc4514)
 TEST_DECLARE(describe_other_sans)
 TEST_DECLARE(describe_garbage)
 TEST_DECLARE(describe_engine_group_and_cert_request)
+
+/* test-fuzz-regressions.c */
+TEST_DECLARE(fuzz_regression_group_without_client_hello)
