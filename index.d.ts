@@ -331,6 +331,11 @@ export class TLSSocket extends NodeTls.TLSSocket {
   getPeerIdentity(options: PeerIdentityOptions): string;
   /** A plain-object snapshot; after the close, what is still known. */
   getConnectionInfo(): ConnectionInfo;
+  /**
+   * On a client: null when the server asked for no client certificate, else the CA names it
+   * accepts (RFC 4514). Still answers after a failed handshake. Always null on a server.
+   */
+  getCertificateRequest(): { caNames: string[] } | null;
 }
 
 export class Server extends NodeTls.Server {

@@ -37,6 +37,7 @@ class TLSSocket extends Duplex {
     this._checkServerIdentity = options.checkServerIdentity || checkServerIdentity;
     this._verifyHost = options._verifyHost;
     this._pendingWrites = [];
+    this._certificateRequest = null;
     this._closeCallback = null;
     this._appDataSeen = false; // any cleartext from the peer (for the silent-close rule)
     this._context = undefined; // our SecureContext, when known (hints about our certificate)
@@ -109,6 +110,7 @@ class TLSSocket extends Duplex {
           // A reset instead of a FIN, same story.
           a = Object.assign(peerClosedError(this), { errno: a.errno, syscall: a.syscall });
         }
+        this._noteCertificateRequest(); // the handle goes with the error; what was asked stays
         const err = decorate(a, this);
         if (this._serverPending) {
           // A server connection that failed before its handshake ended: the server reports it.
@@ -185,6 +187,7 @@ class TLSSocket extends Duplex {
   _onSecure() {
     const handle = this._handle;
     this._secureEstablished = true;
+    this._noteCertificateRequest();
     this._connectedAt = Date.now();
     if (this._isServer && this.server && this.server._secureSockets) this.server._secureSockets.add(this);
     this.alpnProtocol = handle.alpnProtocol();
@@ -376,6 +379,24 @@ class TLSSocket extends Duplex {
   getPeerFinished() { return this._handle ? this._handle.getPeerFinished() : undefined; }
   getTLSTicket() { return this._handle ? this._handle.getTLSTicket() : undefined; }
   // Client sockets only: Node answers null on a server socket.
+  // uvtls: on a client, whether the server asked for a client certificate, and which CA names
+  // it accepts: null (no request, or a server socket) or {caNames: [RFC 4514 strings]}. Still
+  // answers after a failed handshake (a TLS 1.2 server that requires a certificate ends it).
+  getCertificateRequest() {
+    if (this._isServer) return null;
+    this._noteCertificateRequest();
+    return this._certificateRequest || null;
+  }
+
+  _noteCertificateRequest() {
+    if (this._isServer || this._certificateRequest || !this._handle) return;
+    try {
+      this._certificateRequest = this._handle.getCertificateRequest();
+    } catch {
+      // closed meanwhile: keep what was noted before
+    }
+  }
+
   getEphemeralKeyInfo() { return this._handle && !this._isServer ? this._handle.getEphemeralKeyInfo() : null; }
   getSharedSigalgs() { return this._handle ? this._handle.getSharedSigalgs() : []; }
   exportKeyingMaterial(length, label, context) {

@@ -545,6 +545,26 @@ describe('diagnostics: peer identity and connection info', function () {
     assert.strictEqual(client.getPeerIdentity({ from: 'subject_alternative_name', sanType: 'ip', index: 1 }), '::1');
   });
 
+  it('getCertificateRequest(): the CA names a server asks for, also after a TLS 1.2 handshake it failed', async function () {
+    const { socket, client } = await mtls({ key: c.clientKey, cert: c.clientCert });
+    assert.strictEqual(socket.getCertificateRequest(), null); // servers are never asked
+    assert.deepStrictEqual(client.getCertificateRequest().caNames, ['CN=uvtls Test Root CA']);
+    // No request: null.
+    const plain = await uvServer({ key: c.serverKey, cert: c.serverChain });
+    const asked = tracker.track(uvtls.connect({ port: plain.port, host: 'localhost', ca: c.caCert }));
+    await within(once(asked, 'secureConnect'), 10000, 'secureConnect');
+    assert.strictEqual(asked.getCertificateRequest(), null);
+    // TLS 1.2, certificate required and none given: the server ends the handshake; the socket
+    // still says what was asked.
+    const strict = await uvServer({ key: c.serverKey, cert: c.serverChain, ca: c.caCert, requestCert: true,
+      rejectUnauthorized: true, maxVersion: 'TLSv1.2' });
+    strict.server.on('tlsClientError', () => {});
+    const refused = tracker.track(uvtls.connect({ port: strict.port, host: 'localhost', ca: c.caCert }));
+    const [err] = await within(once(refused, 'error'), 10000, 'error');
+    assert.ok(err.code, 'a coded error');
+    assert.deepStrictEqual(refused.getCertificateRequest(), { caNames: ['CN=uvtls Test Root CA'] });
+  });
+
   it('getConnectionInfo(): both sides of a mutual-TLS connection', async function () {
     const { socket, client } = await mtls({ key: c.clientKey, cert: c.clientCert, ALPNProtocols: ['amqp'], servername: 'localhost' },
       { ALPNProtocols: ['amqp'] });

@@ -202,19 +202,6 @@ function handshake(uvtls, binding, target, options, values) {
       done();
       return;
     }
-    // A TLS 1.2 server that requires a client certificate fails the handshake itself, and the
-    // socket lets go of its native handle before it reports the error: ask the handle what the
-    // server requested as each native event arrives, while it is still open.
-    const native = socket._handle;
-    if (native && typeof native.getCertificateRequest === 'function' && typeof socket._onEvent === 'function') {
-      const onEvent = socket._onEvent;
-      socket._onEvent = function (...args) {
-        if (!result.secure && !result.certificateRequest) {
-          try { result.certificateRequest = native.getCertificateRequest(); } catch { /* closed */ }
-        }
-        return onEvent.apply(this, args);
-      };
-    }
     socket.on('secureConnect', () => {
       result.secure = true;
       const handle = socket._handle;
@@ -228,8 +215,7 @@ function handshake(uvtls, binding, target, options, values) {
         const eph = socket.getEphemeralKeyInfo();
         if (eph && eph.name) result.group = eph.name;
       }
-      result.certificateRequest = handle && typeof handle.getCertificateRequest === 'function'
-        ? handle.getCertificateRequest() : undefined;
+      result.certificateRequest = socket.getCertificateRequest();
       result.verifyError = handle && typeof handle.verifyError === 'function' ? handle.verifyError() : undefined;
       result.authorized = socket.authorized;
       result.authorizationError = socket.authorizationError;
@@ -241,6 +227,9 @@ function handshake(uvtls, binding, target, options, values) {
       settleTimer = setTimeout(done, Math.min(1500, values.timeout));
     });
     socket.on('error', (err) => {
+      // A TLS 1.2 server that requires a client certificate ends the handshake itself; the
+      // socket still tells whether it asked for one.
+      if (!result.secure && !result.certificateRequest) result.certificateRequest = socket.getCertificateRequest();
       if (result.secure) result.afterError = result.afterError || err;
       else result.error = result.error || err;
       // A TLS 1.2 server that requires a client certificate fails the handshake itself; what
