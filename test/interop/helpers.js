@@ -134,6 +134,10 @@ process.on('exit', () => {
     try { process.kill(-srv.pid, 'SIGKILL'); } catch {}
   }
 });
+// A run stopped with Ctrl-C or by CI's timeout: 'exit' handlers run only if we exit ourselves.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => process.exit(128 + os.constants.signals[signal]));
+}
 
 // Resolves once something accepts TCP on host:port. With `server`, fails early (with its
 // output) if that process exits first.
