@@ -545,6 +545,24 @@ describe('diagnostics: peer identity and connection info', function () {
     assert.strictEqual(client.getPeerIdentity({ from: 'subject_alternative_name', sanType: 'ip', index: 1 }), '::1');
   });
 
+  it('getConnectionInfo() and getNegotiatedGroup inside tlsClientError for a client that never sent a ClientHello', async function () {
+    // Found by fuzz_engine_server: asking a server engine with no session for its group crashed.
+    const { server, port } = await uvServer({ key: c.serverKey, cert: c.serverChain });
+    server.removeAllListeners('tlsClientError');
+    const seen = new Promise((resolve) => {
+      server.once('tlsClientError', (err, socket) => {
+        resolve({ err, info: socket.getConnectionInfo(), handleOpen: !!socket._handle });
+      });
+    });
+    const raw = net.connect(port, '127.0.0.1', () => raw.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+    raw.on('error', () => {});
+    const { err, info, handleOpen } = await within(seen, 10000, 'tlsClientError');
+    raw.destroy();
+    assert.strictEqual(err.code, 'ERR_SSL_HTTP_REQUEST');
+    assert.strictEqual(handleOpen, true, 'the engine is still there to be asked');
+    assert.strictEqual(info.keyExchangeGroup, null);
+  });
+
   it('getCertificateRequest(): the CA names a server asks for, also after a TLS 1.2 handshake it failed', async function () {
     const { socket, client } = await mtls({ key: c.clientKey, cert: c.clientCert });
     assert.strictEqual(socket.getCertificateRequest(), null); // servers are never asked
