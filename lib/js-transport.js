@@ -78,7 +78,7 @@ class JsTransport {
 
   _process() {
     const engine = this._engine;
-    if (!engine) return;
+    if (!engine || this._closed) return;
     let state = engine.state();
     if (state === HANDSHAKING) state = engine.handshake();
     this._flush();
@@ -120,7 +120,7 @@ class JsTransport {
   }
 
   write(data) {
-    if (!this._engine) throw closedError();
+    if (!this._engine || this._closed) throw closedError();
     if (!this._secure || this._early.length > 0) {
       this._early.push(data);
       return false; // completed by a WRITTEN event once the handshake is done
@@ -147,7 +147,7 @@ class JsTransport {
   }
 
   shutdown() {
-    if (!this._engine) return;
+    if (!this._engine || this._closed) return;
     if (!this._secure) {
       this._shutdownWanted = true;
       return;
@@ -166,10 +166,15 @@ class JsTransport {
     d.removeListener('close', this._onClose);
     d.on('error', () => {}); // late transport errors have no one left to hear them
     if (!d.destroyed) d.destroy();
-    const engine = this._engine;
-    this._engine = null;
-    if (engine) engine.destroy();
-    process.nextTick(() => this._emit(EVENTS.CLOSE));
+    // The engine stays readable until CLOSE, as the native Conn's SSL does until its close
+    // callback: a socket's getters (getPeerCertificate, getCipher, servername, ...) between
+    // destroy() and 'close' answer instead of throwing a TypeError on a null engine.
+    process.nextTick(() => {
+      const engine = this._engine;
+      this._engine = null;
+      if (engine) engine.destroy();
+      this._emit(EVENTS.CLOSE);
+    });
   }
 
   readStart() {

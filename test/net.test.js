@@ -610,6 +610,23 @@ describe('net: servers, clients and TLSSocket', function () {
       assert.strictEqual(received.join(''), 'one,two');
     });
 
+    it('connect({socket}): getters between destroy() and \'close\' answer as over a native socket, without a TypeError', async function () {
+      const server = await startServer(uvtls);
+      const raw = track(net.connect(server.address().port, '127.0.0.1'));
+      await once(raw, 'connect');
+      const secure = await connected(uvtls.connect({ socket: raw, servername: 'localhost', ca: c.caCert }));
+      secure.destroy();
+      assert.strictEqual(secure.getPeerCertificate().subject.CN, 'localhost');
+      assert.strictEqual(secure.getProtocol(), 'TLSv1.3');
+      assert.strictEqual(secure.servername, 'localhost');
+      assert.strictEqual(secure.getPeerIdentity({ from: 'common_name' }), 'localhost');
+      assert.strictEqual(secure.getConnectionInfo().protocol, 'TLSv1.3');
+      assert.throws(() => secure._handle.write(Buffer.from('late')), { code: 'ERR_SOCKET_CLOSED' });
+      await closed(secure);
+      assert.strictEqual(secure.getPeerCertificate(), null);
+      assert.strictEqual(secure.getConnectionInfo().protocol, 'TLSv1.3'); // fixed at the handshake
+    });
+
     it('STARTTLS server side: new TLSSocket(socket, {isServer}) after plain text, ClientHello in the same chunk', async function () {
       const results = [];
       const plain = await listen(net.createServer((raw) => {
