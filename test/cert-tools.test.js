@@ -255,6 +255,23 @@ describe('certificate tools', function () {
       assert.throws(() => binding.describeCertificate(42), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' });
     });
 
+    it('a NUL inside a CN or a DNS name reaches JS whole, never cutting the name short', function () {
+      // Issued with a placeholder byte, which is then turned into NUL in the DER (the signature
+      // no longer matches; describeCertificate reads fields and does not verify).
+      const pem = binding.issueCertificate({ keyPem: pki.clientKey, days: 1, subject: { CN: 'adm~in' },
+        sans: [{ type: 'dns', value: 'good.example~evil.example' }] }).certPem;
+      const raw = Buffer.from(new crypto.X509Certificate(pem).raw);
+      for (const text of ['adm~in', 'good.example~evil.example']) {
+        assert.ok(raw.indexOf(text) > 0, text);
+        // Every copy: the self-signed certificate's issuer is its subject.
+        for (let at = raw.indexOf(text); at >= 0; at = raw.indexOf(text, at + 1)) raw[at + text.indexOf('~')] = 0;
+      }
+      const d = binding.describeCertificate(raw);
+      assert.strictEqual(d.commonName, 'adm\0in');
+      assert.strictEqual(d.subject, 'CN=adm\\00in');
+      assert.deepStrictEqual(d.subjectAltNames, [{ type: 'dns', value: 'good.example\0evil.example' }]);
+    });
+
     it('bad specs give errors with a code and a hint, never a certificate', function () {
       const keyPem = pki.clientKey;
       const base = { keyPem, subject: { CN: 'x' }, days: 1, isCA: false };

@@ -44,13 +44,15 @@ Napi::Value DescriptionToJS(Napi::Env env, const uvtls_cert_description *d) {
     Napi::Object o = Napi::Object::New(env);
     o.Set("subject", d->subject);
     o.Set("issuer", d->issuer);
+    // With the lengths: a NUL in a CN or SAN reaches JS as "\0", never cutting the name short.
     o.Set("commonName",
-          d->common_name ? Napi::Value(Napi::String::New(env, d->common_name)) : env.Null());
+          d->common_name ? Napi::Value(Napi::String::New(env, d->common_name, d->common_name_len))
+                         : env.Null());
     Napi::Array sans = Napi::Array::New(env, d->san_count);
     for (size_t i = 0; i < d->san_count; i++) {
         Napi::Object s = Napi::Object::New(env);
         s.Set("type", d->sans[i].type);
-        s.Set("value", d->sans[i].value);
+        s.Set("value", Napi::String::New(env, d->sans[i].value, d->sans[i].value_len));
         if (d->sans[i].oid != nullptr)
             s.Set("oid", d->sans[i].oid);
         sans.Set(uint32_t(i), s);

@@ -83,20 +83,36 @@ static char *hex_of(const unsigned char *p, size_t len, int colons) {
     return out;
 }
 
-static char *asn1_string_text(const ASN1_STRING *s) {
-    return dup_bytes((const char *)ASN1_STRING_get0_data(s), (size_t)ASN1_STRING_length(s));
+/* The bytes of an IA5String name as they are, length in *len: a NUL inside must survive, so
+ * that "admin\0.evil.com" never reads as "admin". */
+static char *asn1_string_text(const ASN1_STRING *s, size_t *len) {
+    *len = (size_t)ASN1_STRING_length(s);
+    return dup_bytes((const char *)ASN1_STRING_get0_data(s), *len);
 }
 
-/* The text of a string-typed value, converted to UTF-8; NULL when it is not a string type we
- * show as text. */
-static char *string_value(const ASN1_TYPE *t) {
+/* The text of a string-typed value converted to UTF-8 (BMPString, T61String and the others
+ * included), length in *len; NULL when it is not a string type or not valid in its type, in
+ * which case the caller shows the DER. */
+static char *string_value(const ASN1_TYPE *t, size_t *len) {
     if (t == NULL)
         return NULL;
     switch (t->type) {
     case V_ASN1_UTF8STRING:
     case V_ASN1_IA5STRING:
     case V_ASN1_PRINTABLESTRING:
-        return asn1_string_text(t->value.asn1_string);
+    case V_ASN1_VISIBLESTRING:
+    case V_ASN1_T61STRING:
+    case V_ASN1_BMPSTRING:
+    case V_ASN1_UNIVERSALSTRING: {
+        unsigned char *utf8 = NULL;
+        int n = ASN1_STRING_to_UTF8(&utf8, t->value.asn1_string);
+        char *out = n >= 0 ? dup_bytes((const char *)utf8, (size_t)n) : NULL;
+        OPENSSL_free(utf8);
+        ERR_clear_error();
+        if (out != NULL)
+            *len = (size_t)n;
+        return out;
+    }
     default:
         return NULL;
     }
@@ -123,18 +139,21 @@ static char *der_hex(int len, unsigned char *der) {
 
 static int describe_san(uvtls_san_entry *out, const GENERAL_NAME *gn) {
     memset(out, 0, sizeof(*out));
+    /* Set by the types whose text comes from the certificate and may hold a NUL; the others
+     * (addresses, OIDs, hex, RFC 4514) never do. */
+    size_t len = SIZE_MAX;
     switch (gn->type) {
     case GEN_DNS:
         out->type = "dns";
-        out->value = asn1_string_text(gn->d.dNSName);
+        out->value = asn1_string_text(gn->d.dNSName, &len);
         break;
     case GEN_EMAIL:
         out->type = "email";
-        out->value = asn1_string_text(gn->d.rfc822Name);
+        out->value = asn1_string_text(gn->d.rfc822Name, &len);
         break;
     case GEN_URI:
         out->type = "uri";
-        out->value = asn1_string_text(gn->d.uniformResourceIdentifier);
+        out->value = asn1_string_text(gn->d.uniformResourceIdentifier, &len);
         break;
     case GEN_IPADD:
         out->type = "ip";
@@ -153,11 +172,11 @@ static int describe_san(uvtls_san_entry *out, const GENERAL_NAME *gn) {
         out->oid = obj_dotted(gn->d.otherName->type_id);
         if (out->oid == NULL)
             return -1;
-        out->value = string_value(gn->d.otherName->value);
+        out->value = string_value(gn->d.otherName->value, &len);
         if (out->value == NULL) {
             unsigned char *der = NULL;
-            int len = i2d_ASN1_TYPE(gn->d.otherName->value, &der);
-            char *hex = der_hex(len, der);
+            int der_len = i2d_ASN1_TYPE(gn->d.otherName->value, &der);
+            char *hex = der_hex(der_len, der);
             size_t cap = strlen(out->oid) + (hex ? strlen(hex) : 0) + 16;
             out->value = malloc(cap);
             if (out->value != NULL)
@@ -170,12 +189,15 @@ static int describe_san(uvtls_san_entry *out, const GENERAL_NAME *gn) {
         /* x400Address, ediPartyName: rare enough that the raw DER is an honest rendering. */
         out->type = "other";
         unsigned char *der = NULL;
-        int len = i2d_GENERAL_NAME((GENERAL_NAME *)gn, &der);
-        out->value = der_hex(len, der);
+        int der_len = i2d_GENERAL_NAME((GENERAL_NAME *)gn, &der);
+        out->value = der_hex(der_len, der);
         break;
     }
     }
-    return out->value == NULL ? -1 : 0;
+    if (out->value == NULL)
+        return -1;
+    out->value_len = len != SIZE_MAX ? len : strlen(out->value);
+    return 0;
 }
 
 static int describe_sans(uvtls_cert_description *d, X509 *x) {
@@ -308,6 +330,7 @@ static int common_name(uvtls_cert_description *d, const X509_NAME *name) {
     if (n < 0)
         return -1;
     d->common_name = dup_bytes((const char *)utf8, (size_t)n);
+    d->common_name_len = (size_t)n;
     OPENSSL_free(utf8);
     return d->common_name == NULL ? -1 : 0;
 }

@@ -19,15 +19,17 @@ typedef struct uvtls_san_entry {
     const char *type; /* static: "dns", "ip", "email", "uri", "other_name", "dirname", "rid",
                          "other" */
     char *value;      /* UTF-8 text; see describeCertificate in the binding for the forms */
+    size_t value_len; /* bytes of value: a name taken from the certificate may hold a NUL */
     char *oid;        /* other_name: the type-id OID (dotted); NULL otherwise */
 } uvtls_san_entry;
 
 enum { UVTLS_KEY_USAGE_MAX = 9 };
 
 typedef struct uvtls_cert_description {
-    char *subject;     /* RFC 4514, most specific RDN first */
-    char *issuer;      /* RFC 4514 */
-    char *common_name; /* the last CN in DER order, or NULL */
+    char *subject;          /* RFC 4514, most specific RDN first */
+    char *issuer;           /* RFC 4514 */
+    char *common_name;      /* the last CN in DER order, or NULL */
+    size_t common_name_len; /* may hold a NUL ("admin\0.evil"): never use strlen() on it */
     uvtls_san_entry *sans;
     size_t san_count;
     int has_key_usage;                          /* the extension is present */

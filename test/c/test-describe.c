@@ -163,6 +163,66 @@ TEST_IMPL(describe_names_rfc4514) {
     free(key);
 }
 
+/* A NUL inside a CN or an IA5String SAN is kept with its length (so "adm\0in" never reads as
+ * "adm"), and otherName strings of any string type come out as UTF-8. */
+static void check_nul_and_string_types(EVP_PKEY *key) {
+    X509 *x = X509_new();
+    REQUIRE(x != NULL);
+    X509_set_version(x, X509_VERSION_3);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 8);
+    X509_gmtime_adj(X509_getm_notBefore(x), 0);
+    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+    X509_set_pubkey(x, key);
+    X509_NAME_add_entry_by_NID(X509_get_subject_name(x), NID_commonName, MBSTRING_UTF8,
+                               (const unsigned char *)"adm\0in", 6, -1, 0);
+    X509_set_issuer_name(x, X509_get_subject_name(x));
+    GENERAL_NAMES *gens = sk_GENERAL_NAME_new_null();
+    GENERAL_NAME *dns = GENERAL_NAME_new();
+    ASN1_IA5STRING *ia5 = ASN1_IA5STRING_new();
+    REQUIRE(gens != NULL && dns != NULL && ia5 != NULL);
+    ASN1_STRING_set(ia5, "good.com\0evil.com", 17);
+    GENERAL_NAME_set0_value(dns, GEN_DNS, ia5);
+    sk_GENERAL_NAME_push(gens, dns);
+    /* otherNames: a BMPString "hi", then a UTF8String that is not UTF-8 (shown as DER). */
+    static const struct {
+        int type;
+        const char *bytes;
+        int len;
+    } others[] = {{V_ASN1_BMPSTRING, "\0h\0i", 4}, {V_ASN1_UTF8STRING, "\xff", 1}};
+    for (size_t i = 0; i < 2; i++) {
+        ASN1_TYPE *v = ASN1_TYPE_new();
+        ASN1_STRING *str = ASN1_STRING_type_new(others[i].type);
+        GENERAL_NAME *gn = GENERAL_NAME_new();
+        REQUIRE(v != NULL && str != NULL && gn != NULL);
+        ASN1_STRING_set(str, others[i].bytes, others[i].len);
+        ASN1_TYPE_set(v, others[i].type, str);
+        GENERAL_NAME_set0_othername(gn, OBJ_txt2obj("1.2.3.9", 1), v);
+        sk_GENERAL_NAME_push(gens, gn);
+    }
+    X509_add1_ext_i2d(x, NID_subject_alt_name, gens, 0, X509V3_ADD_REPLACE);
+    GENERAL_NAMES_free(gens);
+    REQUIRE(X509_sign(x, key, EVP_sha256()) > 0);
+    unsigned char *der = NULL;
+    int len = i2d_X509(x, &der);
+    REQUIRE(len > 0);
+    uvtls_error err;
+    uvtls_cert_description *d = uvtls_cert_describe(der, (size_t)len, &err);
+    REQUIRE(d != NULL);
+    CHECK_INT_EQ(d->common_name_len, 6);
+    CHECK(memcmp(d->common_name, "adm\0in", 6) == 0);
+    CHECK_STR_EQ(d->subject, "CN=adm\\00in");
+    REQUIRE(d->san_count == 3);
+    CHECK_INT_EQ(d->sans[0].value_len, 17);
+    CHECK(memcmp(d->sans[0].value, "good.com\0evil.com", 17) == 0);
+    CHECK_STR_EQ(d->sans[1].value, "hi");
+    CHECK_INT_EQ(d->sans[1].value_len, 2);
+    CHECK_STR_EQ(d->sans[2].value, "OID:1.2.3.9;HEX:0C01FF");
+    CHECK_INT_EQ(d->sans[2].value_len, strlen(d->sans[2].value));
+    uvtls_cert_description_free(d);
+    OPENSSL_free(der);
+    X509_free(x);
+}
+
 /* SAN types certgen does not write, made with OpenSSL directly: otherName (text and not),
  * registeredID, directoryName. */
 TEST_IMPL(describe_other_sans) {
@@ -235,6 +295,7 @@ TEST_IMPL(describe_other_sans) {
     free(longer);
     OPENSSL_free(der);
     X509_free(x);
+    check_nul_and_string_types(key);
     EVP_PKEY_free(key);
 }
 
