@@ -289,6 +289,35 @@ describe('certificate tools', function () {
       assert.throws(() => binding.issueCertificate({ ...base, pathLength: 1 }), { code: 'ERR_INVALID_ARG_VALUE' });
       assert.throws(() => binding.issueCertificate(null), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' });
     });
+
+    it('odd JS input: NUL in strings, NaN/Infinity numbers, throwing getters, huge sparse arrays', function () {
+      const base = { keyPem: pki.clientKey, subject: { CN: 'x' }, days: 1 };
+      const bad = { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE', message: /NUL/ };
+      // Each would otherwise be issued cut short at the NUL ("good.example" alone).
+      assert.throws(() => binding.issueCertificate({ ...base, subject: { CN: 'adm\0in' } }), bad);
+      assert.throws(() => binding.issueCertificate({ ...base, subject: { O: ['a', 'b\0c'] } }), bad);
+      assert.throws(() => binding.issueCertificate({ ...base, sans: [{ type: 'dns', value: 'good.example\0evil' }] }), bad);
+      assert.throws(() => binding.issueCertificate({ ...base, serial: '01\0ff' }), bad);
+      assert.throws(() => binding.issueCertificate({ ...base, extKeyUsage: ['serverAuth\0x'] }), bad);
+      for (const days of [NaN, Infinity, -Infinity, 1e300, 1.5]) {
+        assert.throws(() => binding.issueCertificate({ ...base, days }), { name: 'RangeError', code: 'ERR_INVALID_ARG_VALUE' });
+      }
+      for (const bits of [NaN, Infinity, 1e20, -1e20, 2048.5]) {
+        assert.throws(() => binding.generateKey({ type: 'rsa', bits }), { name: 'RangeError', code: 'ERR_INVALID_ARG_VALUE' });
+      }
+      assert.throws(() => binding.issueCertificate({ ...base, isCA: true, pathLength: NaN }), { name: 'RangeError' });
+      assert.throws(() => binding.issueCertificate({ ...base, get days() { throw new Error('getter'); } }), /getter/);
+      assert.throws(() => binding.issueCertificate({ ...base, subject: { get CN() { throw new Error('cn getter'); } } }), /cn getter/);
+      // A billion-slot sparse array fails at its first hole, without gathering it first (which
+      // ran out of memory or past the test's timeout).
+      assert.throws(() => binding.issueCertificate({ ...base, subject: { CN: new Array(1e9) } }), { code: 'ERR_INVALID_ARG_VALUE' });
+      assert.throws(() => binding.issueCertificate({ ...base, sans: new Array(1e9) }), { code: 'ERR_INVALID_ARG_VALUE' });
+      assert.throws(() => binding.issueCertificate({ ...base, keyUsage: new Array(1e9) }), { code: 'ERR_INVALID_ARG_VALUE' });
+      for (const odd of [undefined, 1, 'x', Symbol('s'), () => {}]) {
+        assert.throws(() => binding.issueCertificate(odd), { code: 'ERR_INVALID_ARG_VALUE' });
+        assert.throws(() => binding.generateKey(odd), { code: 'ERR_INVALID_ARG_VALUE' });
+      }
+    });
   });
 
   describe('a generated chain in real handshakes', function () {

@@ -2,6 +2,7 @@
 // work; this file only checks and converts JS values.
 #include "binding/cert_tools.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -38,6 +39,21 @@ namespace {
     if (err.hint != nullptr)
         e.Value().Set("hint", err.hint);
     throw e;
+}
+
+// An integer in [lo, hi]. Range first: casting NaN, an infinity or a huge double to an integer
+// type is undefined behaviour in C++.
+bool IsIntIn(double v, double lo, double hi) {
+    return v >= lo && v <= hi && v == std::floor(v);
+}
+
+// The core takes C strings: a NUL inside would silently cut a name or SAN short ("good.com\0x"
+// issued as "good.com"), so it is refused.
+std::string CString(Napi::Env env, Napi::Value v, const std::string &what) {
+    std::string s = v.As<Napi::String>().Utf8Value();
+    if (s.find('\0') != std::string::npos)
+        ThrowArg(env, false, what + " must not contain a NUL character");
+    return s;
 }
 
 Napi::Value DescriptionToJS(Napi::Env env, const uvtls_cert_description *d) {
@@ -139,8 +155,7 @@ Napi::Value GenerateKey(const Napi::CallbackInfo &info) {
         double v = b.As<Napi::Number>().DoubleValue();
         if (kt == UVTLS_KEYGEN_EC && v != 256)
             ThrowArg(env, true, "options.bits must be 256 (P-256) for an EC key");
-        if (kt == UVTLS_KEYGEN_RSA &&
-            (v != double(int(v)) || v < UVTLS_RSA_MIN_BITS || v > UVTLS_RSA_MAX_BITS))
+        if (kt == UVTLS_KEYGEN_RSA && !IsIntIn(v, UVTLS_RSA_MIN_BITS, UVTLS_RSA_MAX_BITS))
             ThrowArg(env, true, "options.bits must be an integer from 2048 to 8192 for RSA");
         bits = kt == UVTLS_KEYGEN_RSA ? int(v) : 0;
     }
@@ -163,7 +178,7 @@ std::string OptionalString(Napi::Env env, Napi::Object o, const char *name, bool
     if (!v.IsString())
         ThrowArg(env, false, std::string("spec.") + name + " must be a string");
     *present = true;
-    return v.As<Napi::String>().Utf8Value();
+    return CString(env, v, std::string("spec.") + name);
 }
 
 std::vector<std::string> StringList(Napi::Env env, Napi::Object o, const char *name) {
@@ -178,7 +193,7 @@ std::vector<std::string> StringList(Napi::Env env, Napi::Object o, const char *n
         Napi::Value item = a.Get(i);
         if (!item.IsString())
             ThrowArg(env, false, std::string("spec.") + name + " must be an array of strings");
-        out.push_back(item.As<Napi::String>().Utf8Value());
+        out.push_back(CString(env, item, std::string("spec.") + name + " entries"));
     }
     return out;
 }
@@ -208,21 +223,18 @@ Napi::Value IssueCertificate(const Napi::CallbackInfo &info) {
         Napi::Object so = subject.As<Napi::Object>();
         Napi::Array keys = so.GetPropertyNames();
         for (uint32_t i = 0; i < keys.Length(); i++) {
-            std::string k = keys.Get(i).ToString().Utf8Value();
+            std::string k = CString(env, keys.Get(i).ToString(), "spec.subject keys");
             Napi::Value v = so.Get(k);
-            std::vector<Napi::Value> items;
-            if (v.IsArray()) {
-                Napi::Array a = v.As<Napi::Array>();
-                for (uint32_t j = 0; j < a.Length(); j++)
-                    items.push_back(a.Get(j));
-            } else {
-                items.push_back(v);
-            }
-            for (const Napi::Value &item : items) {
+            // Each item is checked as it is read: a huge sparse array fails at its first hole
+            // instead of being gathered first.
+            bool many = v.IsArray();
+            uint32_t n = many ? v.As<Napi::Array>().Length() : 1;
+            for (uint32_t j = 0; j < n; j++) {
+                Napi::Value item = many ? v.As<Napi::Array>().Get(j) : v;
                 if (!item.IsString())
                     ThrowArg(env, false, "spec.subject." + k + " must be a string");
                 names.push_back(k);
-                values.push_back(item.As<Napi::String>().Utf8Value());
+                values.push_back(CString(env, item, "spec.subject." + k));
             }
         }
     }
@@ -236,7 +248,7 @@ Napi::Value IssueCertificate(const Napi::CallbackInfo &info) {
     if (!days.IsNumber())
         ThrowArg(env, false, "spec.days must be a number of days");
     double d = days.As<Napi::Number>().DoubleValue();
-    if (d != double(int64_t(d)) || d < 1 || d > 36500)
+    if (!IsIntIn(d, 1, 36500))
         ThrowArg(env, true, "spec.days must be an integer from 1 to 36500");
     s.days = int(d);
     s.is_ca = spec.Get("isCA").ToBoolean().Value();
@@ -245,7 +257,7 @@ Napi::Value IssueCertificate(const Napi::CallbackInfo &info) {
         if (!pl.IsNumber())
             ThrowArg(env, false, "spec.pathLength must be a number");
         double p = pl.As<Napi::Number>().DoubleValue();
-        if (p != double(int64_t(p)) || p < 0 || p > 1000)
+        if (!IsIntIn(p, 0, 1000))
             ThrowArg(env, true, "spec.pathLength must be an integer from 0 to 1000");
         s.path_length = int(p);
     }
@@ -264,8 +276,8 @@ Napi::Value IssueCertificate(const Napi::CallbackInfo &info) {
             Napi::Value v = item.As<Napi::Object>().Get("value");
             if (!t.IsString() || !v.IsString())
                 ThrowArg(env, false, "spec.sans entries need string type and value");
-            san_types.push_back(t.As<Napi::String>().Utf8Value());
-            san_values.push_back(v.As<Napi::String>().Utf8Value());
+            san_types.push_back(CString(env, t, "spec.sans[].type"));
+            san_values.push_back(CString(env, v, "spec.sans[].value"));
         }
     }
     std::vector<uvtls_san_spec> san_specs(san_types.size());
