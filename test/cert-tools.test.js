@@ -288,6 +288,9 @@ describe('certificate tools', function () {
       assert.throws(() => binding.issueCertificate({ ...base, serial: 'xyz' }), { code: 'ERR_INVALID_ARG_VALUE' });
       assert.throws(() => binding.issueCertificate({ ...base, pathLength: 1 }), { code: 'ERR_INVALID_ARG_VALUE' });
       assert.throws(() => binding.issueCertificate(null), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' });
+      // DNS names are IA5String (ASCII): UTF-8 there made a certificate other tools misread.
+      assert.throws(() => binding.issueCertificate({ ...base, sans: [{ type: 'dns', value: 'bücher.example' }] }),
+        (err) => err.code === 'ERR_INVALID_ARG_VALUE' && /punycode/.test(err.hint));
     });
 
     it('odd JS input: NUL in strings, NaN/Infinity numbers, throwing getters, huge sparse arrays', function () {

@@ -272,6 +272,17 @@ static GENERAL_NAME *make_san(const uvtls_san_spec *s, uvtls_error *err) {
         bad_arg(err, "empty subjectAltName", s->type);
         return NULL;
     }
+    /* dNSName, rfc822Name and URI are IA5Strings (ASCII): UTF-8 there would make a certificate
+     * that other implementations reject or read differently. */
+    for (const unsigned char *p = (const unsigned char *)s->value; type != GEN_IPADD && *p; p++) {
+        if (*p >= 0x80) {
+            bad_arg(err, "non-ASCII subjectAltName", s->value);
+            uvtls_error_set_hint(err, "DNS names, e-mail addresses and URIs in a certificate are "
+                                      "ASCII: write an internationalised name in its xn-- "
+                                      "(punycode) form, e.g. with url.domainToASCII().");
+            return NULL;
+        }
+    }
     GENERAL_NAME *gn = GENERAL_NAME_new();
     ASN1_STRING *v = NULL;
     if (gn != NULL && type == GEN_IPADD) {

@@ -291,8 +291,12 @@ TEST_IMPL(certgen_bad_inputs) {
     static const uvtls_san_spec bad_ip[] = {{"ip", "1.2.3"}};
     static const uvtls_san_spec bad_type[] = {{"x400", "a"}};
     static const uvtls_san_spec empty_dns[] = {{"dns", ""}};
-    const uvtls_san_spec *bad_sans[] = {bad_ip, bad_type, empty_dns};
-    for (size_t i = 0; i < 3; i++) {
+    /* UTF-8 in an IA5String would make an invalid certificate: punycode is the way. */
+    static const uvtls_san_spec utf8_dns[] = {{"dns", "b\xc3\xbc"
+                                                      "cher.example"}};
+    static const uvtls_san_spec utf8_email[] = {{"email", "j\xc3\xbcrgen@example.com"}};
+    const uvtls_san_spec *bad_sans[] = {bad_ip, bad_type, empty_dns, utf8_dns, utf8_email};
+    for (size_t i = 0; i < sizeof(bad_sans) / sizeof(bad_sans[0]); i++) {
         s = good;
         s.sans = bad_sans[i];
         s.san_count = 1;
