@@ -137,7 +137,10 @@ static int set_subject(X509 *x, const uvtls_cert_spec *spec, uvtls_error *err) {
         const uvtls_name_attr *a = &spec->subject[i];
         if (a->key == NULL || a->value == NULL)
             return bad_arg(err, "subject attribute", a->key);
-        if (OBJ_txt2nid(a->key) == NID_undef)
+        /* A name OpenSSL knows or a dotted OID (which has no NID unless OpenSSL knows it). */
+        ASN1_OBJECT *obj = OBJ_txt2obj(a->key, 0);
+        ASN1_OBJECT_free(obj);
+        if (obj == NULL)
             return bad_arg(err, "subject attribute name", a->key);
         int set = a->same_rdn && i > 0 ? -1 : 0;
         if (!X509_NAME_add_entry_by_txt(name, a->key, MBSTRING_UTF8,

@@ -341,6 +341,21 @@ TEST_IMPL(certgen_bad_inputs) {
         CHECK(uvtls_cert_issue_pem(&s, &err) == NULL);
         CHECK_ERR_CODE(&err, "ERR_INVALID_ARG_VALUE");
     }
+    /* A dotted OID OpenSSL has no name for is a valid attribute type (certgen.h says so). */
+    uvtls_name_attr oid_name[] = {{"1.3.6.1.4.1.99999.1", "device-7", 0}};
+    s = good;
+    s.subject = oid_name;
+    pem = uvtls_cert_issue_pem(&s, &err);
+    CHECK(pem != NULL);
+    if (pem != NULL) {
+        X509 *x = pem_cert(pem);
+        char *dn = x ? uvtls_name_rfc4514(X509_get_subject_name(x)) : NULL;
+        /* RFC 4514 2.4: a type given as an OID has its value as '#' and the BER in hex. */
+        CHECK_STR_EQ(dn, "1.3.6.1.4.1.99999.1=#0C086465766963652D37");
+        free(dn);
+        X509_free(x);
+    }
+    free(pem);
     CHECK(uvtls_keygen_pem(UVTLS_KEYGEN_RSA, 1024, &err) == NULL);
     CHECK_ERR_CODE(&err, "ERR_INVALID_ARG_VALUE");
     CHECK(uvtls_keygen_pem(UVTLS_KEYGEN_RSA, 8193, &err) == NULL);
