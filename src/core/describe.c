@@ -201,9 +201,10 @@ static int describe_san(uvtls_san_entry *out, const GENERAL_NAME *gn) {
 }
 
 static int describe_sans(uvtls_cert_description *d, X509 *x) {
-    GENERAL_NAMES *names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
-    if (names == NULL)
-        return 0;
+    int crit = -1;
+    GENERAL_NAMES *names = X509_get_ext_d2i(x, NID_subject_alt_name, &crit, NULL);
+    if (names == NULL) /* absent; or present twice or unreadable, which must not read as none */
+        return crit == -1 ? 0 : -1;
     int n = sk_GENERAL_NAME_num(names);
     int rc = 0;
     d->sans = n > 0 ? calloc((size_t)n, sizeof(*d->sans)) : NULL;

@@ -220,6 +220,19 @@ static void check_nul_and_string_types(EVP_PKEY *key) {
     CHECK_INT_EQ(d->sans[2].value_len, strlen(d->sans[2].value));
     uvtls_cert_description_free(d);
     OPENSSL_free(der);
+    der = NULL;
+
+    /* A second subjectAltName extension: an error, not "no SANs" nor only one of them. */
+    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name, "DNS:b.example");
+    REQUIRE(ext != NULL);
+    X509_add_ext(x, ext, -1);
+    X509_EXTENSION_free(ext);
+    REQUIRE(X509_sign(x, key, EVP_sha256()) > 0);
+    len = i2d_X509(x, &der);
+    REQUIRE(len > 0);
+    CHECK(uvtls_cert_describe(der, (size_t)len, &err) == NULL);
+    CHECK_ERR_CODE(&err, "ERR_UVTLS_BAD_CERTIFICATE");
+    OPENSSL_free(der);
     X509_free(x);
 }
 
