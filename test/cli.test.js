@@ -213,6 +213,20 @@ describe('uvtls command', function () {
       assert.match(text.stdout, /valid for 36\d more days/);
     });
 
+    it('reads a file of many unterminated BEGIN lines in linear time, still finding the certificate after them', async function () {
+      this.timeout(20000); // linear: milliseconds; the old lazy regular expression took minutes
+      const dir = tmpdir('pem');
+      const file = path.join(dir, 'junk_then_cert.pem');
+      const leaf = fs.readFileSync(g('server_certificate.pem'), 'latin1');
+      fs.writeFileSync(file, '-----BEGIN JUNK-----\n'.repeat(80000) + leaf);
+      const { pemBlocks } = require('../lib/cli/files');
+      const blocks = pemBlocks(fs.readFileSync(file, 'latin1'));
+      assert.strictEqual(blocks.length, 1);
+      assert.strictEqual(blocks[0].pem.trim(), leaf.trim());
+      const r = await cli(['check', '--cert', file, '--key', g('server_key.pem'), '--json']);
+      check(r.json, 'match', 'ok');
+    });
+
     it('fails when the key belongs to another certificate', async () => {
       const r = await cli(['check', '--cert', g('server_certificate.pem'), '--key', g('client_key.pem'), '--json']);
       assert.strictEqual(r.code, 1);
