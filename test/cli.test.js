@@ -99,6 +99,17 @@ describe('uvtls command', function () {
       }
     });
 
+    it('takes whole numbers as digits only (--days 0x10, 1e3, " 5" are usage errors, nothing written)', async () => {
+      const dir = tmpdir('days');
+      for (const days of ['0x10', '1e3', ' 5', '0b1', '0', '36501', '--days=-1']) {
+        const args = days.startsWith('--') ? ['gen', '--dir', dir, days] : ['gen', '--dir', dir, '--days', days];
+        const r = await cli(args);
+        assert.strictEqual(r.code, 2, `--days '${days}' exited ${r.code}: ${r.stdout}`);
+        assert.match(r.stderr, /--days must be a whole number from 1 to 36500/);
+      }
+      assert.deepStrictEqual(fs.readdirSync(dir), []);
+    });
+
     it('colours only when asked or on a terminal, never with NO_COLOR', async () => {
       const args = ['check', '--cert', g('server_certificate.pem'), '--key', g('server_key.pem')];
       const plain = await cli(args);

@@ -41,8 +41,9 @@ function parse(command, argv, spec, { positionals: maxPositionals = 0 } = {}) {
       continue;
     }
     if (s.type === 'number') {
+      // Digits only: Number() would also take '0x10', '1e3', ' 5' and '0b1'.
       const n = Number(v);
-      if (v === '' || !Number.isInteger(n) || n < (s.min ?? 0) || n > (s.max ?? Number.MAX_SAFE_INTEGER)) {
+      if (!/^-?[0-9]+$/.test(v) || !Number.isInteger(n) || n < (s.min ?? 0) || n > (s.max ?? Number.MAX_SAFE_INTEGER)) {
         throw new UsageError(`--${name} must be a whole number` +
           `${s.min !== undefined ? ` from ${s.min}` : ''}${s.max !== undefined ? ` to ${s.max}` : ''}` +
           `, got '${v}'`, command);
