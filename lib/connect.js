@@ -45,6 +45,15 @@ function connect(...args) {
     _verifyHost: options.path && !options.servername ? undefined : verifyHost,
   };
 
+  // Every option that can throw is checked before anything starts: a throw after the socket
+  // exists would leave its connection open (or the caller's {socket} wrapped) with no owner.
+  const alpn = alpnToWire(options.ALPNProtocols);
+  const npn = alpnToWire(options.NPNProtocols, 'options.NPNProtocols');
+  if (options.pskCallback !== undefined && typeof options.pskCallback !== 'function') {
+    throw invalidArgType('options.pskCallback', 'of type function', options.pskCallback);
+  }
+  if (options.handshakeTimeout !== undefined) checkHandshakeTimeout(options.handshakeTimeout);
+
   let socket;
   if (options.socket) {
     socket = new TLSSocket(options.socket, socketOptions);
@@ -64,9 +73,7 @@ function connect(...args) {
     startConnect(socket, handle, options, host);
   }
   const handle = socket._handle;
-  const alpn = alpnToWire(options.ALPNProtocols);
   if (alpn && handle) handle.setALPNProtocols(alpn);
-  const npn = alpnToWire(options.NPNProtocols, 'options.NPNProtocols');
   if (npn && handle) handle.setNPNProtocols(npn);
   if (options.enableTrace === true && handle) handle.enableTrace();
   if (options.requestOCSP && handle) {
@@ -74,9 +81,6 @@ function connect(...args) {
     socket._requestOCSP = true;
   }
   if (options.pskCallback !== undefined && handle) {
-    if (typeof options.pskCallback !== 'function') {
-      throw invalidArgType('options.pskCallback', 'of type function', options.pskCallback);
-    }
     // Called inside the handshake with the server's identity hint (or null).
     handle.onpsk = (hint) => {
       const r = options.pskCallback(hint);
@@ -103,10 +107,13 @@ function connect(...args) {
 
 // uvtls's own client option: fail a handshake that has not finished after `ms` (Node's clients
 // wait forever on a peer that accepts the connection and then says nothing).
-function armHandshakeTimeout(socket, ms) {
+function checkHandshakeTimeout(ms) {
   if (typeof ms !== 'number' || !(ms >= 0) || ms > 0x7fffffff) {
     throw invalidArgType('options.handshakeTimeout', 'a non-negative number of milliseconds', ms);
   }
+}
+
+function armHandshakeTimeout(socket, ms) {
   if (ms === 0) return;
   const timer = setTimeout(() => {
     if (socket._secureEstablished || socket.destroyed) return;

@@ -610,6 +610,25 @@ describe('net: servers, clients and TLSSocket', function () {
       assert.strictEqual(received.join(''), 'one,two');
     });
 
+    it('connect() that throws on a bad option opens no connection and leaves a given {socket} alone', async function () {
+      let accepted = 0;
+      const plain = await listen(net.createServer((s) => { accepted++; track(s); }), 0, '127.0.0.1');
+      const target = { port: plain.address().port, host: '127.0.0.1' };
+      const bad = [{ handshakeTimeout: -1 }, { handshakeTimeout: 'soon' }, { ALPNProtocols: 5 }, { pskCallback: 'x' }];
+      for (const options of bad) {
+        assert.throws(() => uvtls.connect({ ...target, ...options }), { code: 'ERR_INVALID_ARG_TYPE' });
+      }
+      const raw = track(net.connect(target.port, target.host));
+      await once(raw, 'connect');
+      for (const options of bad) {
+        assert.throws(() => uvtls.connect({ socket: raw, ...options }), { code: 'ERR_INVALID_ARG_TYPE' });
+      }
+      await tick(300);
+      assert.strictEqual(accepted, 1); // only `raw`
+      assert.strictEqual(raw.destroyed, false);
+      assert.strictEqual(raw.listenerCount('data'), 0);
+    });
+
     it('connect({socket}): getters between destroy() and \'close\' answer as over a native socket, without a TypeError', async function () {
       const server = await startServer(uvtls);
       const raw = track(net.connect(server.address().port, '127.0.0.1'));
