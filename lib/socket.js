@@ -513,7 +513,10 @@ class TLSSocket extends Duplex {
         try { return fn(); } catch { return null; }
       };
       const cipher = live(() => handle.getCipher());
-      const peer = this._peerDescription();
+      // A peer certificate OpenSSL accepted may still hold an extension describe() refuses
+      // (e.g. two subjectAltName extensions, seen with rejectUnauthorized: false): a snapshot
+      // must not throw for it.
+      const peer = live(() => this._peerDescription());
       fixed = {
         protocol: live(() => handle.getProtocol()),
         cipher: cipher ? { name: cipher.name, standardName: cipher.standardName } : null,
@@ -587,15 +590,10 @@ function hasOwnCertificate(socket) {
 }
 
 // The CA names the server asked for in its CertificateRequest, or null when it asked for none
-// (or the binding cannot tell).
+// or that cannot be told (then a silent close stays Node's plain 'end'). Noted at 'secure' and
+// kept, so it still answers once the handle is gone.
 function certificateRequest(socket) {
-  const handle = socket._handle;
-  if (!handle || typeof handle.getCertificateRequest !== 'function') return undefined;
-  try {
-    return handle.getCertificateRequest();
-  } catch {
-    return undefined;
-  }
+  return socket.getCertificateRequest();
 }
 
 function peerClosedError(socket) {
