@@ -123,6 +123,7 @@ function armHandshakeTimeout(socket, ms) {
     err.stage = 'handshake';
     socket.destroy(err);
   }, ms);
+  socket._handshakeTimer = timer; // follows socket.ref()/unref()
   const stop = () => clearTimeout(timer);
   socket.once('secureConnect', stop);
   socket.once('close', stop);

@@ -333,8 +333,17 @@ class TLSSocket extends Duplex {
     return this;
   }
 
-  ref() { if (this._handle) this._handle.ref(); return this; }
-  unref() { if (this._handle) this._handle.unref(); return this; }
+  ref() {
+    if (this._handle) this._handle.ref();
+    if (this._handshakeTimer) this._handshakeTimer.ref();
+    return this;
+  }
+
+  unref() {
+    if (this._handle) this._handle.unref();
+    if (this._handshakeTimer) this._handshakeTimer.unref();
+    return this;
+  }
 
   address() {
     if (this._sock === undefined && this._handle) this._sock = this._handle.sockname();

@@ -871,6 +871,22 @@ describe('net: servers, clients and TLSSocket', function () {
       assert.strictEqual(run.stdout.trim(), 'secure');
     });
 
+    it('unref() also releases a pending handshakeTimeout timer', function () {
+      const run = spawnSync(process.execPath, ['-e', `
+        const net = require('net');
+        const uvtls = require(${JSON.stringify(root)});
+        const silent = net.createServer((s) => s.unref()); // accepts, never answers the ClientHello
+        silent.listen(0, '127.0.0.1', () => {
+          silent.unref();
+          const c = uvtls.connect({ port: silent.address().port, host: '127.0.0.1', handshakeTimeout: 60000 });
+          c.on('error', () => {});
+          c.unref();
+          console.log('waiting');
+        });`], { env: childEnv({}), encoding: 'utf8', timeout: 8000 });
+      assert.strictEqual(run.status, 0, run.stderr || 'still running after 8 s');
+      assert.strictEqual(run.stdout.trim(), 'waiting');
+    });
+
     it('destroy() and destroy(err): close(hadError) and error in Node\'s order', async function () {
       const server = await startServer(tls);
       const sequences = [];
