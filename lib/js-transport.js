@@ -177,6 +177,13 @@ class JsTransport {
     });
   }
 
+  // PSK: the engine calls `onpsk` on itself inside the handshake and leaves a thrown value as
+  // its `pskError`; both live on the engine, as they live on the native Conn.
+  get onpsk() { return this._engine ? this._engine.onpsk : undefined; }
+  set onpsk(fn) { if (this._engine) this._engine.onpsk = fn; }
+  get pskError() { return this._engine ? this._engine.pskError : undefined; }
+  set pskError(value) { if (this._engine) this._engine.pskError = value; }
+
   readStart() {
     this._reading = true;
     if (this._duplex.isPaused && this._duplex.isPaused()) this._duplex.resume();

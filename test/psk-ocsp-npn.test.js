@@ -80,6 +80,27 @@ describe('PSK, OCSP stapling, NPN', function () {
     });
   }
 
+  for (const version of ['TLSv1.2', 'TLSv1.3']) {
+    it(`PSK ${version} over connect({socket}) (STARTTLS), and a client pskCallback that throws there`, async function () {
+      const net = require('net');
+      const port = await listen(pskServer(tls, version));
+      const over = async (pskCallback) => {
+        const raw = track(net.connect(port, '127.0.0.1'));
+        await once(raw, 'connect');
+        return track(uvtls.connect({ socket: raw, ciphers: SUITES[version], minVersion: version, maxVersion: version,
+          checkServerIdentity: () => undefined, pskCallback }));
+      };
+      const s = await over(() => ({ psk: KEY, identity: 'device-1' }));
+      await once(s, 'secureConnect');
+      assert.strictEqual(s.authorized, true);
+      assert.strictEqual(await readAll(s), `hello ${version}`);
+      const boom = new Error('no key for this gateway');
+      const failing = await over(() => { throw boom; });
+      const [err] = await once(failing, 'error');
+      assert.strictEqual(err, boom);
+    });
+  }
+
   it('PSK: a server pskCallback that throws ends that handshake with tlsClientError', async function () {
     const boom = new Error('key store offline');
     const server = pskServer(uvtls, 'TLSv1.2', { pskCallback: () => { throw boom; } });
