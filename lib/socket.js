@@ -86,7 +86,9 @@ class TLSSocket extends Duplex {
         this.emit('connect');
         break;
       case EVENTS.SECURE:
-        this._onSecure();
+        // As Node: 'secure'/'secureConnection' wait for every 'newSession' callback.
+        if (this._newSessionsPending > 0) this._securePending = true;
+        else this._onSecure();
         break;
       case EVENTS.DATA:
         this._appDataSeen = true;
@@ -146,9 +148,21 @@ class TLSSocket extends Duplex {
         if (!this._isServer) {
           this.emit('session', a);
         } else if (this.server && this.server.listenerCount('newSession') > 0) {
-          // The application's cache stores it; its callback is not waited for.
+          // The application's cache stores it; the handshake's end is reported once the
+          // callback says it is stored (Node's contract: no data before that).
+          this._newSessionsPending = (this._newSessionsPending || 0) + 1;
+          let called = false;
+          const stored = () => {
+            if (called) return;
+            called = true;
+            this._newSessionsPending--;
+            if (this._newSessionsPending === 0 && this._securePending) {
+              this._securePending = false;
+              if (this._handle) this._onSecure();
+            }
+          };
           try {
-            this.server.emit('newSession', this._handle.newSessionId(), a, () => {});
+            this.server.emit('newSession', this._handle.newSessionId(), a, stored);
           } catch (err) {
             this._onEvent(EVENTS.ERROR, err);
           }

@@ -316,6 +316,22 @@ describe('PSK, OCSP stapling, NPN', function () {
       });
     }
 
+    it('secureConnection waits for the newSession callback, as in Node (uvtls and Node servers)', async function () {
+      for (const lib of [tls, uvtls]) {
+        const order = [];
+        const server = lib.createServer({ key: c.serverKey, cert: c.serverChain, maxVersion: 'TLSv1.2',
+          secureOptions: SSL_OP_NO_TICKET }, (s) => { track(s); order.push('secureConnection'); s.end('x'); });
+        server.on('newSession', (id, data, cb) => {
+          order.push('newSession');
+          setTimeout(() => { order.push('stored'); cb(); }, 100);
+        });
+        const port = await listen(server);
+        const client = track(uvtls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: c.caCert, maxVersion: 'TLSv1.2' }));
+        assert.strictEqual(await readAll(client), 'x');
+        assert.deepStrictEqual(order, ['newSession', 'stored', 'secureConnection'], lib === tls ? 'Node' : 'uvtls');
+      }
+    });
+
     it('a resumeSession or newSession listener that throws ends that handshake with tlsClientError', async function () {
       for (const event of ['newSession', 'resumeSession']) {
         const server = uvtls.createServer({ key: c.serverKey, cert: c.serverChain, maxVersion: 'TLSv1.2',
