@@ -144,10 +144,12 @@ function install() {
   return true;
 }
 
-// Puts back the properties install() replaced. Returns false when not installed.
+// Puts back the properties install() replaced. Returns false when not installed. An entry that
+// someone else replaced after install() (another library's patch) is theirs now: left as is.
 function uninstall() {
   if (!saved) return false;
   for (const name of ROUTED) {
+    if (nodeTls[name] !== installed[name]) continue;
     const descriptor = saved[name];
     if (descriptor) Object.defineProperty(nodeTls, name, descriptor);
     else delete nodeTls[name];

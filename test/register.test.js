@@ -204,4 +204,17 @@ describe('drop-in registration (install / uninstall / uvtls/register)', function
     assert.strictEqual(code, 0);
     assert.deepStrictEqual(JSON.parse(out), { same: true, installed: false });
   });
+  it('uninstall() leaves an entry another library patched after install() alone, and restores the rest', () => {
+    const nodeConnect = tls.connect;
+    uvtls.install();
+    const theirs = function patchedConnect(...args) { return nodeConnect(...args); };
+    tls.connect = theirs;
+    try {
+      uvtls.uninstall();
+      assert.strictEqual(tls.connect, theirs);
+      assert.strictEqual(tls.createServer, nodeCreateServer);
+    } finally {
+      tls.connect = nodeConnect;
+    }
+  });
 });
