@@ -333,7 +333,7 @@ export class TLSSocket extends NodeTls.TLSSocket {
   getConnectionInfo(): ConnectionInfo;
   /**
    * On a client: null when the server asked for no client certificate, else the CA names it
-   * accepts (RFC 4514). Still answers after a failed handshake. Always null on a server.
+   * accepts (RFC 4514). Answers while open and after a failed handshake; null after a normal close and on a server.
    */
   getCertificateRequest(): { caNames: string[] } | null;
 }

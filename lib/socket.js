@@ -201,7 +201,6 @@ class TLSSocket extends Duplex {
   _onSecure() {
     const handle = this._handle;
     this._secureEstablished = true;
-    this._noteCertificateRequest();
     this._connectedAt = Date.now();
     if (this._isServer && this.server && this.server._secureSockets) this.server._secureSockets.add(this);
     this.alpnProtocol = handle.alpnProtocol();
@@ -401,10 +400,10 @@ class TLSSocket extends Duplex {
   getFinished() { return this._handle ? this._handle.getFinished() : undefined; }
   getPeerFinished() { return this._handle ? this._handle.getPeerFinished() : undefined; }
   getTLSTicket() { return this._handle ? this._handle.getTLSTicket() : undefined; }
-  // Client sockets only: Node answers null on a server socket.
   // uvtls: on a client, whether the server asked for a client certificate, and which CA names
-  // it accepts: null (no request, or a server socket) or {caNames: [RFC 4514 strings]}. Still
-  // answers after a failed handshake (a TLS 1.2 server that requires a certificate ends it).
+  // it accepts: null (no request, or a server socket) or {caNames: [RFC 4514 strings]}. Asked
+  // of the engine only when wanted (the names are converted then, not in every handshake); the
+  // answer is kept when the handshake fails, so it outlives the handle in that case.
   getCertificateRequest() {
     if (this._isServer) return null;
     this._noteCertificateRequest();
@@ -420,6 +419,7 @@ class TLSSocket extends Duplex {
     }
   }
 
+  // Client sockets only: Node answers null on a server socket.
   getEphemeralKeyInfo() { return this._handle && !this._isServer ? this._handle.getEphemeralKeyInfo() : null; }
   getSharedSigalgs() { return this._handle ? this._handle.getSharedSigalgs() : []; }
   exportKeyingMaterial(length, label, context) {
