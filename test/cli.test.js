@@ -18,9 +18,9 @@ const BIN = path.join(__dirname, '..', 'bin', 'uvtls.js');
 const TIMEOUT = 60000;
 
 // Runs `node bin/uvtls.js args...`; resolves with { code, stdout, stderr, json }.
-function cli(args, { env, uid, gid, cwd } = {}) {
+function cli(args, { env, uid, gid, cwd, bin = BIN } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [bin, ...args], {
       env: nodeChildEnv({ NO_COLOR: '1', ...env }), uid, gid, cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -272,23 +272,38 @@ describe('uvtls command', function () {
       assert.match(check(ok.json, 'chain', 'ok').message, /3 certificates/);
     });
 
+    // The command as another user sees it: a copy of bin/, lib/, package.json and the addon in
+    // a world-readable directory, since the checkout itself may sit in a 0700 directory (a CI
+    // clone into mktemp -d) that user nobody cannot enter.
+    function installForNobody() {
+      const root = path.join(__dirname, '..');
+      const dir = tmpdir('nobody');
+      fs.chmodSync(dir, 0o755);
+      for (const part of ['bin', 'lib', 'package.json']) {
+        fs.cpSync(path.join(root, part), path.join(dir, part), { recursive: true });
+      }
+      const addon = path.join(dir, 'uvtls.node');
+      fs.copyFileSync(process.env.UVTLS_BINDING || path.join(root, 'build', 'Release', 'uvtls.node'), addon);
+      execFileSync('chmod', ['-R', 'a+rX', dir]);
+      return { bin: path.join(dir, 'bin', 'uvtls.js'), env: { UVTLS_BINDING: addon }, cwd: dir };
+    }
+
     it('says who owns a file this user cannot read', async () => {
+      const asNobody = { uid: 65534, gid: 65534, ...installForNobody() };
       const dir = tmpdir('perm');
       fs.chmodSync(dir, 0o755);
       const cert = path.join(dir, 'cert.pem');
       fs.copyFileSync(g('server_certificate.pem'), cert);
       fs.chmodSync(cert, 0o600);
       fs.chownSync(cert, 0, 0);
-      const r = await cli(['check', '--cert', cert, '--key', g('ca_certificate.pem'), '--json'],
-        { uid: 65534, gid: 65534 });
+      const r = await cli(['check', '--cert', cert, '--key', g('ca_certificate.pem'), '--json'], asNobody);
       assert.strictEqual(r.code, 1, r.stdout + r.stderr);
       const f = check(r.json, 'cert', 'fail');
       assert.strictEqual(f.code, 'EACCES');
       assert.match(f.message, /owned by root \(uid 0\), mode 0600; you are uid 65534 \(nobody\)/);
       // And the same for mode 0000.
       fs.chmodSync(cert, 0o000);
-      const z = await cli(['check', '--cert', cert, '--key', g('ca_certificate.pem'), '--json'],
-        { uid: 65534, gid: 65534 });
+      const z = await cli(['check', '--cert', cert, '--key', g('ca_certificate.pem'), '--json'], asNobody);
       assert.match(check(z.json, 'cert', 'fail').message, /mode 0000/);
       const missing = await cli(['check', '--cert', path.join(dir, 'nope.pem'), '--key', cert, '--json']);
       assert.match(check(missing.json, 'cert', 'fail').message, /does not exist/);
