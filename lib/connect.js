@@ -7,6 +7,7 @@ const binding = require('./binding');
 const { TLSSocket, kNative, contextOf, decorate } = require('./socket');
 const { invalidArgType, withCode, silentPeerHint } = require('./errors');
 const { alpnToWire } = require('./alpn');
+const { validateInteger, validateTimerDuration, TIMEOUT_MAX } = require('./validators');
 
 function normalizeArgs(args) {
   let options = {};
@@ -36,13 +37,16 @@ function connect(...args) {
   let servername = options.servername !== undefined ? options.servername : (isIp ? undefined : host);
   if (servername === '' || (servername && net.isIP(servername))) servername = undefined;
   const rejectUnauthorized = options.rejectUnauthorized !== false;
-  const verifyHost = options.servername || host;
+  // The name the certificate must hold, as Node picks it: servername, else host, else the host
+  // a plain {socket} was connected to, else localhost. A pipe (`path`) is checked too.
+  const verifyHost = options.servername || options.host ||
+    (options.socket && options.socket._host) || 'localhost';
   const socketOptions = {
     ...options,
     isServer: false,
     servername,
     rejectUnauthorized,
-    _verifyHost: options.path && !options.servername ? undefined : verifyHost,
+    _verifyHost: verifyHost,
   };
 
   // Every option that can throw is checked before anything starts: a throw after the socket
@@ -53,6 +57,7 @@ function connect(...args) {
     throw invalidArgType('options.pskCallback', 'of type function', options.pskCallback);
   }
   if (options.handshakeTimeout !== undefined) checkHandshakeTimeout(options.handshakeTimeout);
+  const timeout = options.timeout ? validateTimerDuration(options.timeout, 'timeout') : 0;
 
   let socket;
   if (options.socket) {
@@ -70,8 +75,24 @@ function connect(...args) {
     socket = new TLSSocket({ [kNative]: handle }, socketOptions);
     socket._context = context;
     socket.connecting = true;
-    startConnect(socket, handle, options, host);
   }
+  try {
+    configure(socket, options, alpn, npn);
+  } catch (err) {
+    // Nothing has been sent yet; the handle must not outlive the throw (it would keep the
+    // process alive with no owner).
+    if (!options.socket) socket.destroy();
+    throw err;
+  }
+  if (!options.socket) startConnect(socket, socket._handle, options, host);
+  if (options.handshakeTimeout !== undefined) armHandshakeTimeout(socket, options.handshakeTimeout);
+  if (timeout) socket.setTimeout(timeout);
+  if (callback) socket.once('secureConnect', callback);
+  return socket;
+}
+
+// Per-connection settings on the engine, before the first byte of the handshake.
+function configure(socket, options, alpn, npn) {
   const handle = socket._handle;
   if (alpn && handle) handle.setALPNProtocols(alpn);
   if (npn && handle) handle.setNPNProtocols(npn);
@@ -99,22 +120,17 @@ function connect(...args) {
       // A stale or foreign session is no reason to fail: Node too just does a full handshake.
     }
   }
-  if (options.handshakeTimeout !== undefined) armHandshakeTimeout(socket, options.handshakeTimeout);
-  if (options.timeout) socket.setTimeout(options.timeout);
-  if (callback) socket.once('secureConnect', callback);
-  return socket;
 }
 
 // uvtls's own client option: fail a handshake that has not finished after `ms` (Node's clients
 // wait forever on a peer that accepts the connection and then says nothing).
+// A whole number of milliseconds a timer can hold; leave the option out for no limit (0, NaN
+// or a string meaning "none" would hide a mistake).
 function checkHandshakeTimeout(ms) {
-  if (typeof ms !== 'number' || !(ms >= 0) || ms > 0x7fffffff) {
-    throw invalidArgType('options.handshakeTimeout', 'a non-negative number of milliseconds', ms);
-  }
+  validateInteger(ms, 'options.handshakeTimeout', 1, TIMEOUT_MAX);
 }
 
 function armHandshakeTimeout(socket, ms) {
-  if (ms === 0) return;
   const timer = setTimeout(() => {
     if (socket._secureEstablished || socket.destroyed) return;
     const target = socket._connectTarget || {};

@@ -13,8 +13,7 @@ const { alpnToWire } = require('./alpn');
 const { TLSSocket, kNative, decorate } = require('./socket');
 const { createSecureContext, SecureContext } = require('./secure-context');
 const { withCode, invalidArgType } = require('./errors');
-
-const DEFAULT_HANDSHAKE_TIMEOUT = 120000;
+const { serverHandshakeTimeout } = require('./validators');
 
 class Server extends EventEmitter {
   constructor(options, secureConnectionListener) {
@@ -25,6 +24,7 @@ class Server extends EventEmitter {
     }
     options = options || {};
     this._options = options;
+    this._handshakeTimeout = serverHandshakeTimeout(options.handshakeTimeout);
     this._context = options.secureContext || createSecureContext(options);
     this._handle = null;
     this._pipe = null;
@@ -60,6 +60,11 @@ class Server extends EventEmitter {
         process.nextTick(() => this._applySessionEvents());
       }
     });
+  }
+
+  // The handshake timeout in ms (also bounds the wait for 'newSession' callbacks).
+  _handshakeTimeoutMs() {
+    return this._handshakeTimeout;
   }
 
   // Handshakes pause at the ClientHello when JS must take part: choosing a context by host name,
@@ -270,7 +275,7 @@ class Server extends EventEmitter {
     const handle = new binding.Server(this._context.context, {
       requestCert: !!o.requestCert,
       rejectUnauthorized: o.rejectUnauthorized !== false,
-      handshakeTimeout: o.handshakeTimeout === undefined ? DEFAULT_HANDSHAKE_TIMEOUT : o.handshakeTimeout,
+      handshakeTimeout: this._handshakeTimeout,
       maxConnections: typeof this._maxConnections === 'number' ? this._maxConnections : undefined,
       noDelay: !!o.noDelay,
       keepAlive: !!o.keepAlive,

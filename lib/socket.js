@@ -10,6 +10,7 @@ const { JsTransport } = require('./js-transport');
 const { checkServerIdentity } = require('./identity');
 const { createSecureContext, SecureContext } = require('./secure-context');
 const { withCode, invalidArgType, invalidArgValue, refusedHint, notTlsHint, sideHint } = require('./errors');
+const { validateUint32, validateInt32, validateTimerDuration } = require('./validators');
 
 const kNative = Symbol('uvtls.nativeHandle');
 
@@ -87,7 +88,7 @@ class TLSSocket extends Duplex {
         break;
       case EVENTS.SECURE:
         // As Node: 'secure'/'secureConnection' wait for every 'newSession' callback.
-        if (this._newSessionsPending > 0) this._securePending = true;
+        if (this._newSessionsPending > 0) this._awaitNewSessions();
         else this._onSecure();
         break;
       case EVENTS.DATA:
@@ -95,7 +96,9 @@ class TLSSocket extends Duplex {
         if (!this.push(a) && this._handle) this._handle.readStop();
         break;
       case EVENTS.END:
-        if (this._closedAfterHandshake()) {
+        // A close_notify is the peer's clean, deliberate end: plain 'end', as in Node, whatever
+        // it asked for. Only a bare close (no close_notify) can be a silent rejection.
+        if (this._closedAfterHandshake() && !this._handle.peerClosedCleanly()) {
           this._onEvent(EVENTS.ERROR, peerClosedError(this));
           break;
         }
@@ -158,6 +161,7 @@ class TLSSocket extends Duplex {
             this._newSessionsPending--;
             if (this._newSessionsPending === 0 && this._securePending) {
               this._securePending = false;
+              clearTimeout(this._newSessionTimer);
               if (this._handle) this._onSecure();
             }
           };
@@ -188,14 +192,34 @@ class TLSSocket extends Duplex {
   }
 
   // A client whose peer hung up after the handshake, before sending anything and before we
-  // ended, having asked for a client certificate: Node reports nothing at all (TLS 1.3 servers that reject a client certificate often
-  // close without an alert, after the client has already seen 'secureConnect'). Say so.
-  // Only when the server asked for a client certificate: then the close is most likely its
-  // verdict on it; a server that asked for nothing may close an idle connection for any reason
-  // (and Node's 'end' is the right report).
+  // ended, having asked for a client certificate: Node reports nothing at all (TLS 1.3 servers
+  // that reject a client certificate often close without an alert, after the client has already
+  // seen 'secureConnect'). Say so. Only when the server asked for a client certificate: then
+  // the close is most likely its verdict on it; a server that asked for nothing may close an
+  // idle connection for any reason (and Node's 'end' is the right report). The caller also
+  // rules out a close_notify (see EVENTS.END).
   _closedAfterHandshake() {
     return !this._isServer && this._secureEstablished && !this._appDataSeen &&
       !this._writableState.ending && !this.destroyed && certificateRequest(this) !== null;
+  }
+
+  // The handshake is done but a 'newSession' callback has not called back. Node waits forever;
+  // a cache that never answers would then hold the connection (and its memory) forever, so the
+  // wait is bounded by the server's handshake timeout, and ends as a handshake that timed out.
+  _awaitNewSessions() {
+    this._securePending = true;
+    const ms = this.server ? this.server._handshakeTimeoutMs() : 0;
+    if (!(ms > 0)) return;
+    this._newSessionTimer = setTimeout(() => {
+      if (!this._securePending || !this._handle) return;
+      this._securePending = false;
+      const err = withCode(new Error('TLS handshake timeout'), 'ERR_TLS_HANDSHAKE_TIMEOUT',
+        'The server\'s \'newSession\' listener did not call its callback in time; it must call ' +
+        'it once the session is stored (or failed to store).');
+      err.stage = 'handshake';
+      this._onEvent(EVENTS.ERROR, err);
+    }, ms);
+    this._newSessionTimer.unref(); // the connection itself keeps the process alive
   }
 
   _onSecure() {
@@ -313,6 +337,7 @@ class TLSSocket extends Duplex {
   }
 
   _destroy(err, callback) {
+    clearTimeout(this._newSessionTimer);
     if (this._isServer && this.server && this.server._secureSockets) this.server._secureSockets.delete(this);
     const done = () => {
       callback(err);
@@ -328,6 +353,7 @@ class TLSSocket extends Duplex {
   // --- net.Socket surface -------------------------------------------------------------------
 
   setTimeout(ms, callback) {
+    ms = validateTimerDuration(ms, 'msecs');
     if (this._handle) this._handle.setTimeout(ms);
     if (callback) {
       if (ms === 0) this.removeListener('timeout', callback);
@@ -423,13 +449,21 @@ class TLSSocket extends Duplex {
   getEphemeralKeyInfo() { return this._handle && !this._isServer ? this._handle.getEphemeralKeyInfo() : null; }
   getSharedSigalgs() { return this._handle ? this._handle.getSharedSigalgs() : []; }
   exportKeyingMaterial(length, label, context) {
-    if (!Number.isInteger(length) || length <= 0) throw invalidArgType('length', 'a positive integer', length);
+    // Checked here, before the binding casts anything: 2 ** 32 + 16 must not become 16.
+    validateUint32(length, 'length', true);
     if (typeof label !== 'string') throw invalidArgType('label', 'of type string', label);
+    if (context !== undefined && !ArrayBuffer.isView(context)) {
+      throw invalidArgType('context', 'an instance of Buffer, TypedArray, or DataView', context);
+    }
+    if (!this._secureEstablished) {
+      throw withCode(new Error('TLS socket connection must be securely established'), 'ERR_TLS_INVALID_STATE');
+    }
     if (!this._handle) throw closedError();
     return this._handle.exportKeyingMaterial(length, label, context);
   }
   setMaxSendFragment(size) {
-    if (!Number.isInteger(size) || size < 512 || size > 16384) return false;
+    validateInt32(size, 'size');
+    if (size < 512 || size > 16384) return false;
     return this._handle ? this._handle.setMaxSendFragment(size) : false;
   }
   // Decodes every handshake message to stderr (OpenSSL's SSL_trace), as Node's enableTrace().

@@ -614,14 +614,15 @@ describe('net: servers, clients and TLSSocket', function () {
       let accepted = 0;
       const plain = await listen(net.createServer((s) => { accepted++; track(s); }), 0, '127.0.0.1');
       const target = { port: plain.address().port, host: '127.0.0.1' };
-      const bad = [{ handshakeTimeout: -1 }, { handshakeTimeout: 'soon' }, { ALPNProtocols: 5 }, { pskCallback: 'x' }];
-      for (const options of bad) {
-        assert.throws(() => uvtls.connect({ ...target, ...options }), { code: 'ERR_INVALID_ARG_TYPE' });
+      const bad = [[{ handshakeTimeout: -1 }, 'ERR_OUT_OF_RANGE'], [{ handshakeTimeout: 'soon' }, 'ERR_INVALID_ARG_TYPE'],
+        [{ ALPNProtocols: 5 }, 'ERR_INVALID_ARG_TYPE'], [{ pskCallback: 'x' }, 'ERR_INVALID_ARG_TYPE']];
+      for (const [options, code] of bad) {
+        assert.throws(() => uvtls.connect({ ...target, ...options }), { code });
       }
       const raw = track(net.connect(target.port, target.host));
       await once(raw, 'connect');
-      for (const options of bad) {
-        assert.throws(() => uvtls.connect({ socket: raw, ...options }), { code: 'ERR_INVALID_ARG_TYPE' });
+      for (const [options, code] of bad) {
+        assert.throws(() => uvtls.connect({ socket: raw, ...options }), { code });
       }
       await tick(300);
       assert.strictEqual(accepted, 1); // only `raw`

@@ -389,4 +389,8 @@ Napi::Value GetCertificateRequest(const Napi::CallbackInfo &info, uvtls_engine *
     return o;
 }
 
+Napi::Value PeerClosedCleanly(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    return Napi::Boolean::New(info.Env(), uvtls_engine_peer_closed_cleanly(e) != 0);
+}
+
 } // namespace uvtls

@@ -64,6 +64,8 @@ Napi::Value NewSessionId(const Napi::CallbackInfo &info, uvtls_engine *e);
 // CertificateRequest as { caNames: [RFC 4514 strings] } or null.
 Napi::Value GetNegotiatedGroup(const Napi::CallbackInfo &info, uvtls_engine *e);
 Napi::Value GetCertificateRequest(const Napi::CallbackInfo &info, uvtls_engine *e);
+// Whether the peer ended with close_notify (a clean end) rather than a bare transport close.
+Napi::Value PeerClosedCleanly(const Napi::CallbackInfo &info, uvtls_engine *e);
 
 // PSK: the engine's handler calls `handle.onpsk(identityOrHint)` synchronously, inside the
 // handshake. A server's onpsk returns the key (Buffer) or null; a client's returns
@@ -132,6 +134,8 @@ void AddEngineMethods(std::vector<Napi::ClassPropertyDescriptor<Wrap>> &props) {
         Wrap::InstanceMethod("getNegotiatedGroup", &Wrap::template CallEngine<GetNegotiatedGroup>));
     props.push_back(Wrap::InstanceMethod("getCertificateRequest",
                                          &Wrap::template CallEngine<GetCertificateRequest>));
+    props.push_back(
+        Wrap::InstanceMethod("peerClosedCleanly", &Wrap::template CallEngine<PeerClosedCleanly>));
 }
 
 } // namespace uvtls

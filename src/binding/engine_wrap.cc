@@ -27,7 +27,6 @@ Napi::Function EngineWrap::Define(Napi::Env env) {
         InstanceMethod("shutdown", &EngineWrap::Shutdown),
         InstanceMethod("state", &EngineWrap::State),
         InstanceMethod("error", &EngineWrap::Error),
-        InstanceMethod("peerClosedCleanly", &EngineWrap::PeerClosedCleanly),
         InstanceMethod("destroy", &EngineWrap::Destroy),
         InstanceMethod("enablePsk", &EngineWrap::EnablePsk),
     };
@@ -172,10 +171,6 @@ Napi::Value EngineWrap::Error(const Napi::CallbackInfo &info) {
     if (engine_ == nullptr || uvtls_engine_state_get(engine_) != UVTLS_ENGINE_ERROR)
         return info.Env().Null();
     return MakeError(info.Env(), *uvtls_engine_error(engine_)).Value();
-}
-
-Napi::Value EngineWrap::PeerClosedCleanly(const Napi::CallbackInfo &info) {
-    return Napi::Boolean::New(info.Env(), uvtls_engine_peer_closed_cleanly(Live(info)));
 }
 
 // Frees the session now instead of at garbage collection: a destroyed socket should not hold

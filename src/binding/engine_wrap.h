@@ -36,7 +36,6 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     Napi::Value Shutdown(const Napi::CallbackInfo &info);
     Napi::Value State(const Napi::CallbackInfo &info);
     Napi::Value Error(const Napi::CallbackInfo &info);
-    Napi::Value PeerClosedCleanly(const Napi::CallbackInfo &info);
     Napi::Value Destroy(const Napi::CallbackInfo &info);
 
     Napi::Value EnablePsk(const Napi::CallbackInfo &info);
