@@ -46,6 +46,7 @@ struct uvtls_conn {
     unsigned handshake_timeout_ms, idle_timeout_ms;
     int open_handles;
     int write_error; /* a write failed (EPIPE/ECONNRESET); reported once reading tells why */
+    int write_error_owned; /* ... and it lost owner data (not only handshake or close_notify) */
     unsigned closing : 1, secure : 1, reading : 1, read_wanted : 1, ended : 1, errored : 1,
         shutdown_wanted : 1, shutdown_sent : 1, connected : 1, draining : 1, is_pipe : 1,
         is_server : 1, eof_seen : 1, hello_reported : 1;
@@ -90,6 +91,16 @@ static void emit_uv_error(uvtls_conn *c, int status, const char *syscall) {
     emit_error(c, &err);
 }
 
+/* A transport write failed. When it carried no owner data (a handshake flight, session
+ * tickets, close_notify), it is not reported at all, as in Node: the peer has left, and the read
+ * side says how (EOF, reset, an alert). An owner that writes later gets the error. */
+static void note_write_error(uvtls_conn *c, int status, int owned) {
+    if (c->write_error == 0)
+        c->write_error = status;
+    if (owned)
+        c->write_error_owned = 1;
+}
+
 /* A write that fails because the peer closed (EPIPE, ECONNRESET) usually has the reason waiting in
  * the receive buffer: an alert such as certificate_required (TLS 1.3 clients are secure before
  * the server has judged their certificate). While reading, the error is held back until the read
@@ -97,13 +108,12 @@ static void emit_uv_error(uvtls_conn *c, int status, const char *syscall) {
 static int defer_write_error(uvtls_conn *c, int status) {
     if ((status != UV_EPIPE && status != UV_ECONNRESET) || !c->reading || c->closing || c->errored)
         return 0;
-    if (c->write_error == 0)
-        c->write_error = status;
+    note_write_error(c, status, 1);
     return 1;
 }
 
 static void report_write_error(uvtls_conn *c) {
-    if (c->write_error != 0 && !c->errored && !c->closing)
+    if (c->write_error != 0 && c->write_error_owned && !c->errored && !c->closing)
         emit_uv_error(c, c->write_error, "write");
 }
 
@@ -245,7 +255,12 @@ static void on_write(uv_write_t *req, int status) {
         c->bytes_written += w->len;
     size_t completes = w->completes;
     free(w);
+    if (status < 0 && status != UV_ECANCELED && completes == 0) {
+        note_write_error(c, status, 0);
+        return;
+    }
     if (status < 0 && status != UV_ECANCELED) {
+        note_write_error(c, status, 1);
         /* Held back: the owner completes what is left at CLOSE. */
         if (defer_write_error(c, status))
             return;
@@ -320,9 +335,16 @@ static int flush(uvtls_conn *c) {
     return 0;
 }
 
-/* Flushes; reports a transport failure as an error. Returns -1 when the caller must stop. */
+/* Flushes; reports a transport failure that lost owner data as an error. Returns -1 when the
+ * caller must stop. A failure that lost only our own records (handshake, tickets, close_notify)
+ * is noted and not reported: the read side tells what happened to the peer. */
 static int flush_or_fail(uvtls_conn *c) {
+    int owned = c->uncovered > 0;
     int r = flush(c);
+    if (r < 0 && !owned && (r == UV_EPIPE || r == UV_ECONNRESET)) {
+        note_write_error(c, r, 0);
+        return c->closing ? -1 : 0;
+    }
     if (r < 0) {
         if (!defer_write_error(c, r))
             emit_uv_error(c, r, "write");
