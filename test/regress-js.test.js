@@ -111,6 +111,41 @@ describe('issue 11 regressions: socket, connect and server (JS)', function () {
       }
     }
 
+    // A uvtls client has sent its Finished when it is secure, so a destroy at 'secureConnect'
+    // completes the server's handshake and then ends the connection; the server's session
+    // tickets then meet a closed socket, and its automatic end() writes into a reset.
+    function nativeClientStory(serverLib, version, how) {
+      return new Promise((resolve) => {
+        const events = [];
+        const server = serverLib.createServer({ key: c.serverKey, cert: c.serverChain, maxVersion: version }, (s) => {
+          track(s);
+          events.push('secureConnection');
+          s.on('data', () => events.push('data'));
+          s.on('end', () => events.push('end'));
+          s.on('error', (e) => events.push(`error ${e.code}`));
+          s.on('close', () => { events.push('close'); server.close(); resolve(events.join(', ')); });
+        });
+        server.on('tlsClientError', (e) => { events.push(`tlsClientError ${e.code}`); server.close(); resolve(events.join(', ')); });
+        track(server);
+        server.listen(0, '127.0.0.1', () => {
+          const cl = track(uvtls.connect({ port: server.address().port, host: '127.0.0.1', ca: c.caCert, servername: 'localhost' },
+            () => (how === 'destroy' ? cl.destroy() : cl.write('hi', () => cl.destroy()))));
+          cl.on('error', () => {});
+        });
+      });
+    }
+
+    for (const version of ['TLSv1.3', 'TLSv1.2']) {
+      for (const how of ['destroy', 'destroy after data']) {
+        it(`${version}, a uvtls client that does "${how}" at secureConnect: the server's events are Node's`, async function () {
+          const node = await nativeClientStory(tls, version, how);
+          const ours = await nativeClientStory(uvtls, version, how);
+          assert.strictEqual(ours, node);
+          assert.match(ours, /^secureConnection, /);
+        });
+      }
+    }
+
     it('clients that destroy once secure: a server with no error listener survives', async function () {
       // The server has no 'error' listener on its sockets, as Node's own examples are written:
       // an error there would be an uncaught exception and end this process.
