@@ -79,7 +79,10 @@ function build(extraArgs = [], env = process.env) {
   // version it reports are that node's too.
   childEnv.PATH = `${path.dirname(node)}${path.delimiter}${env.PATH || ''}`;
   const args = [findNodeGyp(env), 'rebuild', `--nodedir=${nodedir}`, ...extraArgs];
-  const r = spawnSync(node, args, { stdio: 'inherit', cwd: path.join(__dirname, '..'), env: childEnv });
+  // UVTLS_BUILD_DIR: a directory holding binding.gyp, src and node_modules (links will do),
+  // so that builds for other Node versions leave the tree's own build/ alone.
+  const cwd = env.UVTLS_BUILD_DIR || path.join(__dirname, '..');
+  const r = spawnSync(node, args, { stdio: 'inherit', cwd, env: childEnv });
   if (r.status !== 0) process.exit(r.status || 1);
 }
 
