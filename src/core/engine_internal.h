@@ -40,6 +40,8 @@ typedef struct uvtls_handshake_ext {
     void *psk_user;
     /* Client: the server sent a CertificateRequest (see uvtls_engine_cert_request()). */
     unsigned cert_request_seen : 1;
+    /* Fail the handshake when the peer's chain does not verify (verify.c). */
+    unsigned reject_unauthorized : 1;
 } uvtls_handshake_ext;
 
 uvtls_handshake_ext *uvtls_engine_ext(const uvtls_engine *e);
