@@ -95,3 +95,52 @@ describe('issue 11 (core): nothing process-wide outlives the addon (item 5)', fu
     assert.match(r.stdout, /main survived/);
   });
 });
+
+describe('issue 11 (core): native objects are type-checked at every unwrap (item 6)', function () {
+  this.timeout(60000);
+
+  it('an Engine, Conn, Server or plain object where a SecureContext is wanted is a TypeError', async () => {
+    // In a child process: before the fix this was a segfault in SSL_new, which would take the
+    // test runner down with it.
+    const script = `
+      'use strict';
+      const assert = require('assert');
+      const uvtls = require(${JSON.stringify(root)});
+      const binding = require(${JSON.stringify(path.join(root, 'lib', 'binding'))});
+      const { certs } = require(${JSON.stringify(path.join(__dirname, 'fixtures', 'certs'))});
+      const c = certs();
+      const ctx = uvtls.createSecureContext({ key: c.serverKey, cert: c.serverChain }).context;
+      const engine = new binding.Engine(ctx, { isServer: false });
+      const typeError = { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' };
+      const server = uvtls.createServer({ key: c.serverKey, cert: c.serverChain }, (s) => s.end());
+      server.listen(0, '127.0.0.1', () => {
+        const sock = uvtls.connect({ port: server.address().port, host: '127.0.0.1',
+          servername: 'localhost', ca: c.caCert }, () => {
+          const conn = sock._handle;
+          const nativeServer = server._handle;
+          assert.ok(conn && nativeServer, 'native handles found');
+          for (const wrong of [engine, conn, nativeServer, {}, Object.create(binding.SecureContext.prototype)]) {
+            assert.throws(() => new binding.Engine(wrong, { isServer: false }), typeError);
+            assert.throws(() => new binding.Conn(wrong, {}), typeError);
+            assert.throws(() => new binding.Server(wrong, {}), typeError);
+            assert.throws(() => nativeServer.setContext(wrong), typeError);
+            assert.throws(() => conn.resumeHello(wrong), typeError);
+          }
+          assert.throws(() => new binding.Engine(42, { isServer: false }), typeError);
+          // A method called on an object of another class never reaches native code.
+          assert.throws(() => binding.Engine.prototype.read.call(ctx), TypeError);
+          assert.throws(() => binding.SecureContext.prototype.addCA.call(engine, c.caCert), TypeError);
+          // The right objects still work.
+          engine.destroy();
+          nativeServer.setContext(ctx);
+          sock.destroy();
+          server.close(() => console.log('type checks ok'));
+        });
+      });
+    `;
+    const r = await runNode(['-e', script]);
+    assert.strictEqual(r.signal, null, `child died of ${r.signal}: ${r.stderr}`);
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.match(r.stdout, /type checks ok/);
+  });
+});

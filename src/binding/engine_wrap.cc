@@ -38,9 +38,10 @@ Napi::Function EngineWrap::Define(Napi::Env env) {
 // new Engine(secureContext, {isServer, requestCert, rejectUnauthorized, servername})
 EngineWrap::EngineWrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<EngineWrap>(info) {
     Napi::Env env = info.Env();
-    if (!info[0].IsObject() || !info[1].IsObject())
+    TagThis<EngineWrap>(info);
+    SecureContextWrap *ctx = UnwrapChecked<SecureContextWrap>(info[0], "secureContext");
+    if (!info[1].IsObject())
         throw Napi::TypeError::New(env, "Engine(secureContext, options)");
-    SecureContextWrap *ctx = SecureContextWrap::Unwrap(info[0].As<Napi::Object>());
     Napi::Object opts = info[1].As<Napi::Object>();
     std::string servername;
     if (opts.Get("servername").IsString())
