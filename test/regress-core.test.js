@@ -144,3 +144,122 @@ describe('issue 11 (core): native objects are type-checked at every unwrap (item
     assert.match(r.stdout, /type checks ok/);
   });
 });
+
+// --- DER surgery for certificates the openssl command line cannot make -----------------------
+
+// Length of the DER element at `off`: [headerLength, contentLength].
+function derLength(buf, off) {
+  const first = buf[off + 1];
+  if (first < 0x80) return [2, first];
+  const n = first & 0x7f;
+  let len = 0;
+  for (let i = 0; i < n; i++) len = len * 256 + buf[off + 2 + i];
+  return [2 + n, len];
+}
+
+// Replaces every `from` with `to` (same length) inside the TBSCertificate of an RSA-SHA256
+// certificate and signs it again with `keyPem`: the signature keeps its length, so no length
+// field changes.
+function patchAndResign(certPem, keyPem, from, to) {
+  assert.strictEqual(from.length, to.length);
+  const der = new crypto.X509Certificate(certPem).raw;
+  const [outerHead] = derLength(der, 0);
+  const tbsStart = outerHead;
+  const [tbsHead, tbsLen] = derLength(der, tbsStart);
+  const tbs = Buffer.from(der.subarray(tbsStart, tbsStart + tbsHead + tbsLen));
+  let at = tbs.indexOf(from);
+  assert.ok(at >= 0, 'pattern found');
+  while (at >= 0) { to.copy(tbs, at); at = tbs.indexOf(from, at + 1); }
+  const signature = crypto.sign('sha256', tbs, keyPem);
+  const out = Buffer.from(der);
+  tbs.copy(out, tbsStart);
+  assert.strictEqual(signature.length, 256);
+  signature.copy(out, out.length - signature.length);
+  const b64 = out.toString('base64').match(/.{1,64}/g).join('\n');
+  return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
+}
+
+describe('issue 11 (core): certificate strings keep their NUL bytes (item 3)', function () {
+  this.timeout(60000);
+  const forgedCN = 'localhost\0.attacker.example';
+  let key;
+  let cert;
+  const t = h.openTracker();
+  afterEach(() => t.closeAll());
+
+  before(() => {
+    // A self-signed RSA certificate, CN only (no DNS SAN), whose CN holds a NUL.
+    openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', tmp('nul.key'),
+      '-out', tmp('nul.pem'), '-subj', '/CN=localhostX.attacker.example', '-days', '30']);
+    key = fs.readFileSync(tmp('nul.key'));
+    cert = patchAndResign(fs.readFileSync(tmp('nul.pem')), key,
+      Buffer.from('localhostX.attacker'), Buffer.from('localhost\0.attacker'));
+    assert.ok(new crypto.X509Certificate(cert).verify(new crypto.X509Certificate(cert).publicKey));
+  });
+
+  async function clientResult(connect, serverFactory) {
+    const server = t.track(serverFactory({ key, cert }, (s) => { s.on('error', () => {}); s.end(); }));
+    server.on('tlsClientError', () => {});
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    return new Promise((resolve) => {
+      const sock = t.track(connect({ port: server.address().port, host: '127.0.0.1',
+        servername: 'localhost', ca: cert }));
+      sock.on('secureConnect', () => resolve({ secure: true, sock }));
+      sock.on('error', (err) => resolve({ secure: false, err, sock }));
+    });
+  }
+
+  for (const [name, serverFactory] of [['uvtls', uvtls.createServer], ['Node', tls.createServer]]) {
+    it(`a CN "localhost\\0.attacker.example" is refused for host localhost (${name} server)`, async () => {
+      const node = await clientResult(tls.connect, serverFactory);
+      assert.strictEqual(node.secure, false, 'Node rejects it');
+      assert.strictEqual(node.err.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
+      const ours = await clientResult(uvtls.connect, serverFactory);
+      assert.strictEqual(ours.secure, false, 'uvtls rejects it as Node does');
+      assert.strictEqual(ours.err.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
+    });
+  }
+
+  it('getPeerCertificate() keeps the whole CN, NUL included, and checkServerIdentity refuses it', async () => {
+    const got = await clientResult((o) => uvtls.connect({ ...o, rejectUnauthorized: false }), uvtls.createServer);
+    assert.strictEqual(got.secure, true);
+    const peer = got.sock.getPeerCertificate(true);
+    assert.strictEqual(peer.subject.CN, forgedCN);
+    assert.strictEqual(peer.issuer.CN, forgedCN);
+    assert.strictEqual(got.sock.authorized, false);
+    assert.strictEqual(got.sock.authorizationError.code || got.sock.authorizationError, 'ERR_TLS_CERT_ALTNAME_INVALID');
+    const err = uvtls.checkServerIdentity('localhost', peer);
+    assert.ok(err instanceof Error);
+    assert.strictEqual(err.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
+    // Node's own view of the same certificate agrees.
+    const nodeView = await clientResult((o) => tls.connect({ ...o, rejectUnauthorized: false }), tls.createServer);
+    assert.strictEqual(nodeView.sock.getPeerCertificate().subject.CN, forgedCN);
+  });
+
+  it('exportKeyingMaterial uses a label with a NUL whole, as Node does', async () => {
+    const c = certs();
+    const server = t.track(tls.createServer({ key: c.serverKey, cert: c.serverChain }));
+    const serverKeys = new Promise((resolve) => server.on('secureConnection', (s) => {
+      resolve({ full: s.exportKeyingMaterial(32, 'label\0tail'), cut: s.exportKeyingMaterial(32, 'label') });
+    }));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const sock = t.track(uvtls.connect({ port: server.address().port, host: '127.0.0.1',
+      servername: 'localhost', ca: c.caCert }));
+    await once(sock, 'secureConnect');
+    const ours = sock.exportKeyingMaterial(32, 'label\0tail');
+    const theirs = await serverKeys;
+    assert.deepStrictEqual(ours, theirs.full);
+    assert.notDeepStrictEqual(ours, theirs.cut);
+  });
+
+  it('a servername or PSK identity hint holding a NUL is refused, not cut short', () => {
+    const ctx = uvtls.createSecureContext({}).context;
+    assert.throws(() => new binding.Engine(ctx, { isServer: false, servername: 'localhost\0.evil' }),
+      { code: 'ERR_INVALID_ARG_VALUE' });
+    const e = new binding.Engine(ctx, { isServer: true });
+    assert.throws(() => e.enablePsk('hint\0more'), { code: 'ERR_INVALID_ARG_VALUE' });
+    e.destroy();
+  });
+});

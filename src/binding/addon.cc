@@ -56,6 +56,12 @@ void ThrowInvalidArgType(Napi::Env env, const char *what, const char *cls) {
     throw e;
 }
 
+void ThrowInvalidArgValue(Napi::Env env, const char *message) {
+    Napi::TypeError e = Napi::TypeError::New(env, message);
+    e.Set("code", "ERR_INVALID_ARG_VALUE");
+    throw e;
+}
+
 } // namespace uvtls
 
 static Napi::Object InitUvtls(Napi::Env env, Napi::Object exports) {

@@ -78,6 +78,8 @@ template <> struct TypeTagOf<ServerWrap> {
 bool HasTypeTag(Napi::Env env, napi_value value, const napi_type_tag &tag);
 // TypeError with Node's code ERR_INVALID_ARG_TYPE: `what` must be a `cls`.
 [[noreturn]] void ThrowInvalidArgType(Napi::Env env, const char *what, const char *cls);
+// TypeError with Node's code ERR_INVALID_ARG_VALUE and `message`.
+[[noreturn]] void ThrowInvalidArgValue(Napi::Env env, const char *message);
 
 // In a wrap class's constructor, after ObjectWrap<T>'s: tags the new object as a T.
 template <typename T> void TagThis(const Napi::CallbackInfo &info) {

@@ -347,9 +347,9 @@ size_t uvtls_engine_peer_finished(const uvtls_engine *e, void *buf, size_t cap) 
 }
 
 int uvtls_engine_export_keying_material(const uvtls_engine *e, void *out, size_t len,
-                                        const char *label, const void *context, size_t context_len,
-                                        int use_context, uvtls_error *err) {
-    if (SSL_export_keying_material(uvtls_engine_ssl(e), out, len, label, strlen(label), context,
+                                        const char *label, size_t label_len, const void *context,
+                                        size_t context_len, int use_context, uvtls_error *err) {
+    if (SSL_export_keying_material(uvtls_engine_ssl(e), out, len, label, label_len, context,
                                    context_len, use_context) != 1)
         return uvtls_error_openssl(err, "read", "ERR_TLS_INVALID_STATE",
                                    "keying material is only available after the handshake");

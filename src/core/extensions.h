@@ -60,10 +60,11 @@ const unsigned char *uvtls_engine_ticket(const uvtls_engine *e, size_t *len);
  * handshake). */
 size_t uvtls_engine_finished(const uvtls_engine *e, void *buf, size_t cap);
 size_t uvtls_engine_peer_finished(const uvtls_engine *e, void *buf, size_t cap);
-/* RFC 5705 exporter. Returns 0 or -1 with err. */
+/* RFC 5705 exporter. `label` is `label_len` bytes (it may hold NUL: it is used whole, never cut
+ * at a NUL). Returns 0 or -1 with err. */
 int uvtls_engine_export_keying_material(const uvtls_engine *e, void *out, size_t len,
-                                        const char *label, const void *context, size_t context_len,
-                                        int use_context, uvtls_error *err);
+                                        const char *label, size_t label_len, const void *context,
+                                        size_t context_len, int use_context, uvtls_error *err);
 /* Client: the server's ephemeral key: type "ECDH"/"DH", curve name (ECDH) and size in bits.
  * Returns -1 when there is none (server side, or before the handshake). */
 int uvtls_engine_ephemeral_key(const uvtls_engine *e, const char **type, const char **name,

@@ -48,6 +48,17 @@ static void sb_puts(strbuf *sb, const char *s) {
     sb_append(sb, s, strlen(s));
 }
 
+static char *sb_finish_len(strbuf *sb, size_t *len) {
+    *len = sb->oom ? 0 : sb->len;
+    if (sb->oom) {
+        free(sb->data);
+        return NULL;
+    }
+    if (sb->data == NULL)
+        return strdup("");
+    return sb->data;
+}
+
 static char *sb_finish(strbuf *sb) {
     if (sb->oom) {
         free(sb->data);
@@ -60,7 +71,7 @@ static char *sb_finish(strbuf *sb) {
 
 /* --- names ---------------------------------------------------------------------------------- */
 
-static int push_field(uvtls_cert_fields *f, char *key, char *value) {
+static int push_field(uvtls_cert_fields *f, char *key, char *value, size_t value_len) {
     uvtls_cert_field *items = realloc(f->items, (f->count + 1) * sizeof(*items));
     if (items == NULL || key == NULL || value == NULL) {
         if (items != NULL)
@@ -72,6 +83,7 @@ static int push_field(uvtls_cert_fields *f, char *key, char *value) {
     f->items = items;
     f->items[f->count].key = key;
     f->items[f->count].value = value;
+    f->items[f->count].value_len = value_len;
     f->count++;
     return 0;
 }
@@ -111,7 +123,8 @@ static int name_fields(const X509_NAME *name, uvtls_cert_fields *out) {
             value[len] = '\0';
         }
         OPENSSL_free(utf8);
-        if (push_field(out, object_key(X509_NAME_ENTRY_get_object(entry)), value) < 0)
+        /* `len` counts every byte, NUL included: the value keeps its full length. */
+        if (push_field(out, object_key(X509_NAME_ENTRY_get_object(entry)), value, (size_t)len) < 0)
             return -1;
     }
     return 0;
@@ -276,11 +289,14 @@ static char *subject_alt_name(const X509 *cert) {
     return sb_finish(&sb);
 }
 
-/* Undoes print_alt_name()'s JSON quoting, as Node's JS layer does for infoAccess values. */
-static char *unquote_json(const char *s) {
+/* Undoes print_alt_name()'s JSON quoting, as Node's JS layer does for infoAccess values. The
+ * result may hold NUL (an escaped \u0000): its full length goes to `*out_len`. */
+static char *unquote_json(const char *s, size_t *out_len) {
     size_t n = strlen(s);
-    if (n < 2 || s[0] != '"' || s[n - 1] != '"')
+    if (n < 2 || s[0] != '"' || s[n - 1] != '"') {
+        *out_len = n;
         return strdup(s);
+    }
     strbuf sb = {0};
     for (size_t i = 1; i + 1 < n; i++) {
         if (s[i] != '\\') {
@@ -304,7 +320,7 @@ static char *unquote_json(const char *s) {
             i++;
         }
     }
-    return sb_finish(&sb);
+    return sb_finish_len(&sb, out_len);
 }
 
 static int info_access(const X509 *cert, uvtls_cert_info *info) {
@@ -333,7 +349,9 @@ static int info_access(const X509 *cert, uvtls_cert_info *info) {
         char *colon = strchr(text, ':');
         if (colon != NULL) {
             *colon = '\0';
-            rc = push_field(&info->info_access, strdup(text), unquote_json(colon + 1));
+            size_t value_len = 0;
+            char *value = unquote_json(colon + 1, &value_len);
+            rc = push_field(&info->info_access, strdup(text), value, value_len);
         }
         free(text);
     }
