@@ -263,3 +263,84 @@ describe('issue 11 (core): certificate strings keep their NUL bytes (item 3)', f
     e.destroy();
   });
 });
+
+describe('issue 11 (core): chain walks are bounded (item 4)', function () {
+  this.timeout(90000);
+  let files;
+
+  before(() => {
+    const c = certs();
+    const w = (name, data) => { fs.writeFileSync(tmp(name), data); return tmp(name); };
+    const ec = (name) => openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', tmp(name)]);
+    const caExt = w('ca.ext', '[v3]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n');
+    const leafExt = w('leaf.ext', '[v3]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nsubjectAltName=DNS:localhost\n');
+    ec('ka.key');
+    ec('kb.key');
+    ec('leaf.key');
+    const selfCa = (key, cn, out) => openssl(['req', '-x509', '-key', tmp(key), '-subj', `/CN=${cn}`, '-days', '30',
+      '-extensions', 'v3', '-config', caExt, '-out', tmp(out)]);
+    selfCa('ka.key', 'Cross A', 'a0.pem');
+    selfCa('kb.key', 'Cross B', 'b0.pem');
+    const issue = (key, cn, caCert, caKey, ext, out, serial) => {
+      openssl(['req', '-new', '-key', tmp(key), '-subj', `/CN=${cn}`, '-config', tmp('empty.cnf'), '-out', tmp(`${out}.csr`)]);
+      openssl(['x509', '-req', '-in', tmp(`${out}.csr`), '-CA', tmp(caCert), '-CAkey', tmp(caKey), '-set_serial', String(serial),
+        '-days', '30', '-extfile', ext, '-extensions', 'v3', '-out', tmp(out)]);
+    };
+    issue('ka.key', 'Cross A', 'b0.pem', 'kb.key', caExt, 'a-by-b.pem', 11);
+    issue('kb.key', 'Cross B', 'a0.pem', 'ka.key', caExt, 'b-by-a.pem', 12);
+    issue('leaf.key', 'localhost', 'a0.pem', 'ka.key', leafExt, 'leaf.pem', 13);
+    files = {
+      selfKey: w('self.key', c.selfSignedKey), selfCert: w('self.pem', c.selfSignedCert),
+      leafKey: tmp('leaf.key'), leafCert: tmp('leaf.pem'), aByB: tmp('a-by-b.pem'), bByA: tmp('b-by-a.pem'),
+    };
+  });
+
+  // In a child process with a deadline: before the fix the walk never ended (and grew memory),
+  // blocking the event loop for good.
+  async function walk(kind, serverModule, serverOpts, clientOpts) {
+    const script = `
+      'use strict';
+      const fs = require('fs');
+      const uvtls = require(${JSON.stringify(root)});
+      const server = require(${JSON.stringify(serverModule)}).createServer(${serverOpts}, (s) => { s.on('error', () => {}); s.end(); });
+      server.listen(0, '127.0.0.1', () => {
+        const sock = uvtls.connect({ port: server.address().port, host: '127.0.0.1', servername: 'localhost', ...${clientOpts} }, () => {
+          const names = [];
+          const seen = new Set();
+          let c = sock.getPeerCertificate(true);
+          for (; c && !seen.has(c) && names.length < 1000; c = c.issuerCertificate) { seen.add(c); names.push(c.subject.CN); }
+          console.log(JSON.stringify({ authorized: sock.authorized, names, selfLinked: seen.has(c) }));
+          sock.destroy();
+          server.close();
+        });
+        sock.on('error', (e) => { console.error(e); process.exitCode = 5; server.close(); });
+      });
+    `;
+    const r = await runNode(['-e', script], 20000).catch((e) => ({ code: null, signal: 'timeout', stderr: e.message }));
+    assert.strictEqual(r.signal, null, `${kind}: ${r.signal} ${r.stderr}`);
+    assert.strictEqual(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout);
+  }
+
+  for (const serverModule of ['tls', root]) {
+    const which = serverModule === 'tls' ? 'Node' : 'uvtls';
+    it(`connect({ ca: selfSigned }) without keyCertSign completes (${which} server)`, async () => {
+      const f = JSON.stringify(files);
+      const out = await walk('self-signed', serverModule,
+        `{ key: fs.readFileSync(${f}.selfKey), cert: fs.readFileSync(${f}.selfCert) }`,
+        `{ ca: fs.readFileSync(${f}.selfCert) }`);
+      assert.strictEqual(out.authorized, true);
+      assert.deepStrictEqual(out.names, ['localhost']);
+      assert.strictEqual(out.selfLinked, true, 'the certificate is its own issuer');
+    });
+  }
+
+  it('two CAs naming each other as issuer end the walk at the first repeat', async () => {
+    const f = JSON.stringify(files);
+    const out = await walk('cross-issued', root,
+      `{ key: fs.readFileSync(${f}.leafKey), cert: fs.readFileSync(${f}.leafCert) }`,
+      `{ ca: [fs.readFileSync(${f}.aByB), fs.readFileSync(${f}.bByA)], rejectUnauthorized: false }`);
+    assert.deepStrictEqual(out.names, ['localhost', 'Cross A', 'Cross B']);
+    assert.strictEqual(out.selfLinked, false);
+  });
+});

@@ -561,8 +561,26 @@ static int self_issued(X509 *cert) {
     return X509_check_issued(cert, cert) == X509_V_OK;
 }
 
+/* A chain longer than this is not a chain anyone issued on purpose; OpenSSL's own verification
+ * depth limit is 100. */
+enum { CHAIN_MAX_DEPTH = 100 };
+
+/* Whether `x` is already in `walked` (the same certificate, by content). */
+static int already_walked(STACK_OF(X509) * walked, const X509 *x) {
+    for (int i = 0; i < sk_X509_num(walked); i++) {
+        if (X509_cmp(sk_X509_value(walked, i), x) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* Follows issuers first among what the peer sent, then in our trust store, as Node does; the
- * result is the chain the peer proved, not necessarily one that verifies. */
+ * result is the chain the peer proved, not necessarily one that verifies.
+ *
+ * The walk is bounded: it stops at a certificate seen before and at CHAIN_MAX_DEPTH. Both
+ * happen with ordinary set-ups: a trusted self-signed certificate whose keyUsage lacks
+ * keyCertSign is not "self-issued" to X509_check_issued(), yet the store returns it as its own
+ * issuer; two CAs that cross-sign each other name each other forever. */
 uvtls_cert_chain *uvtls_engine_peer_chain(const uvtls_engine *e, int detailed) {
     SSL *ssl = uvtls_engine_ssl(e);
     X509 *leaf = SSL_get0_peer_certificate(ssl);
@@ -574,10 +592,14 @@ uvtls_cert_chain *uvtls_engine_peer_chain(const uvtls_engine *e, int detailed) {
     if (!detailed)
         return chain;
 
+    STACK_OF(X509) *walked = sk_X509_new_null(); /* borrowed pointers, for the repeat check */
     STACK_OF(X509) *sent = SSL_get_peer_cert_chain(ssl); /* includes the leaf on a client */
     STACK_OF(X509) *pool = sk_X509_new_null();
-    if (pool == NULL)
+    if (pool == NULL || walked == NULL || !sk_X509_push(walked, leaf)) {
+        sk_X509_free(pool);
+        sk_X509_free(walked);
         goto oom;
+    }
     for (int i = 0; sent != NULL && i < sk_X509_num(sent); i++) {
         X509 *x = sk_X509_value(sent, i);
         if (X509_cmp(x, leaf) != 0)
@@ -585,38 +607,53 @@ uvtls_cert_chain *uvtls_engine_peer_chain(const uvtls_engine *e, int detailed) {
     }
     X509 *current = leaf;
     X509_up_ref(current);
-    for (int found = 1; found && !self_issued(current);) {
+    int own_issuer = 0; /* the walk ended at a certificate that names itself as issuer */
+    for (int found = 1; found && !self_issued(current) && chain->count < CHAIN_MAX_DEPTH;) {
         found = 0;
         for (int i = 0; i < sk_X509_num(pool); i++) {
             X509 *candidate = sk_X509_value(pool, i);
             if (X509_check_issued(candidate, current) != X509_V_OK)
                 continue;
             sk_X509_delete(pool, i);
+            if (already_walked(walked, candidate))
+                break; /* a loop among what the peer sent */
             X509_up_ref(candidate);
             X509_free(current);
             current = candidate;
-            found = chain_push(chain, current) == 0;
+            found = sk_X509_push(walked, current) && chain_push(chain, current) == 0;
             break;
         }
     }
     sk_X509_free(pool);
 
+    /* Certificates from the store are kept referenced until the walk ends (`held`), so the
+     * repeat check never compares against a freed one. */
+    STACK_OF(X509) *held = sk_X509_new_null();
     X509_STORE *store = SSL_CTX_get_cert_store(SSL_get_SSL_CTX(ssl));
     X509_STORE_CTX *sctx = X509_STORE_CTX_new();
-    if (sctx != NULL && X509_STORE_CTX_init(sctx, store, current, NULL)) {
-        while (!self_issued(current)) {
+    if (held != NULL && sctx != NULL && X509_STORE_CTX_init(sctx, store, current, NULL)) {
+        while (!self_issued(current) && chain->count < CHAIN_MAX_DEPTH) {
             X509 *issuer = NULL;
             if (X509_STORE_CTX_get1_issuer(&issuer, sctx, current) <= 0 || issuer == NULL)
                 break;
+            if (X509_cmp(issuer, current) == 0)
+                own_issuer = 1;
+            if (already_walked(walked, issuer) || !sk_X509_push(held, issuer)) {
+                X509_free(issuer);
+                break;
+            }
+            X509_up_ref(issuer);
             X509_free(current);
             current = issuer;
-            if (chain_push(chain, current) < 0)
+            if (!sk_X509_push(walked, current) || chain_push(chain, current) < 0)
                 break;
         }
     }
     X509_STORE_CTX_free(sctx);
-    chain->last_is_self_issued = self_issued(current);
+    chain->last_is_self_issued = self_issued(current) || own_issuer;
     X509_free(current);
+    sk_X509_pop_free(held, X509_free);
+    sk_X509_free(walked);
     ERR_clear_error();
     return chain;
 oom:
