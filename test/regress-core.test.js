@@ -344,3 +344,57 @@ describe('issue 11 (core): chain walks are bounded (item 4)', function () {
     assert.strictEqual(out.selfLinked, false);
   });
 });
+
+describe('issue 11 (core): every server context has a session id context (item 8)', function () {
+  this.timeout(60000);
+  const t = h.openTracker();
+  afterEach(() => t.closeAll());
+
+  // A TLS 1.2 server that asks for a client certificate, served from a context that did not come
+  // from createServer's own options; a Node client connects, then resumes with its session.
+  async function resumes(makeServer) {
+    const c = certs();
+    const server = t.track(makeServer(c));
+    server.on('secureConnection', (s) => { s.on('error', () => {}); s.end('x'); });
+    server.on('tlsClientError', () => {});
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const connectOnce = (session) => new Promise((resolve, reject) => {
+      const sock = t.track(tls.connect({ port: server.address().port, host: '127.0.0.1', servername: 'localhost',
+        ca: c.caCert, key: c.clientKey, cert: c.clientCert, maxVersion: 'TLSv1.2', session }));
+      let got = null;
+      sock.on('session', (s) => { got = s; });
+      sock.on('error', reject);
+      sock.on('data', () => {});
+      sock.on('end', () => resolve({ reused: sock.isSessionReused(), session: got || sock.getSession() }));
+    });
+    const first = await h.within(connectOnce(), 15000, 'first connection');
+    assert.strictEqual(first.reused, false);
+    assert.ok(first.session, 'a session to resume');
+    const second = await h.within(connectOnce(first.session), 15000, 'resumed connection');
+    return second.reused;
+  }
+
+  const serverOpts = (c) => ({ requestCert: true, rejectUnauthorized: true, ca: c.caCert, maxVersion: 'TLSv1.2' });
+  const context = (c) => uvtls.createSecureContext({ key: c.serverKey, cert: c.serverChain, ca: c.caCert });
+
+  it('context from SNICallback', async () => {
+    assert.strictEqual(await resumes((c) => {
+      const sni = context(c); // one context, so that its ticket keys decrypt the ticket it issued
+      return uvtls.createServer({ ...serverOpts(c), key: c.serverKey, cert: c.serverChain,
+        SNICallback: (name, cb) => cb(null, sni) });
+    }), true);
+  });
+
+  it('context from addContext', async () => {
+    assert.strictEqual(await resumes((c) => {
+      const s = uvtls.createServer({ ...serverOpts(c), key: c.serverKey, cert: c.serverChain });
+      s.addContext('localhost', context(c));
+      return s;
+    }), true);
+  });
+
+  it('the secureContext option', async () => {
+    assert.strictEqual(await resumes((c) => uvtls.createServer({ ...serverOpts(c), secureContext: context(c) })), true);
+  });
+});

@@ -96,6 +96,12 @@ uvtls_context *uvtls_context_new(uvtls_error *err) {
                             SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     /* Never let OpenSSL prompt on the terminal for a passphrase. */
     SSL_CTX_set_default_passwd_cb(c, NULL);
+    /* A server that asks for client certificates refuses to resume any session without a session
+     * id context (ERR_SSL_SESSION_ID_CONTEXT_UNINITIALIZED), and a context may serve as a server
+     * however it was made (SNICallback, addContext, the secureContext option). So every context
+     * starts with one; createServer and the sessionIdContext option replace it. */
+    static const unsigned char default_sid_ctx[] = "uvtls";
+    SSL_CTX_set_session_id_context(c, default_sid_ctx, sizeof(default_sid_ctx) - 1);
     uvtls_verify_install(c);
     uvtls_extensions_install(c);
     if (uvtls_tickets_install(c, &ctx->ticket_keys) < 0) {
