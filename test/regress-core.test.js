@@ -398,3 +398,54 @@ describe('issue 11 (core): every server context has a session id context (item 8
     assert.strictEqual(await resumes((c) => uvtls.createServer({ ...serverOpts(c), secureContext: context(c) })), true);
   });
 });
+
+describe('issue 11 (core): authorized needs a verified certificate behind the session (item 9)', function () {
+  this.timeout(60000);
+  const t = h.openTracker();
+  afterEach(() => t.closeAll());
+
+  // A TLS 1.3 uvtls server with requestCert and rejectUnauthorized: false; a Node client connects
+  // twice, the second time resuming. Resolves with the server's view of both connections.
+  async function twoConnections(clientCert) {
+    const c = certs();
+    const views = [];
+    const server = t.track(uvtls.createServer({ key: c.serverKey, cert: c.serverChain, ca: c.caCert,
+      requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.3' }, (s) => {
+      const peer = s.getPeerCertificate();
+      views.push({ authorized: s.authorized, reused: s.isSessionReused(), peerCN: peer && peer.subject && peer.subject.CN });
+      s.on('error', () => {});
+      s.end('x');
+    }));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const connectOnce = (session) => new Promise((resolve, reject) => {
+      const sock = t.track(tls.connect({ port: server.address().port, host: '127.0.0.1', servername: 'localhost',
+        ca: c.caCert, session, ...(clientCert ? { key: c.clientKey, cert: c.clientCert } : {}) }));
+      let got = null;
+      sock.on('session', (s) => { got = got || s; });
+      sock.on('error', reject);
+      sock.on('data', () => {});
+      sock.on('end', () => resolve({ reused: sock.isSessionReused(), session: got }));
+    });
+    const first = await h.within(connectOnce(), 15000, 'first connection');
+    assert.ok(first.session, 'a ticket arrived');
+    const second = await h.within(connectOnce(first.session), 15000, 'resumed connection');
+    assert.strictEqual(second.reused, true, 'the session was resumed');
+    return views;
+  }
+
+  it('a resumed TLS 1.3 session without a client certificate is not authorized', async () => {
+    const [first, resumed] = await twoConnections(false);
+    assert.strictEqual(first.authorized, false);
+    assert.strictEqual(resumed.reused, true);
+    assert.strictEqual(resumed.authorized, false, 'no certificate stands behind the session');
+  });
+
+  it('a resumed TLS 1.3 session whose client certificate verified stays authorized', async () => {
+    const [first, resumed] = await twoConnections(true);
+    assert.strictEqual(first.authorized, true);
+    assert.strictEqual(resumed.reused, true);
+    assert.strictEqual(resumed.authorized, true);
+    assert.strictEqual(resumed.peerCN, 'device-001');
+  });
+});

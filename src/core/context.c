@@ -30,6 +30,10 @@ struct uvtls_context {
     int cert_types[8], key_types[8];
     int n_cert_types, n_key_types;
     uvtls_ticket_keys ticket_keys;
+    /* The session id context set by the owner (sessionIdContext, createServer's default). */
+    unsigned char sid_ctx[SSL_MAX_SID_CTX_LENGTH];
+    unsigned sid_ctx_len;
+    int sid_ctx_set;
 };
 
 struct uvtls_trust_store {
@@ -96,12 +100,6 @@ uvtls_context *uvtls_context_new(uvtls_error *err) {
                             SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     /* Never let OpenSSL prompt on the terminal for a passphrase. */
     SSL_CTX_set_default_passwd_cb(c, NULL);
-    /* A server that asks for client certificates refuses to resume any session without a session
-     * id context (ERR_SSL_SESSION_ID_CONTEXT_UNINITIALIZED), and a context may serve as a server
-     * however it was made (SNICallback, addContext, the secureContext option). So every context
-     * starts with one; createServer and the sessionIdContext option replace it. */
-    static const unsigned char default_sid_ctx[] = "uvtls";
-    SSL_CTX_set_session_id_context(c, default_sid_ctx, sizeof(default_sid_ctx) - 1);
     uvtls_verify_install(c);
     uvtls_extensions_install(c);
     if (uvtls_tickets_install(c, &ctx->ticket_keys) < 0) {
@@ -564,7 +562,24 @@ int uvtls_context_set_session_id_context(uvtls_context *ctx, const void *id, siz
                                "sessionIdContext is longer than %d bytes", SSL_MAX_SID_CTX_LENGTH);
     if (!SSL_CTX_set_session_id_context(ctx->ssl_ctx, id, (unsigned)len))
         return uvtls_error_openssl(err, STAGE, "ERR_UVTLS_OPENSSL", "cannot set sessionIdContext");
+    if (len > 0)
+        memcpy(ctx->sid_ctx, id, len);
+    ctx->sid_ctx_len = (unsigned)len;
+    ctx->sid_ctx_set = 1;
     return 0;
+}
+
+void uvtls_context_apply_session_id_context(uvtls_context *ctx, SSL *ssl) {
+    /* A server that asks for client certificates refuses to resume any session without a session
+     * id context (ERR_SSL_SESSION_ID_CONTEXT_UNINITIALIZED), and a context may serve a server
+     * however it was made (SNICallback, addContext, the secureContext option). A context without
+     * one of its own serves with a default. Only on the SSL of a server: a client whose SSL has
+     * a session id context refuses TLS 1.3 external-PSK sessions, which carry none. */
+    static const unsigned char default_sid_ctx[] = "uvtls";
+    if (ctx->sid_ctx_set)
+        SSL_set_session_id_context(ssl, ctx->sid_ctx, ctx->sid_ctx_len);
+    else
+        SSL_set_session_id_context(ssl, default_sid_ctx, sizeof(default_sid_ctx) - 1);
 }
 
 void uvtls_context_set_options(uvtls_context *ctx, long options) {

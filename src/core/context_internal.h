@@ -12,6 +12,9 @@ SSL_CTX *uvtls_context_ssl_ctx(uvtls_context *ctx);
  * context is being freed. */
 uvtls_context *uvtls_context_from_ssl_ctx(const SSL_CTX *c);
 
+/* Server: gives `ssl` the context's session id context, or a default when it has none. */
+void uvtls_context_apply_session_id_context(uvtls_context *ctx, SSL *ssl);
+
 /* Session ticket keys: 16 bytes of key name, 16 of HMAC secret, 16 of AES key. */
 typedef struct uvtls_ticket_keys {
     unsigned char name[16];

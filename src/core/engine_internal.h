@@ -42,6 +42,8 @@ typedef struct uvtls_handshake_ext {
     unsigned cert_request_seen : 1;
     /* Fail the handshake when the peer's chain does not verify (verify.c). */
     unsigned reject_unauthorized : 1;
+    /* A PSK callback supplied a key during this handshake: a PSK authenticates the peer. */
+    unsigned psk_used : 1;
 } uvtls_handshake_ext;
 
 uvtls_handshake_ext *uvtls_engine_ext(const uvtls_engine *e);

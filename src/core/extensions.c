@@ -495,6 +495,7 @@ static unsigned int psk_client(SSL *ssl, const char *hint, char *identity,
     if (x->psk(e, hint, psk, &len, identity, max_identity_len, x->psk_user) < 0 ||
         len > max_psk_len)
         return 0;
+    x->psk_used = len > 0;
     return (unsigned)len;
 }
 
@@ -507,6 +508,7 @@ static unsigned int psk_server(SSL *ssl, const char *identity, unsigned char *ps
     size_t len = max_psk_len;
     if (x->psk(e, identity, psk, &len, NULL, 0, x->psk_user) < 0 || len > max_psk_len)
         return 0;
+    x->psk_used = len > 0;
     return (unsigned)len;
 }
 

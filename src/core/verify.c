@@ -57,11 +57,21 @@ long uvtls_verify_result(const SSL *ssl) {
     if (peer != NULL)
         return SSL_get_verify_result(ssl);
     /* No certificate is expected when a pre-shared key authenticated the peer: a TLS 1.2 PSK
-     * suite, or a TLS 1.3 handshake that resumed from a (PSK) session. */
+     * suite, a TLS 1.3 handshake on an external PSK (our PSK callback supplied the key), or a
+     * session that was itself established on a PSK (it carries the PSK identity).
+     *
+     * Stricter than Node: a resumed TLS 1.3 session is NOT enough by itself. Node counts every
+     * resumed TLS 1.3 session as authorized, so a client that never sent a certificate to a
+     * requestCert server (authorized === false on its first connection) became authorized on
+     * resumption, with an empty peer certificate. Here `authorized` needs a verified certificate
+     * (restored with the session when there was one) or a PSK behind the session. */
     const SSL_CIPHER *cipher = SSL_get_current_cipher(ssl);
     if (cipher != NULL && SSL_CIPHER_get_auth_nid(cipher) == NID_auth_psk)
         return X509_V_OK;
-    if (SSL_version(ssl) == TLS1_3_VERSION && SSL_session_reused(ssl))
+    const uvtls_engine *e = uvtls_engine_from_ssl(ssl);
+    if (e != NULL && uvtls_engine_ext(e)->psk_used)
+        return X509_V_OK;
+    if (SSL_get_psk_identity(ssl) != NULL)
         return X509_V_OK;
     return X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT;
 }
