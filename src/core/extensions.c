@@ -18,7 +18,8 @@ void uvtls_handshake_ext_free(uvtls_handshake_ext *x) {
     free(x->alpn_offer);
     free(x->hello_servername);
     free(x->keylog_lines);
-    free(x->new_session);
+    for (size_t i = 0; i < x->new_sessions_count; i++)
+        free(x->new_sessions[(x->new_sessions_head + i) % UVTLS_NEW_SESSIONS_MAX].der);
     free(x->npn_offer);
     free(x->ocsp_response);
     free(x->hello_alpn);
@@ -259,15 +260,24 @@ static int on_new_session(SSL *ssl, SSL_SESSION *sess) {
     unsigned char *p = buf;
     i2d_SSL_SESSION(sess, &p);
     uvtls_handshake_ext *x = uvtls_engine_ext(e);
-    free(x->new_session);
-    x->new_session = buf;
-    x->new_session_len = (size_t)n;
+    /* Every ticket of a batch is kept, in order, for one 'session' event each (as Node); the
+     * queue is bounded: beyond UVTLS_NEW_SESSIONS_MAX the oldest is dropped. */
+    if (x->new_sessions_count == UVTLS_NEW_SESSIONS_MAX) {
+        free(x->new_sessions[x->new_sessions_head].der);
+        x->new_sessions_head = (x->new_sessions_head + 1) % UVTLS_NEW_SESSIONS_MAX;
+        x->new_sessions_count--;
+    }
+    struct uvtls_new_session *slot =
+        &x->new_sessions[(x->new_sessions_head + x->new_sessions_count) % UVTLS_NEW_SESSIONS_MAX];
+    slot->der = buf;
+    slot->len = (size_t)n;
     unsigned id_len = 0;
     const unsigned char *id = SSL_SESSION_get_id(sess, &id_len);
-    if (id_len > sizeof(x->new_session_id))
+    if (id_len > sizeof(slot->id))
         id_len = 0;
-    memcpy(x->new_session_id, id, id_len);
-    x->new_session_id_len = id_len;
+    memcpy(slot->id, id, id_len);
+    slot->id_len = id_len;
+    x->new_sessions_count++;
     return 0; /* we keep no reference to `sess` */
 }
 
@@ -318,10 +328,17 @@ static SSL_SESSION *get_session(SSL *ssl, const unsigned char *id, int id_len, i
 
 unsigned char *uvtls_engine_take_new_session(uvtls_engine *e, size_t *len) {
     uvtls_handshake_ext *x = uvtls_engine_ext(e);
-    unsigned char *s = x->new_session;
-    *len = x->new_session_len;
-    x->new_session = NULL;
-    x->new_session_len = 0;
+    *len = 0;
+    if (x->new_sessions_count == 0)
+        return NULL;
+    struct uvtls_new_session *slot = &x->new_sessions[x->new_sessions_head];
+    unsigned char *s = slot->der;
+    *len = slot->len;
+    memcpy(x->new_session_id, slot->id, slot->id_len);
+    x->new_session_id_len = slot->id_len;
+    memset(slot, 0, sizeof(*slot));
+    x->new_sessions_head = (x->new_sessions_head + 1) % UVTLS_NEW_SESSIONS_MAX;
+    x->new_sessions_count--;
     return s;
 }
 
