@@ -37,6 +37,33 @@ void CloseAllHandles(napi_async_cleanup_hook_handle hook, void *arg) {
 
 } // namespace
 
+namespace uvtls {
+
+bool HasTypeTag(Napi::Env env, napi_value value, const napi_type_tag &tag) {
+    napi_valuetype type = napi_undefined;
+    if (value == nullptr || napi_typeof(env, value, &type) != napi_ok ||
+        (type != napi_object && type != napi_function))
+        return false;
+    bool result = false;
+    return napi_check_object_type_tag(env, value, &tag, &result) == napi_ok && result;
+}
+
+void ThrowInvalidArgType(Napi::Env env, const char *what, const char *cls) {
+    std::string message =
+        std::string("The \"") + what + "\" argument must be a uvtls " + cls + " object";
+    Napi::TypeError e = Napi::TypeError::New(env, message);
+    e.Set("code", "ERR_INVALID_ARG_TYPE");
+    throw e;
+}
+
+void ThrowInvalidArgValue(Napi::Env env, const char *message) {
+    Napi::TypeError e = Napi::TypeError::New(env, message);
+    e.Set("code", "ERR_INVALID_ARG_VALUE");
+    throw e;
+}
+
+} // namespace uvtls
+
 static Napi::Object InitUvtls(Napi::Env env, Napi::Object exports) {
     uvtls_error err;
     if (uvtls_openssl_version_check(&err) < 0)

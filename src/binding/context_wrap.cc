@@ -39,6 +39,7 @@ Napi::Function SecureContextWrap::Define(Napi::Env env) {
 
 SecureContextWrap::SecureContextWrap(const Napi::CallbackInfo &info)
     : Napi::ObjectWrap<SecureContextWrap>(info) {
+    TagThis<SecureContextWrap>(info);
     uvtls_error err;
     ctx_ = uvtls_context_new(&err);
     if (ctx_ == nullptr)

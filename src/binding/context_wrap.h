@@ -5,6 +5,8 @@
 
 #include <napi.h>
 
+#include "binding/addon.h"
+
 extern "C" {
 #include "core/context.h"
 #include "core/tickets.h"
@@ -17,6 +19,11 @@ class SecureContextWrap : public Napi::ObjectWrap<SecureContextWrap> {
     static Napi::Function Define(Napi::Env env);
     explicit SecureContextWrap(const Napi::CallbackInfo &info);
     ~SecureContextWrap() override;
+    // Checked: a TypeError unless `o` is a SecureContext (see TypeTagOf in addon.h). Shadows
+    // ObjectWrap's unchecked Unwrap, for the method trampolines and for every caller.
+    static SecureContextWrap *Unwrap(Napi::Object o) {
+        return UnwrapChecked<SecureContextWrap>(o, "secureContext");
+    }
     uvtls_context *context() const {
         return ctx_;
     }

@@ -34,7 +34,8 @@ static Napi::Object FieldsToJS(Napi::Env env, const uvtls_cert_fields &fields) {
     Napi::Object obj = NullProtoObject(env);
     for (size_t i = 0; i < fields.count; i++) {
         const uvtls_cert_field &f = fields.items[i];
-        Napi::String value = Napi::String::New(env, f.value);
+        // With its length: a value may hold NUL, and must not be cut short there.
+        Napi::String value = Napi::String::New(env, f.value, f.value_len);
         if (!obj.HasOwnProperty(f.key)) {
             obj.Set(f.key, value);
             continue;
@@ -60,7 +61,7 @@ static Napi::Object InfoAccessToJS(Napi::Env env, const uvtls_cert_fields &field
         const uvtls_cert_field &f = fields.items[i];
         Napi::Array arr =
             obj.HasOwnProperty(f.key) ? obj.Get(f.key).As<Napi::Array>() : Napi::Array::New(env);
-        arr.Set(arr.Length(), Napi::String::New(env, f.value));
+        arr.Set(arr.Length(), Napi::String::New(env, f.value, f.value_len));
         obj.Set(f.key, arr);
     }
     return obj;

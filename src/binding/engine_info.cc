@@ -190,8 +190,9 @@ Napi::Value ExportKeyingMaterial(const Napi::CallbackInfo &info, uvtls_engine *e
     const char *ctx = info[2].IsUndefined() ? nullptr : BytesOf(info[2], holder, &ctx_len);
     Napi::Buffer<unsigned char> out = Napi::Buffer<unsigned char>::New(env, length);
     uvtls_error err;
-    if (uvtls_engine_export_keying_material(e, out.Data(), length, label.c_str(), ctx, ctx_len,
-                                            ctx != nullptr, &err) < 0)
+    // The label's full length: a NUL inside is part of the label, as in Node.
+    if (uvtls_engine_export_keying_material(e, out.Data(), length, label.data(), label.size(), ctx,
+                                            ctx_len, ctx != nullptr, &err) < 0)
         ThrowError(env, err);
     return out;
 }
@@ -347,6 +348,15 @@ int PskHandler(uvtls_engine *e, const char *identity_or_hint, unsigned char *psk
                 return -1;
             Napi::Object o = r.As<Napi::Object>();
             std::string id = o.Get("identity").ToString().Utf8Value();
+            // OpenSSL takes the identity as a C string: a NUL would silently send a shorter
+            // identity than the one the application chose. Refuse it.
+            if (id.find('\0') != std::string::npos) {
+                Napi::TypeError te =
+                    Napi::TypeError::New(env, "The PSK identity must not contain a NUL character");
+                te.Set("code", "ERR_INVALID_ARG_VALUE");
+                handle.Set("pskError", te.Value());
+                return -1;
+            }
             if (id.size() + 1 > identity_cap)
                 return -1;
             std::memcpy(identity, id.c_str(), id.size() + 1);

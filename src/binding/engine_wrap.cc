@@ -37,13 +37,18 @@ Napi::Function EngineWrap::Define(Napi::Env env) {
 // new Engine(secureContext, {isServer, requestCert, rejectUnauthorized, servername})
 EngineWrap::EngineWrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<EngineWrap>(info) {
     Napi::Env env = info.Env();
-    if (!info[0].IsObject() || !info[1].IsObject())
+    TagThis<EngineWrap>(info);
+    SecureContextWrap *ctx = UnwrapChecked<SecureContextWrap>(info[0], "secureContext");
+    if (!info[1].IsObject())
         throw Napi::TypeError::New(env, "Engine(secureContext, options)");
-    SecureContextWrap *ctx = SecureContextWrap::Unwrap(info[0].As<Napi::Object>());
     Napi::Object opts = info[1].As<Napi::Object>();
     std::string servername;
     if (opts.Get("servername").IsString())
         servername = opts.Get("servername").As<Napi::String>().Utf8Value();
+    // The core (and OpenSSL) take C strings: a NUL would send a shorter name than the one the
+    // host-name check compares against.
+    if (servername.find('\0') != std::string::npos)
+        ThrowInvalidArgValue(env, "servername must not contain a NUL character");
     uvtls_engine_options o = {};
     o.is_server = opts.Get("isServer").ToBoolean().Value();
     o.request_cert = opts.Get("requestCert").ToBoolean().Value();
@@ -190,6 +195,8 @@ Napi::Value EngineWrap::EnablePsk(const Napi::CallbackInfo &info) {
     uvtls_engine *e = Live(info);
     psk_.reset(new PskBridge{info.Env(), Napi::Weak(info.This().As<Napi::Object>())});
     std::string hint = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : std::string();
+    if (hint.find('\0') != std::string::npos)
+        ThrowInvalidArgValue(info.Env(), "pskIdentityHint must not contain a NUL character");
     uvtls_error err;
     if (uvtls_engine_set_psk(e, PskHandler, psk_.get(), info[0].IsString() ? hint.c_str() : nullptr,
                              &err) < 0)

@@ -8,6 +8,7 @@
 
 #include <memory>
 
+#include "binding/addon.h"
 #include "binding/engine_info.h"
 
 extern "C" {
@@ -20,6 +21,10 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   public:
     static Napi::Function Define(Napi::Env env);
     explicit EngineWrap(const Napi::CallbackInfo &info);
+    // Checked unwrap (see TypeTagOf in addon.h); shadows ObjectWrap's unchecked one.
+    static EngineWrap *Unwrap(Napi::Object o) {
+        return UnwrapChecked<EngineWrap>(o, "engine");
+    }
     template <EngineMethod M> Napi::Value CallEngine(const Napi::CallbackInfo &info) {
         return M(info, Live(info));
     }

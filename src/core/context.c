@@ -29,6 +29,11 @@ struct uvtls_context {
      * OpenSSL offers no way to list its per-type slots. */
     int cert_types[8], key_types[8];
     int n_cert_types, n_key_types;
+    uvtls_ticket_keys ticket_keys;
+    /* The session id context set by the owner (sessionIdContext, createServer's default). */
+    unsigned char sid_ctx[SSL_MAX_SID_CTX_LENGTH];
+    unsigned sid_ctx_len;
+    int sid_ctx_set;
 };
 
 struct uvtls_trust_store {
@@ -59,6 +64,14 @@ SSL_CTX *uvtls_context_ssl_ctx(uvtls_context *ctx) {
     return ctx->ssl_ctx;
 }
 
+uvtls_context *uvtls_context_from_ssl_ctx(const SSL_CTX *c) {
+    return SSL_CTX_get_app_data(c);
+}
+
+uvtls_ticket_keys *uvtls_context_ticket_keys(uvtls_context *ctx) {
+    return &ctx->ticket_keys;
+}
+
 uvtls_context *uvtls_context_new(uvtls_error *err) {
     uvtls_context *ctx = calloc(1, sizeof(*ctx));
     if (ctx == NULL) {
@@ -73,6 +86,10 @@ uvtls_context *uvtls_context_new(uvtls_error *err) {
     }
     ctx->refs = 1;
     SSL_CTX *c = ctx->ssl_ctx;
+    /* The app data slot (ex_data index 0) is reserved by OpenSSL and has no callbacks. uvtls
+     * registers no ex_data index or callback of its own: those are process-wide and would
+     * outlive the addon once a worker that loaded it exits (see tickets.c). */
+    SSL_CTX_set_app_data(c, ctx);
     SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
     SSL_CTX_set_max_proto_version(c, TLS1_3_VERSION);
     /* No compression (CRIME); no renegotiation started by clients (a cheap DoS lever). */
@@ -85,7 +102,7 @@ uvtls_context *uvtls_context_new(uvtls_error *err) {
     SSL_CTX_set_default_passwd_cb(c, NULL);
     uvtls_verify_install(c);
     uvtls_extensions_install(c);
-    if (uvtls_tickets_install(c) < 0) {
+    if (uvtls_tickets_install(c, &ctx->ticket_keys) < 0) {
         uvtls_context_unref(ctx);
         uvtls_error_set(err, STAGE, "ERR_UVTLS_OUT_OF_MEMORY", "cannot make ticket keys");
         return NULL;
@@ -101,7 +118,11 @@ uvtls_context *uvtls_context_ref(uvtls_context *ctx) {
 void uvtls_context_unref(uvtls_context *ctx) {
     if (ctx == NULL || --ctx->refs > 0)
         return;
+    /* An SSL that switched away from this SSL_CTX (SNI) may still hold a reference to it; it
+     * must not find the freed context through the app data. */
+    SSL_CTX_set_app_data(ctx->ssl_ctx, NULL);
     SSL_CTX_free(ctx->ssl_ctx);
+    OPENSSL_cleanse(&ctx->ticket_keys, sizeof(ctx->ticket_keys));
     free(ctx);
 }
 
@@ -541,7 +562,24 @@ int uvtls_context_set_session_id_context(uvtls_context *ctx, const void *id, siz
                                "sessionIdContext is longer than %d bytes", SSL_MAX_SID_CTX_LENGTH);
     if (!SSL_CTX_set_session_id_context(ctx->ssl_ctx, id, (unsigned)len))
         return uvtls_error_openssl(err, STAGE, "ERR_UVTLS_OPENSSL", "cannot set sessionIdContext");
+    if (len > 0)
+        memcpy(ctx->sid_ctx, id, len);
+    ctx->sid_ctx_len = (unsigned)len;
+    ctx->sid_ctx_set = 1;
     return 0;
+}
+
+void uvtls_context_apply_session_id_context(uvtls_context *ctx, SSL *ssl) {
+    /* A server that asks for client certificates refuses to resume any session without a session
+     * id context (ERR_SSL_SESSION_ID_CONTEXT_UNINITIALIZED), and a context may serve a server
+     * however it was made (SNICallback, addContext, the secureContext option). A context without
+     * one of its own serves with a default. Only on the SSL of a server: a client whose SSL has
+     * a session id context refuses TLS 1.3 external-PSK sessions, which carry none. */
+    static const unsigned char default_sid_ctx[] = "uvtls";
+    if (ctx->sid_ctx_set)
+        SSL_set_session_id_context(ssl, ctx->sid_ctx, ctx->sid_ctx_len);
+    else
+        SSL_set_session_id_context(ssl, default_sid_ctx, sizeof(default_sid_ctx) - 1);
 }
 
 void uvtls_context_set_options(uvtls_context *ctx, long options) {

@@ -22,7 +22,8 @@ typedef struct uvtls_trust_store uvtls_trust_store;
 enum { UVTLS_TLS1_2 = 0x0303, UVTLS_TLS1_3 = 0x0304 };
 
 /* Returns a new context with one reference, TLS 1.2..1.3, no certificate and an empty trust
- * store; NULL with `err` filled on failure. */
+ * store; NULL with `err` filled on failure. Server connections on a context without a session id
+ * context of its own get a default one (servers that request certificates need one to resume). */
 uvtls_context *uvtls_context_new(uvtls_error *err);
 uvtls_context *uvtls_context_ref(uvtls_context *ctx);
 /* Drops a reference; frees the context when it was the last. NULL is allowed. */

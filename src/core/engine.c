@@ -42,6 +42,10 @@ void uvtls_engine_switch_context(uvtls_engine *e, uvtls_context *ctx) {
     if (ctx == e->ctx)
         return;
     SSL_set_SSL_CTX(e->ssl, uvtls_context_ssl_ctx(ctx));
+    /* SSL_set_SSL_CTX carries the new context's session id context over only when the SSL had
+     * the old context's; set it explicitly so resumption is judged by the serving context. */
+    if (e->is_server)
+        uvtls_context_apply_session_id_context(ctx, e->ssl);
     uvtls_context_ref(ctx);
     uvtls_context_unref(e->ctx);
     e->ctx = ctx;
@@ -87,6 +91,7 @@ uvtls_engine *uvtls_engine_new(uvtls_context *ctx, const uvtls_engine_options *o
     uvtls_verify_configure(e->ssl, opts->is_server, opts->request_cert, opts->reject_unauthorized);
     if (e->is_server) {
         SSL_set_accept_state(e->ssl);
+        uvtls_context_apply_session_id_context(ctx, e->ssl);
     } else {
         SSL_set_connect_state(e->ssl);
         SSL_set_cert_cb(e->ssl, note_cert_request, NULL);

@@ -9,6 +9,10 @@
 /* Borrowed: valid until uvtls_engine_free(). */
 SSL *uvtls_engine_ssl(const uvtls_engine *e);
 
+/* New sessions kept for the owner at most: a TLS 1.3 server sends two tickets by default; a
+ * peer that sends a flood of them only replaces the oldest. */
+enum { UVTLS_NEW_SESSIONS_MAX = 8 };
+
 /* Per-connection state of the handshake extensions (extensions.c), kept inside the engine. */
 typedef struct uvtls_handshake_ext {
     unsigned char *alpn_offer; /* server: protocols we accept, wire format */
@@ -17,8 +21,15 @@ typedef struct uvtls_handshake_ext {
     char *hello_servername;
     char *keylog_lines;
     size_t keylog_len;
-    unsigned char *new_session;
-    size_t new_session_len;
+    /* New sessions not yet taken by the owner, oldest first (a FIFO of at most
+     * UVTLS_NEW_SESSIONS_MAX; see uvtls_engine_take_new_session()). */
+    struct uvtls_new_session {
+        unsigned char *der;
+        size_t len;
+        unsigned char id[32];
+        size_t id_len;
+    } new_sessions[UVTLS_NEW_SESSIONS_MAX];
+    size_t new_sessions_head, new_sessions_count;
     unsigned char *npn_offer; /* NPN protocols, wire format (server: advertised; client: wanted) */
     size_t npn_offer_len;
     unsigned char *ocsp_response; /* server: to staple; set during the hello pause */
@@ -33,13 +44,17 @@ typedef struct uvtls_handshake_ext {
     size_t hello_session_id_len;
     unsigned char *resume_data; /* DER the owner found for hello_session_id */
     size_t resume_data_len;
-    unsigned char new_session_id[32];
+    unsigned char new_session_id[32]; /* id of the session taken last */
     size_t new_session_id_len;
     int (*psk)(uvtls_engine *e, const char *identity_or_hint, unsigned char *psk, size_t *psk_len,
                char *identity, size_t identity_cap, void *user);
     void *psk_user;
     /* Client: the server sent a CertificateRequest (see uvtls_engine_cert_request()). */
     unsigned cert_request_seen : 1;
+    /* Fail the handshake when the peer's chain does not verify (verify.c). */
+    unsigned reject_unauthorized : 1;
+    /* A PSK callback supplied a key during this handshake: a PSK authenticates the peer. */
+    unsigned psk_used : 1;
 } uvtls_handshake_ext;
 
 uvtls_handshake_ext *uvtls_engine_ext(const uvtls_engine *e);

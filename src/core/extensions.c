@@ -18,7 +18,8 @@ void uvtls_handshake_ext_free(uvtls_handshake_ext *x) {
     free(x->alpn_offer);
     free(x->hello_servername);
     free(x->keylog_lines);
-    free(x->new_session);
+    for (size_t i = 0; i < x->new_sessions_count; i++)
+        free(x->new_sessions[(x->new_sessions_head + i) % UVTLS_NEW_SESSIONS_MAX].der);
     free(x->npn_offer);
     free(x->ocsp_response);
     free(x->hello_alpn);
@@ -259,15 +260,24 @@ static int on_new_session(SSL *ssl, SSL_SESSION *sess) {
     unsigned char *p = buf;
     i2d_SSL_SESSION(sess, &p);
     uvtls_handshake_ext *x = uvtls_engine_ext(e);
-    free(x->new_session);
-    x->new_session = buf;
-    x->new_session_len = (size_t)n;
+    /* Every ticket of a batch is kept, in order, for one 'session' event each (as Node); the
+     * queue is bounded: beyond UVTLS_NEW_SESSIONS_MAX the oldest is dropped. */
+    if (x->new_sessions_count == UVTLS_NEW_SESSIONS_MAX) {
+        free(x->new_sessions[x->new_sessions_head].der);
+        x->new_sessions_head = (x->new_sessions_head + 1) % UVTLS_NEW_SESSIONS_MAX;
+        x->new_sessions_count--;
+    }
+    struct uvtls_new_session *slot =
+        &x->new_sessions[(x->new_sessions_head + x->new_sessions_count) % UVTLS_NEW_SESSIONS_MAX];
+    slot->der = buf;
+    slot->len = (size_t)n;
     unsigned id_len = 0;
     const unsigned char *id = SSL_SESSION_get_id(sess, &id_len);
-    if (id_len > sizeof(x->new_session_id))
+    if (id_len > sizeof(slot->id))
         id_len = 0;
-    memcpy(x->new_session_id, id, id_len);
-    x->new_session_id_len = id_len;
+    memcpy(slot->id, id, id_len);
+    slot->id_len = id_len;
+    x->new_sessions_count++;
     return 0; /* we keep no reference to `sess` */
 }
 
@@ -318,10 +328,17 @@ static SSL_SESSION *get_session(SSL *ssl, const unsigned char *id, int id_len, i
 
 unsigned char *uvtls_engine_take_new_session(uvtls_engine *e, size_t *len) {
     uvtls_handshake_ext *x = uvtls_engine_ext(e);
-    unsigned char *s = x->new_session;
-    *len = x->new_session_len;
-    x->new_session = NULL;
-    x->new_session_len = 0;
+    *len = 0;
+    if (x->new_sessions_count == 0)
+        return NULL;
+    struct uvtls_new_session *slot = &x->new_sessions[x->new_sessions_head];
+    unsigned char *s = slot->der;
+    *len = slot->len;
+    memcpy(x->new_session_id, slot->id, slot->id_len);
+    x->new_session_id_len = slot->id_len;
+    memset(slot, 0, sizeof(*slot));
+    x->new_sessions_head = (x->new_sessions_head + 1) % UVTLS_NEW_SESSIONS_MAX;
+    x->new_sessions_count--;
     return s;
 }
 
@@ -347,9 +364,9 @@ size_t uvtls_engine_peer_finished(const uvtls_engine *e, void *buf, size_t cap) 
 }
 
 int uvtls_engine_export_keying_material(const uvtls_engine *e, void *out, size_t len,
-                                        const char *label, const void *context, size_t context_len,
-                                        int use_context, uvtls_error *err) {
-    if (SSL_export_keying_material(uvtls_engine_ssl(e), out, len, label, strlen(label), context,
+                                        const char *label, size_t label_len, const void *context,
+                                        size_t context_len, int use_context, uvtls_error *err) {
+    if (SSL_export_keying_material(uvtls_engine_ssl(e), out, len, label, label_len, context,
                                    context_len, use_context) != 1)
         return uvtls_error_openssl(err, "read", "ERR_TLS_INVALID_STATE",
                                    "keying material is only available after the handshake");
@@ -495,6 +512,7 @@ static unsigned int psk_client(SSL *ssl, const char *hint, char *identity,
     if (x->psk(e, hint, psk, &len, identity, max_identity_len, x->psk_user) < 0 ||
         len > max_psk_len)
         return 0;
+    x->psk_used = len > 0;
     return (unsigned)len;
 }
 
@@ -507,6 +525,7 @@ static unsigned int psk_server(SSL *ssl, const char *identity, unsigned char *ps
     size_t len = max_psk_len;
     if (x->psk(e, identity, psk, &len, NULL, 0, x->psk_user) < 0 || len > max_psk_len)
         return 0;
+    x->psk_used = len > 0;
     return (unsigned)len;
 }
 

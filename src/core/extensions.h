@@ -41,7 +41,12 @@ char *uvtls_engine_take_keylog(uvtls_engine *e, size_t *len);
 
 /* Client: resume this session (DER, from getSession()/'session'). */
 int uvtls_engine_set_session(uvtls_engine *e, const void *der, size_t len, uvtls_error *err);
-/* Client: a session (DER) the server issued since the last call, or NULL. */
+/* The next new session (DER) not yet taken, oldest first, or NULL when there is none; the caller
+ * frees it with free(). A client gets every session the server issued (a TLS 1.3 server sends
+ * two tickets by default: call this until NULL and report each one, as Node emits one 'session'
+ * per ticket). A server with `server_sessions` gets the sessions it issued. At most
+ * UVTLS_NEW_SESSIONS_MAX (8) wait; beyond that the oldest is dropped, so a peer cannot grow the
+ * queue. */
 unsigned char *uvtls_engine_take_new_session(uvtls_engine *e, size_t *len);
 /* Server-side external session cache. With `resume_pause`, a ClientHello that carries a
  * session id pauses (uvtls_engine_hello_session_id()) so the owner can look the session up and
@@ -51,6 +56,7 @@ unsigned char *uvtls_engine_take_new_session(uvtls_engine *e, size_t *len);
 void uvtls_engine_set_session_cache(uvtls_engine *e, int resume_pause, int server_sessions);
 const unsigned char *uvtls_engine_hello_session_id(const uvtls_engine *e, size_t *len);
 int uvtls_engine_set_resume_session(uvtls_engine *e, const void *der, size_t len);
+/* The id of the session uvtls_engine_take_new_session() returned last. Borrowed. */
 const unsigned char *uvtls_engine_new_session_id(const uvtls_engine *e, size_t *len);
 
 /* The session ticket the server sent (getTLSTicket), or NULL. Borrowed. */
@@ -60,10 +66,11 @@ const unsigned char *uvtls_engine_ticket(const uvtls_engine *e, size_t *len);
  * handshake). */
 size_t uvtls_engine_finished(const uvtls_engine *e, void *buf, size_t cap);
 size_t uvtls_engine_peer_finished(const uvtls_engine *e, void *buf, size_t cap);
-/* RFC 5705 exporter. Returns 0 or -1 with err. */
+/* RFC 5705 exporter. `label` is `label_len` bytes (it may hold NUL: it is used whole, never cut
+ * at a NUL). Returns 0 or -1 with err. */
 int uvtls_engine_export_keying_material(const uvtls_engine *e, void *out, size_t len,
-                                        const char *label, const void *context, size_t context_len,
-                                        int use_context, uvtls_error *err);
+                                        const char *label, size_t label_len, const void *context,
+                                        size_t context_len, int use_context, uvtls_error *err);
 /* Client: the server's ephemeral key: type "ECDH"/"DH", curve name (ECDH) and size in bits.
  * Returns -1 when there is none (server side, or before the handshake). */
 int uvtls_engine_ephemeral_key(const uvtls_engine *e, const char **type, const char **name,

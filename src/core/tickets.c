@@ -1,4 +1,10 @@
-/* tickets: per-context ticket keys, kept in SSL_CTX ex_data. */
+/* tickets: per-context ticket keys, kept in the uvtls_context itself.
+ *
+ * Not in SSL_CTX ex_data with a free callback: such a callback is registered in the process-wide
+ * OpenSSL and runs for every SSL_CTX freed anywhere in the process (Node's own too), so once a
+ * worker that loaded uvtls exits and the addon is unloaded, the next SSL_CTX_free would jump into
+ * unmapped code. The context owns its keys and frees them itself; the ticket callback finds them
+ * through the SSL_CTX's app data slot, which OpenSSL reserves without callbacks. */
 #include "core/tickets.h"
 
 #include <stdlib.h>
@@ -11,29 +17,16 @@
 
 #include "core/context_internal.h"
 
-typedef struct ticket_keys {
-    unsigned char name[16];
-    unsigned char hmac[16];
-    unsigned char aes[16];
-} ticket_keys;
-
-static int keys_index = -1;
-
-static void free_keys(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp) {
-    (void)parent, (void)ad, (void)idx, (void)argl, (void)argp;
-    if (ptr != NULL)
-        OPENSSL_clear_free(ptr, sizeof(ticket_keys));
-}
-
-static ticket_keys *keys_of(SSL_CTX *c) {
-    return SSL_CTX_get_ex_data(c, keys_index);
+static uvtls_ticket_keys *keys_of(SSL_CTX *c) {
+    uvtls_context *ctx = uvtls_context_from_ssl_ctx(c);
+    return ctx != NULL ? uvtls_context_ticket_keys(ctx) : NULL;
 }
 
 /* Encrypts new tickets with our keys; decrypts only tickets named with our key name (others
  * fall back to a full handshake). */
 static int ticket_cb(SSL *ssl, unsigned char name[16], unsigned char iv[EVP_MAX_IV_LENGTH],
                      EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc) {
-    ticket_keys *k = keys_of(SSL_get_SSL_CTX(ssl));
+    uvtls_ticket_keys *k = keys_of(SSL_get_SSL_CTX(ssl));
     if (k == NULL)
         return -1;
     OSSL_PARAM params[] = {
@@ -57,17 +50,10 @@ static int ticket_cb(SSL *ssl, unsigned char name[16], unsigned char iv[EVP_MAX_
     return 1;
 }
 
-int uvtls_tickets_install(void *ssl_ctx) {
-    SSL_CTX *c = ssl_ctx;
-    if (keys_index < 0)
-        keys_index = SSL_CTX_get_ex_new_index(0, "uvtls ticket keys", NULL, NULL, free_keys);
-    ticket_keys *k = OPENSSL_malloc(sizeof(*k));
-    if (k == NULL || RAND_bytes((unsigned char *)k, sizeof(*k)) != 1) {
-        OPENSSL_free(k);
+int uvtls_tickets_install(void *ssl_ctx, uvtls_ticket_keys *keys) {
+    if (RAND_bytes((unsigned char *)keys, sizeof(*keys)) != 1)
         return -1;
-    }
-    SSL_CTX_set_ex_data(c, keys_index, k);
-    SSL_CTX_set_tlsext_ticket_key_evp_cb(c, ticket_cb);
+    SSL_CTX_set_tlsext_ticket_key_evp_cb((SSL_CTX *)ssl_ctx, ticket_cb);
     return 0;
 }
 
@@ -76,19 +62,12 @@ int uvtls_context_set_ticket_keys(uvtls_context *ctx, const unsigned char *keys,
     if (len != UVTLS_TICKET_KEYS_LEN)
         return uvtls_error_set(err, "context", "ERR_INVALID_ARG_VALUE",
                                "Ticket keys length must be 48 bytes");
-    ticket_keys *k = keys_of(uvtls_context_ssl_ctx(ctx));
-    if (k == NULL)
-        return uvtls_error_set(err, "context", "ERR_UVTLS_OUT_OF_MEMORY", "no ticket keys");
-    memcpy(k, keys, sizeof(*k));
+    memcpy(uvtls_context_ticket_keys(ctx), keys, sizeof(uvtls_ticket_keys));
     return 0;
 }
 
 void uvtls_context_get_ticket_keys(uvtls_context *ctx, unsigned char out[UVTLS_TICKET_KEYS_LEN]) {
-    ticket_keys *k = keys_of(uvtls_context_ssl_ctx(ctx));
-    if (k != NULL)
-        memcpy(out, k, sizeof(*k));
-    else
-        memset(out, 0, UVTLS_TICKET_KEYS_LEN);
+    memcpy(out, uvtls_context_ticket_keys(ctx), sizeof(uvtls_ticket_keys));
 }
 
 void uvtls_context_set_session_timeout(uvtls_context *ctx, long seconds) {

@@ -6,14 +6,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
-static int reject_index = -1;
-
-static int reject_flag_index(void) {
-    /* CRYPTO_get_ex_new_index is thread-safe; a race only wastes an index. */
-    if (reject_index < 0)
-        reject_index = SSL_get_ex_new_index(0, "uvtls reject_unauthorized", NULL, NULL, NULL);
-    return reject_index;
-}
+#include "core/engine_internal.h"
 
 /* Per-certificate callback: keep going whatever fails, so the final error is the last one
  * recorded, exactly what Node reports as authorizationError. */
@@ -31,14 +24,16 @@ static int verify_chain(X509_STORE_CTX *store_ctx, void *arg) {
     if (ok <= 0 && X509_STORE_CTX_get_error(store_ctx) == X509_V_OK)
         X509_STORE_CTX_set_error(store_ctx, X509_V_ERR_UNSPECIFIED);
     long result = X509_STORE_CTX_get_error(store_ctx);
-    int reject = ssl != NULL && SSL_get_ex_data(ssl, reject_flag_index()) != NULL;
+    /* The policy lives in the engine (found through the SSL's app data), not in an ex_data index:
+     * indexes are process-wide and set up lazily, which is not thread-safe across workers. */
+    const uvtls_engine *e = ssl != NULL ? uvtls_engine_from_ssl(ssl) : NULL;
+    int reject = e != NULL && uvtls_engine_ext(e)->reject_unauthorized;
     if (result != X509_V_OK && reject)
         return 0; /* OpenSSL sends the alert that matches `result` */
     return 1;
 }
 
 void uvtls_verify_install(SSL_CTX *ctx) {
-    reject_flag_index();
     SSL_CTX_set_cert_verify_callback(ctx, verify_chain, NULL);
 }
 
@@ -52,7 +47,9 @@ void uvtls_verify_configure(SSL *ssl, int is_server, int request_cert, int rejec
             mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
     }
     SSL_set_verify(ssl, mode, continue_on_error);
-    SSL_set_ex_data(ssl, reject_flag_index(), reject_unauthorized ? (void *)(uintptr_t)1 : NULL);
+    uvtls_engine *e = uvtls_engine_from_ssl(ssl);
+    if (e != NULL)
+        uvtls_engine_ext(e)->reject_unauthorized = reject_unauthorized != 0;
 }
 
 long uvtls_verify_result(const SSL *ssl) {
@@ -60,11 +57,21 @@ long uvtls_verify_result(const SSL *ssl) {
     if (peer != NULL)
         return SSL_get_verify_result(ssl);
     /* No certificate is expected when a pre-shared key authenticated the peer: a TLS 1.2 PSK
-     * suite, or a TLS 1.3 handshake that resumed from a (PSK) session. */
+     * suite, a TLS 1.3 handshake on an external PSK (our PSK callback supplied the key), or a
+     * session that was itself established on a PSK (it carries the PSK identity).
+     *
+     * Stricter than Node: a resumed TLS 1.3 session is NOT enough by itself. Node counts every
+     * resumed TLS 1.3 session as authorized, so a client that never sent a certificate to a
+     * requestCert server (authorized === false on its first connection) became authorized on
+     * resumption, with an empty peer certificate. Here `authorized` needs a verified certificate
+     * (restored with the session when there was one) or a PSK behind the session. */
     const SSL_CIPHER *cipher = SSL_get_current_cipher(ssl);
     if (cipher != NULL && SSL_CIPHER_get_auth_nid(cipher) == NID_auth_psk)
         return X509_V_OK;
-    if (SSL_version(ssl) == TLS1_3_VERSION && SSL_session_reused(ssl))
+    const uvtls_engine *e = uvtls_engine_from_ssl(ssl);
+    if (e != NULL && uvtls_engine_ext(e)->psk_used)
+        return X509_V_OK;
+    if (SSL_get_psk_identity(ssl) != NULL)
         return X509_V_OK;
     return X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT;
 }

@@ -19,8 +19,10 @@ void uvtls_verify_install(SSL_CTX *ctx);
  * fails (or, on a server, a missing client certificate) fails the handshake. */
 void uvtls_verify_configure(SSL *ssl, int is_server, int request_cert, int reject_unauthorized);
 
-/* The result as Node reports it: X509_V_OK only when the peer sent a certificate and it
- * verified; a missing certificate is not "authorized". */
+/* The result as Node reports it: X509_V_OK only when the peer's certificate (sent now, or
+ * restored with a resumed session) verified, or a pre-shared key authenticated the peer. A
+ * missing certificate is not "authorized", not even on a resumed TLS 1.3 session (stricter than
+ * Node, see docs/compat.md). */
 long uvtls_verify_result(const SSL *ssl);
 
 #endif

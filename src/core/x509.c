@@ -48,6 +48,17 @@ static void sb_puts(strbuf *sb, const char *s) {
     sb_append(sb, s, strlen(s));
 }
 
+static char *sb_finish_len(strbuf *sb, size_t *len) {
+    *len = sb->oom ? 0 : sb->len;
+    if (sb->oom) {
+        free(sb->data);
+        return NULL;
+    }
+    if (sb->data == NULL)
+        return strdup("");
+    return sb->data;
+}
+
 static char *sb_finish(strbuf *sb) {
     if (sb->oom) {
         free(sb->data);
@@ -60,7 +71,7 @@ static char *sb_finish(strbuf *sb) {
 
 /* --- names ---------------------------------------------------------------------------------- */
 
-static int push_field(uvtls_cert_fields *f, char *key, char *value) {
+static int push_field(uvtls_cert_fields *f, char *key, char *value, size_t value_len) {
     uvtls_cert_field *items = realloc(f->items, (f->count + 1) * sizeof(*items));
     if (items == NULL || key == NULL || value == NULL) {
         if (items != NULL)
@@ -72,6 +83,7 @@ static int push_field(uvtls_cert_fields *f, char *key, char *value) {
     f->items = items;
     f->items[f->count].key = key;
     f->items[f->count].value = value;
+    f->items[f->count].value_len = value_len;
     f->count++;
     return 0;
 }
@@ -111,7 +123,8 @@ static int name_fields(const X509_NAME *name, uvtls_cert_fields *out) {
             value[len] = '\0';
         }
         OPENSSL_free(utf8);
-        if (push_field(out, object_key(X509_NAME_ENTRY_get_object(entry)), value) < 0)
+        /* `len` counts every byte, NUL included: the value keeps its full length. */
+        if (push_field(out, object_key(X509_NAME_ENTRY_get_object(entry)), value, (size_t)len) < 0)
             return -1;
     }
     return 0;
@@ -276,11 +289,14 @@ static char *subject_alt_name(const X509 *cert) {
     return sb_finish(&sb);
 }
 
-/* Undoes print_alt_name()'s JSON quoting, as Node's JS layer does for infoAccess values. */
-static char *unquote_json(const char *s) {
+/* Undoes print_alt_name()'s JSON quoting, as Node's JS layer does for infoAccess values. The
+ * result may hold NUL (an escaped \u0000): its full length goes to `*out_len`. */
+static char *unquote_json(const char *s, size_t *out_len) {
     size_t n = strlen(s);
-    if (n < 2 || s[0] != '"' || s[n - 1] != '"')
+    if (n < 2 || s[0] != '"' || s[n - 1] != '"') {
+        *out_len = n;
         return strdup(s);
+    }
     strbuf sb = {0};
     for (size_t i = 1; i + 1 < n; i++) {
         if (s[i] != '\\') {
@@ -304,7 +320,7 @@ static char *unquote_json(const char *s) {
             i++;
         }
     }
-    return sb_finish(&sb);
+    return sb_finish_len(&sb, out_len);
 }
 
 static int info_access(const X509 *cert, uvtls_cert_info *info) {
@@ -333,7 +349,9 @@ static int info_access(const X509 *cert, uvtls_cert_info *info) {
         char *colon = strchr(text, ':');
         if (colon != NULL) {
             *colon = '\0';
-            rc = push_field(&info->info_access, strdup(text), unquote_json(colon + 1));
+            size_t value_len = 0;
+            char *value = unquote_json(colon + 1, &value_len);
+            rc = push_field(&info->info_access, strdup(text), value, value_len);
         }
         free(text);
     }
@@ -543,8 +561,26 @@ static int self_issued(X509 *cert) {
     return X509_check_issued(cert, cert) == X509_V_OK;
 }
 
+/* A chain longer than this is not a chain anyone issued on purpose; OpenSSL's own verification
+ * depth limit is 100. */
+enum { CHAIN_MAX_DEPTH = 100 };
+
+/* Whether `x` is already in `walked` (the same certificate, by content). */
+static int already_walked(STACK_OF(X509) * walked, const X509 *x) {
+    for (int i = 0; i < sk_X509_num(walked); i++) {
+        if (X509_cmp(sk_X509_value(walked, i), x) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* Follows issuers first among what the peer sent, then in our trust store, as Node does; the
- * result is the chain the peer proved, not necessarily one that verifies. */
+ * result is the chain the peer proved, not necessarily one that verifies.
+ *
+ * The walk is bounded: it stops at a certificate seen before and at CHAIN_MAX_DEPTH. Both
+ * happen with ordinary set-ups: a trusted self-signed certificate whose keyUsage lacks
+ * keyCertSign is not "self-issued" to X509_check_issued(), yet the store returns it as its own
+ * issuer; two CAs that cross-sign each other name each other forever. */
 uvtls_cert_chain *uvtls_engine_peer_chain(const uvtls_engine *e, int detailed) {
     SSL *ssl = uvtls_engine_ssl(e);
     X509 *leaf = SSL_get0_peer_certificate(ssl);
@@ -556,10 +592,14 @@ uvtls_cert_chain *uvtls_engine_peer_chain(const uvtls_engine *e, int detailed) {
     if (!detailed)
         return chain;
 
+    STACK_OF(X509) *walked = sk_X509_new_null(); /* borrowed pointers, for the repeat check */
     STACK_OF(X509) *sent = SSL_get_peer_cert_chain(ssl); /* includes the leaf on a client */
     STACK_OF(X509) *pool = sk_X509_new_null();
-    if (pool == NULL)
+    if (pool == NULL || walked == NULL || !sk_X509_push(walked, leaf)) {
+        sk_X509_free(pool);
+        sk_X509_free(walked);
         goto oom;
+    }
     for (int i = 0; sent != NULL && i < sk_X509_num(sent); i++) {
         X509 *x = sk_X509_value(sent, i);
         if (X509_cmp(x, leaf) != 0)
@@ -567,38 +607,53 @@ uvtls_cert_chain *uvtls_engine_peer_chain(const uvtls_engine *e, int detailed) {
     }
     X509 *current = leaf;
     X509_up_ref(current);
-    for (int found = 1; found && !self_issued(current);) {
+    int own_issuer = 0; /* the walk ended at a certificate that names itself as issuer */
+    for (int found = 1; found && !self_issued(current) && chain->count < CHAIN_MAX_DEPTH;) {
         found = 0;
         for (int i = 0; i < sk_X509_num(pool); i++) {
             X509 *candidate = sk_X509_value(pool, i);
             if (X509_check_issued(candidate, current) != X509_V_OK)
                 continue;
             sk_X509_delete(pool, i);
+            if (already_walked(walked, candidate))
+                break; /* a loop among what the peer sent */
             X509_up_ref(candidate);
             X509_free(current);
             current = candidate;
-            found = chain_push(chain, current) == 0;
+            found = sk_X509_push(walked, current) && chain_push(chain, current) == 0;
             break;
         }
     }
     sk_X509_free(pool);
 
+    /* Certificates from the store are kept referenced until the walk ends (`held`), so the
+     * repeat check never compares against a freed one. */
+    STACK_OF(X509) *held = sk_X509_new_null();
     X509_STORE *store = SSL_CTX_get_cert_store(SSL_get_SSL_CTX(ssl));
     X509_STORE_CTX *sctx = X509_STORE_CTX_new();
-    if (sctx != NULL && X509_STORE_CTX_init(sctx, store, current, NULL)) {
-        while (!self_issued(current)) {
+    if (held != NULL && sctx != NULL && X509_STORE_CTX_init(sctx, store, current, NULL)) {
+        while (!self_issued(current) && chain->count < CHAIN_MAX_DEPTH) {
             X509 *issuer = NULL;
             if (X509_STORE_CTX_get1_issuer(&issuer, sctx, current) <= 0 || issuer == NULL)
                 break;
+            if (X509_cmp(issuer, current) == 0)
+                own_issuer = 1;
+            if (already_walked(walked, issuer) || !sk_X509_push(held, issuer)) {
+                X509_free(issuer);
+                break;
+            }
+            X509_up_ref(issuer);
             X509_free(current);
             current = issuer;
-            if (chain_push(chain, current) < 0)
+            if (!sk_X509_push(walked, current) || chain_push(chain, current) < 0)
                 break;
         }
     }
     X509_STORE_CTX_free(sctx);
-    chain->last_is_self_issued = self_issued(current);
+    chain->last_is_self_issued = self_issued(current) || own_issuer;
     X509_free(current);
+    sk_X509_pop_free(held, X509_free);
+    sk_X509_free(walked);
     ERR_clear_error();
     return chain;
 oom:

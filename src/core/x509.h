@@ -1,8 +1,10 @@
 /* x509: certificates as plain fields, the same fields Node's getPeerCertificate() returns.
  *
  * Everything in a uvtls_cert_info is owned by it and freed by uvtls_cert_info_free(); strings
- * are NUL-terminated UTF-8. The binding turns these into JS objects; the field names follow
- * Node's property names.
+ * are NUL-terminated UTF-8. A certificate's attribute values may themselves hold NUL bytes (a
+ * CN of "localhost\0.attacker.example" is a classic forgery): field values therefore come with
+ * their length, and the binding must use it, never strlen(). The binding turns these into JS
+ * objects; the field names follow Node's property names.
  */
 #ifndef UVTLS_CORE_X509_H
 #define UVTLS_CORE_X509_H
@@ -12,8 +14,9 @@
 #include "core/engine.h"
 
 typedef struct uvtls_cert_field {
-    char *key; /* "CN", "OU", an OID like "1.2.3.4" when OpenSSL has no name for it */
-    char *value;
+    char *key;        /* "CN", "OU", an OID like "1.2.3.4" when OpenSSL has no name for it */
+    char *value;      /* NUL-terminated for convenience, but may contain NUL: see value_len */
+    size_t value_len; /* the full length in bytes */
 } uvtls_cert_field;
 
 /* An ordered list of key/value pairs; keys may repeat (two OUs). */

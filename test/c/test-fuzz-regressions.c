@@ -31,7 +31,7 @@ static void call_every_getter(uvtls_engine *e) {
     (void)uvtls_engine_peer_finished(e, buf, sizeof(buf));
     (void)uvtls_engine_shared_sigalgs(e, text, sizeof(text));
     (void)uvtls_engine_ephemeral_key(e, &a, &b, &size);
-    (void)uvtls_engine_export_keying_material(e, buf, 16, "EXPORTER-x", NULL, 0, 0, &err);
+    (void)uvtls_engine_export_keying_material(e, buf, 16, "EXPORTER-x", 10, NULL, 0, 0, &err);
     uvtls_cert_chain_free(uvtls_engine_peer_chain(e, 0));
     uvtls_cert_chain_free(uvtls_engine_peer_chain(e, 1));
     uvtls_cert_chain_free(uvtls_engine_own_chain(e));

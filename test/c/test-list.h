@@ -132,3 +132,8 @@ TEST_DECLARE(describe_engine_group_and_cert_request)
 
 /* test-fuzz-regressions.c */
 TEST_DECLARE(fuzz_regression_group_without_client_hello)
+
+/* test-regress-core.c */
+TEST_DECLARE(regress_new_sessions_fifo_keeps_each_ticket)
+TEST_DECLARE(regress_new_sessions_fifo_is_bounded)
+TEST_DECLARE(regress_new_sessions_freed_untaken)
