@@ -114,9 +114,12 @@ class JsTransport {
     this._emitSession();
   }
 
+  // One 'session' per ticket, as Node: the engine queues a few (it keeps at most 8), and an
+  // owner may close us from inside the event, so the engine is looked at again each time.
   _emitSession() {
-    const session = this._engine && !this._closed ? this._engine.takeSession() : null;
-    if (session) this._emit(EVENTS.SESSION, session);
+    for (let session; this._engine && !this._closed && (session = this._engine.takeSession()) !== null;) {
+      this._emit(EVENTS.SESSION, session);
+    }
   }
 
   write(data) {
