@@ -35,6 +35,7 @@ function connect(...args) {
   const isIp = net.isIP(host) !== 0;
   // SNI is never sent for IP literals (RFC 6066); an empty servername turns it off.
   let servername = options.servername !== undefined ? options.servername : (isIp ? undefined : host);
+  if (options.servername && net.isIP(options.servername)) warnIpServername();
   if (servername === '' || (servername && net.isIP(servername))) servername = undefined;
   const rejectUnauthorized = options.rejectUnauthorized !== false;
   // The name the certificate must hold, as Node picks it: servername, else host, else the host
@@ -84,6 +85,7 @@ function connect(...args) {
     if (!options.socket) socket.destroy();
     throw err;
   }
+  socket._connectOptions = { path: options.path, host: options.host, port: options.port, localAddress: options.localAddress };
   if (!options.socket) startConnect(socket, socket._handle, options, host);
   if (options.handshakeTimeout !== undefined) armHandshakeTimeout(socket, options.handshakeTimeout);
   if (timeout) socket.setTimeout(timeout);
@@ -173,7 +175,7 @@ function startConnect(socket, handle, options, host) {
     return;
   }
   const lookup = options.lookup || dns.lookup;
-  lookup(host, { family: options.family || 0, hints: options.hints || 0 }, (err, address) => {
+  lookup(host, lookupOptions(options), (err, address) => {
     if (err) {
       err.stage = 'connect';
       err.hint = `The host name "${host}" could not be resolved; check its spelling and DNS.`;
@@ -182,6 +184,28 @@ function startConnect(socket, handle, options, host) {
     }
     go(Array.isArray(address) ? address[0].address : address);
   });
+}
+
+// The options net.connect gives dns.lookup (or the `lookup` option), so a custom lookup sees
+// what it sees under Node: the family as a number, ADDRCONFIG unless a family or hints are
+// given, and `all: true` while Node's automatic family selection is on.
+function lookupOptions(options) {
+  const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : options.family;
+  const out = { family, hints: options.hints || 0 };
+  if (family !== 4 && family !== 6 && out.hints === 0) out.hints = dns.ADDRCONFIG;
+  const autoSelect = options.autoSelectFamily !== undefined ? options.autoSelectFamily
+    : (typeof net.getDefaultAutoSelectFamily === 'function' && net.getDefaultAutoSelectFamily());
+  if (autoSelect) out.all = true;
+  return out;
+}
+
+// DEP0123, once per process, as Node: SNI carries host names only (RFC 6066).
+let ipServernameWarned = false;
+function warnIpServername() {
+  if (ipServernameWarned) return;
+  ipServernameWarned = true;
+  process.emitWarning('Setting the TLS ServerName to an IP address is not permitted by RFC 6066. ' +
+    'This will be ignored in a future version.', 'DeprecationWarning', 'DEP0123');
 }
 
 module.exports = { connect };

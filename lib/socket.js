@@ -1,8 +1,9 @@
 'use strict';
 // TLSSocket: a stream.Duplex with the net.Socket surface libraries use, over either the native
 // libuv connection (encrypted bytes never enter JS) or a JsTransport around a JS Duplex.
-const { Duplex } = require('stream');
+const { Duplex, addAbortSignal } = require('stream');
 const os = require('os');
+const util = require('util');
 const { X509Certificate } = require('crypto');
 const binding = require('./binding');
 const { EVENTS } = require('./events');
@@ -19,6 +20,8 @@ class TLSSocket extends Duplex {
   // and Server pass a native handle through kNative.
   constructor(socket, options = {}) {
     super({
+      // Both sides, as net.Socket takes it; undefined leaves the running Node's stream default.
+      highWaterMark: options.highWaterMark,
       allowHalfOpen: !!options.allowHalfOpen,
       // 'close' carries hadError, as net.Socket's does: emitted by _destroy, not by the stream.
       emitClose: false,
@@ -46,6 +49,10 @@ class TLSSocket extends Duplex {
     this._peer = undefined;
     this._sock = undefined;
     this._handle = null;
+    this.timeout = 0;
+    // As net.Socket: abort() destroys the socket with an AbortError (at once when already
+    // aborted); the listener goes when the socket closes.
+    if (options.signal !== undefined) addAbortSignal(options.signal, this);
     if (socket && socket[kNative]) {
       this._attach(socket[kNative]);
     } else if (socket !== undefined && socket !== null) {
@@ -127,6 +134,14 @@ class TLSSocket extends Duplex {
           break;
         }
         const rs = this._readableState;
+        if (err.code === 'ECONNRESET' && err.stage === 'handshake' && !this._isServer) {
+          // As Node's: the disconnect names where connect() was asked to go, as it was asked.
+          const target = this._connectOptions || {};
+          err.path = target.path;
+          err.host = target.host;
+          err.port = target.port;
+          err.localAddress = target.localAddress;
+        }
         // A FIN during the handshake (ECONNRESET at stage "handshake"; a reset is stage "read")
         // ends the readable side first: Node emits 'end', then 'error', then 'close'.
         if (err.code === 'ECONNRESET' && err.stage === 'handshake' && !this._isServer && !rs.ended) {
@@ -140,7 +155,7 @@ class TLSSocket extends Duplex {
       }
       case EVENTS.WRITTEN: {
         const callbacks = this._pendingWrites.splice(0, a);
-        const err = b < 0 ? closedError() : null;
+        const err = b < 0 ? writeError(b) : null;
         for (const cb of callbacks) cb(err);
         break;
       }
@@ -149,7 +164,9 @@ class TLSSocket extends Duplex {
         break;
       case EVENTS.SESSION:
         if (!this._isServer) {
-          this.emit('session', a);
+          // A TLS 1.2 session comes with the handshake; Node emits it after 'secureConnect'.
+          if (this._secureEstablished) this.emit('session', a);
+          else (this._earlySessions || (this._earlySessions = [])).push(a);
         } else if (this.server && this.server.listenerCount('newSession') > 0) {
           // The application's cache stores it; the handshake's end is reported once the
           // callback says it is stored (Node's contract: no data before that).
@@ -177,7 +194,8 @@ class TLSSocket extends Duplex {
         this._lastBytesRead = this._handle.bytesRead();
         this._lastBytesWritten = this._handle.bytesWritten();
         this._handle = null;
-        for (const cb of this._pendingWrites.splice(0)) cb(closedError());
+        // Writes the close cut short fail as libuv fails them, as in Node: ECANCELED.
+        for (const cb of this._pendingWrites.splice(0)) cb(writeError(UV_ECANCELED));
         if (this._closeCallback) {
           const cb = this._closeCallback;
           this._closeCallback = null;
@@ -273,6 +291,12 @@ class TLSSocket extends Duplex {
       }
       this.emit('secure');
       this.emit('secureConnect');
+      const sessions = this._earlySessions;
+      this._earlySessions = undefined;
+      for (const session of sessions || []) {
+        if (!this._handle) break;
+        this.emit('session', session);
+      }
     } else {
       this.emit('secure');
       if (this._serverPending && this._handle) {
@@ -323,8 +347,22 @@ class TLSSocket extends Duplex {
     } catch (err) {
       return callback(decorate(err, this));
     }
-    if (done) callback();
+    // Completed on the next tick even when the kernel took the bytes at once, as a net.Socket
+    // write completes: meanwhile further writes queue in the stream and go down as one batch
+    // (_writev), and bufferSize counts what is not written yet, as Node's does.
+    if (done) process.nextTick(callback);
     else this._pendingWrites.push(callback);
+  }
+
+  // As net.Socket's: end, then destroy once everything is written.
+  destroySoon() {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', this.destroy);
+  }
+
+  get bufferSize() {
+    return this._handle ? this.writableLength : undefined;
   }
 
   _final(callback) {
@@ -354,6 +392,7 @@ class TLSSocket extends Duplex {
 
   setTimeout(ms, callback) {
     ms = validateTimerDuration(ms, 'msecs');
+    this.timeout = ms;
     if (this._handle) this._handle.setTimeout(ms);
     if (callback) {
       if (ms === 0) this.removeListener('timeout', callback);
@@ -628,6 +667,18 @@ function contextOf(options) {
     return options.secureContext;
   }
   return createSecureContext(options);
+}
+
+const UV_ECANCELED = -os.constants.errno.ECANCELED;
+
+// A write that libuv failed with `status` (a negative errno), as Node reports it.
+function writeError(status) {
+  const name = util.getSystemErrorName(status);
+  const err = withCode(new Error(`write ${name}`), name);
+  err.errno = status;
+  err.syscall = 'write';
+  err.stage = 'write';
+  return err;
 }
 
 function closedError() {
