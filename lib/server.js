@@ -12,7 +12,7 @@ const { EVENTS, SERVER_EVENTS } = require('./events');
 const { alpnToWire } = require('./alpn');
 const { TLSSocket, kNative, decorate } = require('./socket');
 const { createSecureContext, SecureContext } = require('./secure-context');
-const { withCode, invalidArgType } = require('./errors');
+const { withCode, invalidArgType, invalidArgValue } = require('./errors');
 
 const DEFAULT_HANDSHAKE_TIMEOUT = 120000;
 
@@ -32,7 +32,7 @@ class Server extends EventEmitter {
     this._unref = false;
     this._sniContexts = []; // [regexp, SecureContext], searched newest first (as Node)
     this._secureSockets = new Set(); // open connections past their handshake (getConnectionsInfo)
-    this._alpn = alpnToWire(options.ALPNProtocols);
+    this._alpn = checkedWire(alpnToWire(options.ALPNProtocols), 'options.ALPNProtocols', options.ALPNProtocols);
     this._npn = alpnToWire(options.NPNProtocols, 'options.NPNProtocols');
     if (options.ALPNCallback !== undefined) {
       if (typeof options.ALPNCallback !== 'function') {
@@ -409,6 +409,23 @@ class Server extends EventEmitter {
     if (this._handle) this._handle.unref();
     return this;
   }
+}
+
+// A protocol list every connection will offer must be valid wire format (length-prefixed names
+// of 1 to 255 bytes) within the 65535 bytes of the extension: refused here, at createServer, not
+// at each connection.
+function checkedWire(wire, name, value) {
+  if (wire === undefined) return wire;
+  if (wire.length > 65535) {
+    throw withCode(new RangeError(`The byte length of ${name} must be <= 65535. Received ${wire.length}`),
+      'ERR_OUT_OF_RANGE');
+  }
+  for (let i = 0; i < wire.length; i += 1 + wire[i]) {
+    if (wire[i] === 0 || i + 1 + wire[i] > wire.length) {
+      throw invalidArgValue(name, value, 'is not a valid wire-format protocol list (each name 1 to 255 bytes, prefixed by its length)');
+    }
+  }
+  return wire;
 }
 
 // Node's cluster shares a port among workers by handing out net handles from the primary; the

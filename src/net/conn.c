@@ -175,31 +175,18 @@ int uvtls_conn_is_closing(const uvtls_conn *c) {
     return c->closing;
 }
 
-static uvtls_conn *conn_alloc(uvtls_loop *loop, uvtls_context *ctx, const uvtls_conn_options *opts,
-                              uvtls_conn_cb cb, void *user, uvtls_error *err) {
+/* The conn with its libuv handles but no engine yet: an accepted descriptor is taken into the
+ * handle before anything that can fail for a reason of this connection (engine, ALPN), so such a
+ * failure closes that connection and never leaves the descriptor with the listener. */
+static uvtls_conn *conn_create(uvtls_loop *loop, const uvtls_conn_options *opts, uvtls_conn_cb cb,
+                               void *user, uvtls_error *err) {
     uvtls_conn *c = calloc(1, sizeof(*c));
     if (c == NULL) {
         uvtls_error_set(err, "connect", "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
         return NULL;
     }
-    c->engine = uvtls_engine_new(ctx, &opts->engine, err);
-    if (c->engine == NULL) {
-        free(c);
-        return NULL;
-    }
-    if (opts->alpn != NULL &&
-        uvtls_engine_set_alpn(c->engine, opts->alpn, opts->alpn_len, err) < 0) {
-        uvtls_engine_free(c->engine);
-        free(c);
-        return NULL;
-    }
-    uvtls_engine_set_sni_pause(c->engine, opts->sni_pause);
-    uvtls_engine_set_keylog(c->engine, opts->keylog);
-    uvtls_engine_set_ocsp_pause(c->engine, opts->ocsp_pause);
-    uvtls_engine_set_session_cache(c->engine, opts->resume_pause, opts->server_sessions);
     int r = opts->pipe ? uv_pipe_init(loop->uv, &c->io.pipe, 0) : uv_tcp_init(loop->uv, &c->io.tcp);
     if (r < 0) {
-        uvtls_engine_free(c->engine);
         free(c);
         uvtls_error_set(err, "connect", uv_err_name(r), "socket %s", uv_err_name(r));
         return NULL;
@@ -220,9 +207,35 @@ static uvtls_conn *conn_alloc(uvtls_loop *loop, uvtls_context *ctx, const uvtls_
     return c;
 }
 
+/* Gives a created conn its engine. On failure the caller closes the conn (quietly). */
+static int conn_setup(uvtls_conn *c, uvtls_context *ctx, const uvtls_conn_options *opts,
+                      uvtls_error *err) {
+    c->engine = uvtls_engine_new(ctx, &opts->engine, err);
+    if (c->engine == NULL)
+        return -1;
+    if (opts->alpn != NULL && uvtls_engine_set_alpn(c->engine, opts->alpn, opts->alpn_len, err) < 0)
+        return -1;
+    uvtls_engine_set_sni_pause(c->engine, opts->sni_pause);
+    uvtls_engine_set_keylog(c->engine, opts->keylog);
+    uvtls_engine_set_ocsp_pause(c->engine, opts->ocsp_pause);
+    uvtls_engine_set_session_cache(c->engine, opts->resume_pause, opts->server_sessions);
+    return 0;
+}
+
+/* Closes a conn that never reached its owner: no event is delivered for it. */
+static void conn_discard(uvtls_conn *c) {
+    c->cb = NULL;
+    uvtls_conn_close(c);
+}
+
 uvtls_conn *uvtls_conn_new(uvtls_loop *loop, uvtls_context *ctx, const uvtls_conn_options *opts,
                            uvtls_conn_cb cb, void *user, uvtls_error *err) {
-    return conn_alloc(loop, ctx, opts, cb, user, err);
+    uvtls_conn *c = conn_create(loop, opts, cb, user, err);
+    if (c != NULL && conn_setup(c, ctx, opts, err) < 0) {
+        conn_discard(c);
+        return NULL;
+    }
+    return c;
 }
 
 void uvtls_conn_set_callback(uvtls_conn *c, uvtls_conn_cb cb, void *user) {
@@ -620,14 +633,17 @@ int uvtls_conn_connect_pipe(uvtls_conn *c, const char *path) {
 uvtls_conn *uvtls_conn_accept(uv_stream_t *server, uvtls_loop *loop, uvtls_context *ctx,
                               const uvtls_conn_options *opts, uvtls_conn_cb cb, void *user,
                               uvtls_error *err) {
-    uvtls_conn *c = conn_alloc(loop, ctx, opts, cb, user, err);
+    uvtls_conn *c = conn_create(loop, opts, cb, user, err);
     if (c == NULL)
-        return NULL;
+        return NULL; /* the descriptor is still the listener's: see conn.h */
     int r = uv_accept(server, &c->io.stream);
     if (r < 0) {
         uvtls_error_set(err, "accept", uv_err_name(r), "accept %s", uv_err_name(r));
-        c->cb = NULL;
-        uvtls_conn_close(c);
+        conn_discard(c);
+        return NULL;
+    }
+    if (conn_setup(c, ctx, opts, err) < 0) {
+        conn_discard(c); /* closes the accepted descriptor with the handle */
         return NULL;
     }
     begin(c);

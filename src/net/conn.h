@@ -57,7 +57,10 @@ typedef struct uvtls_conn_options {
 /* A client connection; call uvtls_conn_connect*() next. NULL + err on failure. */
 uvtls_conn *uvtls_conn_new(uvtls_loop *loop, uvtls_context *ctx, const uvtls_conn_options *opts,
                            uvtls_conn_cb cb, void *user, uvtls_error *err);
-/* Accepts a pending connection of `server` (a listening stream) as a server-side conn. */
+/* Accepts a pending connection of `server` (a listening stream) as a server-side conn. On failure
+ * (NULL + err) the accepted descriptor was closed, except when the conn itself could not be
+ * allocated: then it is still pending and the caller must take it (libuv stops polling a listener
+ * whose accepted descriptor is never taken). */
 uvtls_conn *uvtls_conn_accept(uv_stream_t *server, uvtls_loop *loop, uvtls_context *ctx,
                               const uvtls_conn_options *opts, uvtls_conn_cb cb, void *user,
                               uvtls_error *err);
