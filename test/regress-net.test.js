@@ -55,6 +55,66 @@ describe('regressions (issue 11): transport and server', function () {
     });
   }
 
+
+  // A TCP relay from a local port to `port` that makes several TLS records reach one side in one
+  // read: once the client has sent its first encrypted record (its Finished, in TLS 1.3), bytes
+  // in direction `hold` ('toClient' or 'toServer') are held until they end on a record boundary
+  // and include a record of at least `minRecord` bytes, then go out in one write.
+  async function coalescingRelay(port, hold, minRecord) {
+    const relay = net.createServer((client) => {
+      const upstream = net.connect(port, '127.0.0.1');
+      track(client);
+      track(upstream);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+      let seen = Buffer.alloc(0); // client -> server bytes until its first encrypted record
+      let holding = false;
+      let done = false;
+      let held = Buffer.alloc(0);
+      const release = (to) => {
+        const records = [];
+        let i = 0;
+        while (i + 5 <= held.length) {
+          const len = held.readUInt16BE(i + 3);
+          if (i + 5 + len > held.length) break;
+          records.push(len);
+          i += 5 + len;
+        }
+        if (i === held.length && records.some((len) => len >= minRecord)) {
+          to.write(held);
+          held = Buffer.alloc(0);
+          holding = false;
+          done = true;
+        }
+      };
+      client.on('data', (d) => {
+        if (!done && !holding) {
+          seen = Buffer.concat([seen, d]);
+          for (let i = 0; i + 5 <= seen.length; i += 5 + seen.readUInt16BE(i + 3)) {
+            if (seen[i] === 0x17) { holding = true; break; }
+          }
+        }
+        if (holding && hold === 'toServer') {
+          held = Buffer.concat([held, d]);
+          release(upstream);
+        } else {
+          upstream.write(d);
+        }
+      });
+      upstream.on('data', (d) => {
+        if (holding && hold === 'toClient') {
+          held = Buffer.concat([held, d]);
+          release(client);
+        } else {
+          client.write(d);
+        }
+      });
+      client.on('end', () => upstream.end());
+      upstream.on('end', () => client.end());
+    });
+    return listen(relay);
+  }
+
   // ------------------------------------------------------------------------------------------
   describe('item 7: one bad connection does not stop the listener', function () {
     it('createServer refuses a malformed wire-format ALPNProtocols Buffer and a list over 65535 bytes', function () {
@@ -87,6 +147,60 @@ describe('regressions (issue 11): transport and server', function () {
       assert.strictEqual(ok.outcome, 'secure');
       const [data] = await once(ok.socket, 'data');
       assert.strictEqual(data.toString(), 'hello');
+    });
+  });
+  // ------------------------------------------------------------------------------------------
+  describe('item 2: plaintext never crosses between connections', function () {
+    it("a 'session' listener that reads another socket does not change this socket's 'data'", async function () {
+      // B: a server-side socket paused at connect whose client's first data came in the same read
+      // as its Finished, so B's cleartext waits in its engine.
+      const bText = 'B'.repeat(1000);
+      const aText = 'A'.repeat(4000);
+      let bSocket;
+      const bReady = new Promise((resolve) => {
+        const server = uvtls.createServer(serverOptions({ pauseOnConnect: true, minVersion: 'TLSv1.3' }), (s) => {
+          track(s);
+          s.on('error', () => {});
+          bSocket = s;
+          resolve();
+        });
+        listen(server).then(async (port) => {
+          const relayPort = await coalescingRelay(port, 'toServer', bText.length);
+          const bc = track(tls.connect({ port: relayPort, host: '127.0.0.1', ca: c.caCert, servername: 'localhost' }));
+          bc.on('error', () => {});
+          bc.on('secureConnect', () => bc.write(bText));
+        });
+      });
+      await h.within(bReady, 8000, 'B secure');
+
+      // A: a uvtls client whose server's session tickets and first data arrive in one read.
+      const nodeServer = tls.createServer(serverOptions({ minVersion: 'TLSv1.3' }), (s) => {
+        track(s);
+        s.on('error', () => {});
+        s.write(aText);
+      });
+      const aPort = await coalescingRelay(await listen(nodeServer), 'toClient', aText.length);
+      const a = track(uvtls.connect({ port: aPort, host: '127.0.0.1', ca: c.caCert, servername: 'localhost' }));
+      let sessions = 0;
+      a.on('session', () => {
+        sessions++;
+        bSocket.read(0); // B's reader asks for more: B's engine is drained now
+      });
+      const aData = h.collect(a);
+      await h.within(new Promise((resolve, reject) => {
+        a.on('error', reject);
+        a.on('data', () => { if (aData().length >= aText.length) resolve(); });
+      }), 8000, 'data on A');
+      assert.ok(sessions >= 1);
+      assert.ok(aData().equals(Buffer.from(aText)), `A's 'data' is not A's: ${aData().toString().slice(0, 40)}...`);
+      // B's own bytes, read only now.
+      const bData = h.collect(bSocket);
+      await h.within(new Promise((resolve) => {
+        const check = () => { if (bData().length >= bText.length) resolve(); };
+        bSocket.on('data', check);
+        bSocket.resume();
+      }), 8000, 'data on B');
+      assert.ok(bData().equals(Buffer.from(bText)), `B's 'data' is not B's: ${bData().toString().slice(0, 40)}...`);
     });
   });
 });

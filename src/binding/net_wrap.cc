@@ -44,7 +44,9 @@ enum ServerEventKind {
 
 // False once the environment can no longer run JS: torn down, or a worker being terminated
 // (then every call that may run JS fails, and node-addon-api turns some of those failures into a
-// fatal error, so we must not start). napi_set_named_property checks exactly that.
+// fatal error, so we must not start). napi_define_properties checks exactly that, and, unlike an
+// assignment, never runs JS itself (no setter inherited from Object.prototype): the probe runs
+// while a conn's cleartext still sits in the loop's shared buffer (DATA, copied right after).
 bool CanCallJS(napi_env env) {
     if (GetAddonData(env)->tearing_down)
         return false;
@@ -52,9 +54,13 @@ bool CanCallJS(napi_env env) {
     if (napi_open_handle_scope(env, &scope) != napi_ok)
         return false;
     napi_value obj, undef;
-    bool ok = napi_create_object(env, &obj) == napi_ok &&
-              napi_get_undefined(env, &undef) == napi_ok &&
-              napi_set_named_property(env, obj, "p", undef) == napi_ok;
+    bool ok =
+        napi_create_object(env, &obj) == napi_ok && napi_get_undefined(env, &undef) == napi_ok;
+    if (ok) {
+        napi_property_descriptor probe = {"p",     nullptr, nullptr,      nullptr,
+                                          nullptr, undef,   napi_default, nullptr};
+        ok = napi_define_properties(env, obj, 1, &probe) == napi_ok;
+    }
     napi_close_handle_scope(env, scope);
     return ok;
 }

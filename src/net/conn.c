@@ -52,7 +52,6 @@ struct uvtls_conn {
 };
 
 static void process(uvtls_conn *c);
-static void emit_new_session(uvtls_conn *c);
 static void start_timer(uvtls_conn *c, unsigned ms);
 
 static void emit(uvtls_conn *c, uvtls_conn_event ev, const uvtls_conn_event_data *d) {
@@ -424,6 +423,57 @@ static void send_early_writes(uvtls_conn *c) {
 
 /* --- reading -------------------------------------------------------------------------------- */
 
+/* Sessions delivered per call: a peer may send any number of tickets; what is left waits in the
+ * engine for the next read (each read of a drain calls again). */
+enum { MAX_SESSIONS_PER_CALL = 16 };
+
+/* Delivers the new sessions the engine holds, one SESSION event per ticket, before the cleartext
+ * that came with them (as Node: an owner that ends on 'data' or 'end' has seen its session).
+ * `clear`/`*filled` is that cleartext, in the loop's shared buffer: a session listener is
+ * JavaScript that may read another connection through the same buffer, so it is moved to memory
+ * of this connection first (tickets are rare; so is the copy), delivered after the sessions, and
+ * `*filled` becomes 0. Returns -1 when the conn closed meanwhile. */
+static int emit_new_sessions(uvtls_conn *c, const char *clear, size_t *filled) {
+    size_t len = 0;
+    unsigned char *der = uvtls_engine_take_new_session(c->engine, &len);
+    if (der == NULL)
+        return 0;
+    char *saved = NULL;
+    size_t saved_len = 0;
+    if (filled != NULL && *filled > 0) {
+        saved = malloc(*filled);
+        if (saved == NULL) {
+            free(der);
+            uvtls_error err;
+            uvtls_error_set(&err, "read", "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
+            emit_error(c, &err);
+            return -1;
+        }
+        memcpy(saved, clear, *filled);
+        saved_len = *filled;
+        *filled = 0;
+    }
+    for (int i = 0; der != NULL;) {
+        uvtls_conn_event_data d = {.data = (const char *)der, .len = len};
+        emit(c, UVTLS_CONN_SESSION, &d);
+        free(der);
+        der = NULL;
+        if (c->closing || ++i == MAX_SESSIONS_PER_CALL)
+            break;
+        der = uvtls_engine_take_new_session(c->engine, &len);
+    }
+    if (saved != NULL && !c->closing) {
+        uvtls_conn_event_data d = {.data = saved, .len = saved_len};
+        emit(c, UVTLS_CONN_DATA, &d);
+    }
+    free(saved);
+    return c->closing ? -1 : 0;
+}
+
+/* Reads all cleartext the engine has, into the loop's shared buffer, delivered in batches. The
+ * buffer holds this connection's cleartext only between two engine calls: no event is emitted
+ * (no JavaScript runs) while it holds bytes not yet delivered, except through DATA itself, whose
+ * receiver copies them before anything else. */
 static void drain_cleartext(uvtls_conn *c) {
     if (c->draining)
         return; /* re-entered from an owner callback: the outer loop goes on */
@@ -432,16 +482,12 @@ static void drain_cleartext(uvtls_conn *c) {
     char *buf = c->loop->clear;
     while (c->read_wanted && !c->closing && !c->ended) {
         ssize_t n = uvtls_engine_read(c->engine, buf + filled, sizeof(c->loop->clear) - filled);
-        /* A ticket that came with this read goes first, as in Node: an owner that ends on
-         * 'data' or 'end' has then already seen its session. */
-        emit_new_session(c);
-        if (c->closing)
-            break;
-        if (n > 0) {
+        if (n > 0)
             filled += (size_t)n;
-            if (filled < sizeof(c->loop->clear))
-                continue;
-        }
+        if (emit_new_sessions(c, buf, &filled) < 0)
+            break;
+        if (n > 0 && filled < sizeof(c->loop->clear))
+            continue;
         if (filled > 0) {
             uvtls_conn_event_data d = {.data = buf, .len = filled};
             filled = 0;
@@ -464,20 +510,9 @@ static void drain_cleartext(uvtls_conn *c) {
     }
     c->draining = 0;
     if (!c->closing)
-        emit_new_session(c);
+        emit_new_sessions(c, NULL, NULL);
     if (!c->closing)
         flush_or_fail(c);
-}
-
-/* A session the server just issued (TLS 1.3 sends them after the handshake). */
-static void emit_new_session(uvtls_conn *c) {
-    size_t len = 0;
-    unsigned char *der = uvtls_engine_take_new_session(c->engine, &len);
-    if (der == NULL)
-        return;
-    uvtls_conn_event_data d = {.data = (const char *)der, .len = len};
-    emit(c, UVTLS_CONN_SESSION, &d);
-    free(der);
 }
 
 static void process(uvtls_conn *c) {
@@ -501,8 +536,8 @@ static void process(uvtls_conn *c) {
     }
     if (!c->secure && st != UVTLS_ENGINE_HANDSHAKING) {
         c->secure = 1;
-        emit_new_session(c); /* issued during the handshake (TLS 1.2, a server's tickets) */
-        if (c->closing)
+        /* issued during the handshake (TLS 1.2, a server's tickets) */
+        if (emit_new_sessions(c, NULL, NULL) < 0)
             return;
         start_timer(c, c->idle_timeout_ms);
         emit(c, UVTLS_CONN_SECURE, NULL);
