@@ -98,17 +98,21 @@ class Server extends EventEmitter {
       answered = true;
       if (socket.destroyed || !socket._handle) return;
       if (err) {
-        socket._onEvent(EVENTS.ERROR, err);
+        failHandshake(socket, err);
         return;
       }
       if (ctx !== undefined && ctx !== null && !(ctx instanceof SecureContext)) {
-        socket._onEvent(EVENTS.ERROR, invalidArgType('SNICallback context', 'an instance of SecureContext', ctx));
+        failHandshake(socket, invalidArgType('SNICallback context', 'an instance of SecureContext', ctx));
         return;
       }
+      let prepareError;
       try {
         this._prepareConn(socket, conn, servername);
       } catch (e) {
-        socket._onEvent(EVENTS.ERROR, e);
+        prepareError = e;
+      }
+      if (prepareError !== undefined) {
+        failHandshake(socket, prepareError);
         return;
       }
       this._lookupSession(socket, conn, () => this._stapleThenResume(socket, conn, ctx || this._context));
@@ -119,6 +123,10 @@ class Server extends EventEmitter {
     try {
       callback(servername || '', (err, ctx) => answer(err, ctx || this._findContext(servername)));
     } catch (err) {
+      // A throwing SNICallback fails this handshake. Anything thrown once the callback has
+      // answered (a 'tlsClientError' listener, the rest of the handshake's JS) is not the
+      // callback's failure: it propagates, as in Node.
+      if (answered) throw err;
       answer(err);
     }
   }
@@ -142,13 +150,14 @@ class Server extends EventEmitter {
         if (answered) return;
         answered = true;
         if (socket.destroyed || !socket._handle) return;
-        if (err) return socket._onEvent(EVENTS.ERROR, err);
+        if (err) return failHandshake(socket, err);
         if (data) conn.setResumeSession(data);
         then();
       });
     } catch (err) {
+      if (answered) throw err; // from what ran after the answer: propagates
       answered = true;
-      socket._onEvent(EVENTS.ERROR, err);
+      failHandshake(socket, err);
     }
   }
 
@@ -203,14 +212,16 @@ class Server extends EventEmitter {
         if (answered) return;
         answered = true;
         if (socket.destroyed || !socket._handle) return;
-        if (err) return socket._onEvent(EVENTS.ERROR, err);
+        if (err) return failHandshake(socket, err);
         if (response) conn.setOCSPResponse(response);
         resume();
       });
     } catch (err) {
-      // A throwing listener ends this handshake (tlsClientError), not the server.
+      // A throwing listener ends this handshake (tlsClientError), not the server; what throws
+      // after its answer propagates.
+      if (answered) throw err;
       answered = true;
-      socket._onEvent(EVENTS.ERROR, err);
+      failHandshake(socket, err);
     }
   }
 
@@ -408,6 +419,16 @@ class Server extends EventEmitter {
     this._unref = true;
     if (this._handle) this._handle.unref();
     return this;
+  }
+}
+
+// Fails a handshake paused in JS: 'tlsClientError' (from the socket), then the connection
+// closes. A listener that throws does not keep the connection open; its exception propagates.
+function failHandshake(socket, err) {
+  try {
+    socket._onEvent(EVENTS.ERROR, err);
+  } finally {
+    if (!socket.destroyed) socket.destroy();
   }
 }
 

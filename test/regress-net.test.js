@@ -42,10 +42,10 @@ describe('regressions (issue 11): transport and server', function () {
   }
 
   // Runs a Node script in a child process; resolves with {code, signal, stdout, stderr}.
-  function runChild(source, { timeoutMs = 15000 } = {}) {
+  function runChild(source, { env = {}, timeoutMs = 15000 } = {}) {
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, ['-e', source],
-        { cwd: root, env: h.nodeChildEnv({ UVTLS_ROOT: root }), stdio: ['ignore', 'pipe', 'pipe'] });
+        { cwd: root, env: h.nodeChildEnv({ UVTLS_ROOT: root, ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => { stdout += d; });
@@ -202,5 +202,48 @@ describe('regressions (issue 11): transport and server', function () {
       }), 8000, 'data on B');
       assert.ok(bData().equals(Buffer.from(bText)), `B's 'data' is not B's: ${bData().toString().slice(0, 40)}...`);
     });
+  });
+  // ------------------------------------------------------------------------------------------
+  describe('items 16, 17c: a throwing tlsClientError listener while a handshake is paused in JS', function () {
+    // The child: a server whose paused handshake fails in JS (SNICallback or OCSPRequest answering
+    // with an error, now or later), a 'tlsClientError' listener that throws, and a client. It
+    // exits once both the uncaught exception was seen and the client's connection closed.
+    const child = `
+      const uvtls = require(process.env.UVTLS_ROOT);
+      const tls = require('tls');
+      const { key, cert } = JSON.parse(process.env.PKI);
+      const mode = process.env.MODE;
+      const later = mode.endsWith('async') ? (f) => setImmediate(f) : (f) => f();
+      const options = { key, cert };
+      if (mode.startsWith('sni')) options.SNICallback = (name, cb) => later(() => cb(new Error('no context')));
+      const server = uvtls.createServer(options);
+      if (mode.startsWith('ocsp')) server.on('OCSPRequest', (c, i, cb) => later(() => cb(new Error('no response'))));
+      const seen = { uncaught: null, closed: false, errors: 0 };
+      const done = () => {
+        if (seen.uncaught === null || !seen.closed) return;
+        console.log(JSON.stringify(seen));
+        process.exit(0);
+      };
+      server.on('tlsClientError', (err) => {
+        seen.errors++;
+        throw new Error('listener boom');
+      });
+      process.on('uncaughtException', (err) => { seen.uncaught = err.message; done(); });
+      server.listen(0, '127.0.0.1', () => {
+        const c = tls.connect({ port: server.address().port, host: '127.0.0.1', servername: 'name.example',
+          rejectUnauthorized: false, requestOCSP: true });
+        c.on('error', () => {});
+        c.on('close', () => { seen.closed = true; server.close(); done(); });
+      });
+    `;
+    for (const mode of ['sni-sync', 'sni-async', 'ocsp-sync', 'ocsp-async']) {
+      it(`${mode}: the exception is uncaught (not swallowed) and the connection closes`, async function () {
+        const pki = JSON.stringify({ key: String(c.serverKey), cert: String(c.serverChain) });
+        const r = await runChild(child, { env: { PKI: pki, MODE: mode }, timeoutMs: 10000 });
+        assert.strictEqual(r.code, 0, r.stderr);
+        const seen = JSON.parse(r.stdout.trim().split('\n').pop());
+        assert.deepStrictEqual(seen, { uncaught: 'listener boom', closed: true, errors: 1 });
+      });
+    }
   });
 });

@@ -80,21 +80,25 @@ void ReportFailedCall(napi_env env) {
 
 // Calls self.onevent(args...). Raw Node-API on purpose: a worker may be terminated while the
 // callback runs, and node-addon-api's failure path then aborts the process (it cannot build an
-// Error from a termination). Never lets anything unwind into libuv.
-void CallOnEvent(Napi::Env env, Napi::Object self, const std::vector<napi_value> &args) {
+// Error from a termination). Never lets anything unwind into libuv. Returns false when the call
+// failed (JS threw: already reported as an uncaught exception).
+bool CallOnEvent(Napi::Env env, Napi::Object self, const std::vector<napi_value> &args) {
     if (GetAddonData(env)->tearing_down)
-        return;
+        return false;
     napi_value fn, result;
     napi_valuetype type = napi_undefined;
     if (napi_get_named_property(env, self, "onevent", &fn) != napi_ok ||
         napi_typeof(env, fn, &type) != napi_ok) {
         ReportFailedCall(env);
-        return;
+        return false;
     }
     if (type != napi_function)
-        return;
-    if (napi_make_callback(env, nullptr, self, fn, args.size(), args.data(), &result) != napi_ok)
+        return true;
+    if (napi_make_callback(env, nullptr, self, fn, args.size(), args.data(), &result) != napi_ok) {
         ReportFailedCall(env);
+        return false;
+    }
+    return true;
 }
 
 Napi::Value SockaddrToJS(Napi::Env env, const struct sockaddr_storage &ss) {
@@ -536,9 +540,12 @@ void ServerWrap::OnEvent(uvtls_server *s, uvtls_server_event ev, uvtls_conn *con
             Napi::Object wrap = ConnWrap::FromAccepted(env, conn, s);
             adopted = true;
             const char *name = uvtls_engine_hello_servername(uvtls_conn_engine(conn));
-            CallOnEvent(env, obj,
-                        {Napi::Number::New(env, kServerClientHello), wrap,
-                         name ? Napi::Value(Napi::String::New(env, name)) : env.Undefined()});
+            // A throw while JS set the paused handshake up leaves it with nobody to resume it:
+            // that connection closes (its socket hears CLOSE); the exception is uncaught.
+            if (!CallOnEvent(env, obj,
+                             {Napi::Number::New(env, kServerClientHello), wrap,
+                              name ? Napi::Value(Napi::String::New(env, name)) : env.Undefined()}))
+                uvtls_conn_close(conn);
             break;
         }
         case UVTLS_SERVER_CLIENT_ERROR:
