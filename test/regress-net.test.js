@@ -246,4 +246,77 @@ describe('regressions (issue 11): transport and server', function () {
       });
     }
   });
+  // ------------------------------------------------------------------------------------------
+  describe("item 14: 'secureConnection' for every completed handshake", function () {
+    // A server of `lib` counting 'secureConnection'; resolves `reached(n)` once it saw n.
+    async function countingServer(lib) {
+      let count = 0;
+      let waiter = null;
+      const server = lib.createServer(serverOptions(), (s) => {
+        s.on('error', () => {});
+        count++;
+        if (waiter && count >= waiter.n) waiter.resolve();
+      });
+      server.on('tlsClientError', () => {});
+      const port = await listen(server);
+      return {
+        port,
+        count: () => count,
+        reached: (n) => (count >= n ? Promise.resolve() : new Promise((resolve) => { waiter = { n, resolve }; })),
+      };
+    }
+
+    // n Node clients, `parallel` at a time, each closing right after its handshake: end(), a
+    // reset (SO_LINGER 0) or destroy(). Node's client sends its Finished only after
+    // 'secureConnect' returns, so the reset and the destroy wait for the next turn of the loop
+    // (else the server never sees a completed handshake, under Node's server too). Resolves
+    // with how many clients completed a handshake.
+    async function closingClients(port, n, parallel = 20) {
+      let completed = 0;
+      let started = 0;
+      const one = () => new Promise((resolve) => {
+        const i = started++;
+        const raw = net.connect(port, '127.0.0.1');
+        raw.on('error', () => {});
+        const sock = tls.connect({ socket: raw, ca: c.caCert, servername: 'localhost' }, () => {
+          completed++;
+          if (i % 3 === 0) sock.end();
+          else if (i % 3 === 1) setImmediate(() => raw.resetAndDestroy());
+          else setImmediate(() => sock.destroy());
+        });
+        sock.on('error', () => {});
+        sock.on('close', resolve);
+      });
+      const lanes = [];
+      for (let l = 0; l < parallel; l++) {
+        lanes.push((async () => { while (started < n) await one(); })());
+      }
+      await Promise.all(lanes);
+      return completed;
+    }
+
+    for (const [name, lib] of [['uvtls', uvtls], ["Node's tls", tls]]) {
+      it(`${name}: 200 Node clients that end, reset or destroy right after the handshake`, async function () {
+        const server = await countingServer(lib);
+        const completed = await closingClients(server.port, 200);
+        assert.ok(completed > 0);
+        await h.within(server.reached(completed), 10000,
+          `'secureConnection' ${server.count()} of ${completed} completed handshakes`);
+        assert.strictEqual(server.count(), completed);
+      });
+
+      it(`${name}: openssl s_time -new (each client closes right after its handshake)`, async function () {
+        const server = await countingServer(lib);
+        const r = await h.runOpenssl(['s_time', '-connect', `127.0.0.1:${server.port}`, '-new', '-time', '1'],
+          { timeoutMs: 15000 });
+        const m = /(\d+) connections in [\d.]+s/.exec(r.stdout);
+        assert.ok(m, r.stdout + r.stderr);
+        const completed = Number(m[1]);
+        assert.ok(completed > 0);
+        await h.within(server.reached(completed), 10000,
+          `'secureConnection' ${server.count()} of ${completed} completed handshakes`);
+        assert.strictEqual(server.count(), completed);
+      });
+    }
+  });
 });

@@ -515,12 +515,30 @@ static void drain_cleartext(uvtls_conn *c) {
         flush_or_fail(c);
 }
 
+/* A failed flush: reported now, or held back until reading tells why (defer_write_error). */
+static void fail_flush(uvtls_conn *c, int r) {
+    if (!defer_write_error(c, r))
+        emit_uv_error(c, r, "write");
+}
+
 static void process(uvtls_conn *c) {
     uvtls_engine_state st = uvtls_engine_handshake(c->engine);
-    if (flush_or_fail(c) < 0)
+    /* The handshake's output (our flight, an alert, a server's tickets) goes out first. When that
+     * fails because the peer already left, what the handshake decided still comes first: its own
+     * error, or, for a handshake that completed, SECURE, and the failure after it. Node announces
+     * every completed handshake, also of a client that closed right after its Finished (the
+     * tickets a TLS 1.3 server sends then meet a reset). */
+    int flushed = flush(c);
+    if (c->closing)
         return;
     if (st == UVTLS_ENGINE_ERROR) {
         emit_error(c, uvtls_engine_error(c->engine));
+        return;
+    }
+    int completes =
+        !c->secure && st != UVTLS_ENGINE_HANDSHAKING && !uvtls_engine_hello_waiting(c->engine);
+    if (flushed < 0 && !completes) {
+        fail_flush(c, flushed);
         return;
     }
     if (uvtls_engine_hello_waiting(c->engine)) {
@@ -534,7 +552,7 @@ static void process(uvtls_conn *c) {
         }
         return;
     }
-    if (!c->secure && st != UVTLS_ENGINE_HANDSHAKING) {
+    if (completes) {
         c->secure = 1;
         /* issued during the handshake (TLS 1.2, a server's tickets) */
         if (emit_new_sessions(c, NULL, NULL) < 0)
@@ -546,6 +564,10 @@ static void process(uvtls_conn *c) {
         send_early_writes(c);
         if (c->closing)
             return;
+        if (flushed < 0) {
+            fail_flush(c, flushed);
+            return;
+        }
     }
     if (c->secure)
         drain_cleartext(c);
