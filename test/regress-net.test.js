@@ -319,4 +319,35 @@ describe('regressions (issue 11): transport and server', function () {
       });
     }
   });
+  // ------------------------------------------------------------------------------------------
+  describe('item 11: what a paused handshake holds is bounded', function () {
+    it('a client that streams 50 MB after its ClientHello while SNICallback never answers is failed', async function () {
+      let clientError;
+      const failed = new Promise((resolve) => {
+        const server = uvtls.createServer(serverOptions({ SNICallback: () => {} }));
+        server.on('tlsClientError', (err, socket) => { clientError = err; resolve(socket); });
+        listen(server).then((port) => {
+          const raw = track(net.connect(port, '127.0.0.1'));
+          raw.on('error', () => {});
+          // A real ClientHello from Node's client, then raw bytes under it while it waits.
+          const hello = track(tls.connect({ socket: raw, servername: 'paused.example', rejectUnauthorized: false }));
+          hello.on('error', () => {});
+          const chunk = Buffer.alloc(64 * 1024, 0x17);
+          let sent = 0;
+          const pump = () => {
+            while (sent < 50 * 1024 * 1024 && !raw.destroyed) {
+              sent += chunk.length;
+              if (!raw.write(chunk)) return raw.once('drain', pump);
+            }
+          };
+          raw.once('connect', () => setImmediate(pump));
+        });
+      });
+      const socket = await h.within(failed, 15000, 'the paused handshake fails');
+      assert.strictEqual(clientError.code, 'ERR_TLS_HANDSHAKE_BUFFER_LIMIT');
+      // What the server read (and held) stays near the cap (64 KiB): besides it, at most the read
+      // that brought the ClientHello and the read that went past the cap (64 KiB each).
+      assert.ok(socket.bytesRead <= 3 * 64 * 1024, `server read ${socket.bytesRead} bytes`);
+    });
+  });
 });

@@ -45,7 +45,8 @@ struct uvtls_conn {
     size_t early_count;
     unsigned handshake_timeout_ms, idle_timeout_ms;
     int open_handles;
-    int write_error; /* a write failed (EPIPE/ECONNRESET); reported once reading tells why */
+    int write_error;    /* a write failed (EPIPE/ECONNRESET); reported once reading tells why */
+    size_t held_paused; /* bytes read while the handshake waits at the ClientHello */
     unsigned closing : 1, secure : 1, reading : 1, read_wanted : 1, ended : 1, errored : 1,
         shutdown_wanted : 1, shutdown_sent : 1, connected : 1, draining : 1, is_pipe : 1,
         is_server : 1, eof_seen : 1, hello_reported : 1;
@@ -605,6 +606,22 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     c->bytes_read += (size_t)nread;
     if (c->secure && c->idle_timeout_ms)
         start_timer(c, c->idle_timeout_ms);
+    if (c->hello_reported && !c->secure && uvtls_engine_hello_waiting(c->engine)) {
+        /* Nothing read now is processed before the owner answers (SNICallback, OCSPRequest,
+         * resumeSession may take long): it waits in the engine. An honest client sends little
+         * or nothing before our reply; beyond a few records, the handshake fails. */
+        c->held_paused += (size_t)nread;
+        if (c->held_paused > UVTLS_CONN_MAX_HELD_PAUSED) {
+            uvtls_error err;
+            uvtls_error_set(&err, "handshake", "ERR_TLS_HANDSHAKE_BUFFER_LIMIT",
+                            "Client sent more than %u bytes while its handshake was paused",
+                            (unsigned)UVTLS_CONN_MAX_HELD_PAUSED);
+            uvtls_error_set_hint(&err, "A TLS client waits for the server's reply after its "
+                                       "ClientHello; this one kept sending (a flood, or not TLS).");
+            emit_error(c, &err);
+            return;
+        }
+    }
     if (uvtls_engine_feed(c->engine, buf->base, (size_t)nread) < 0) {
         emit_error(c, uvtls_engine_error(c->engine));
         return;

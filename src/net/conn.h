@@ -15,6 +15,10 @@
 
 typedef struct uvtls_conn uvtls_conn;
 
+/* What a server holds for a handshake paused at its ClientHello (UVTLS_CONN_CLIENT_HELLO) before
+ * failing it: a few records. */
+enum { UVTLS_CONN_MAX_HELD_PAUSED = 64 * 1024 };
+
 typedef enum uvtls_conn_event {
     UVTLS_CONN_CONNECT, /* client: transport connected, handshake started */
     UVTLS_CONN_SECURE,  /* handshake done (and verified when rejecting) */
