@@ -92,6 +92,7 @@ class Server extends EventEmitter {
   // The ClientHello paused in C: pick the context for its host name, then let it go on.
   _onClientHello(socket, conn, servername) {
     socket._serverPending = true;
+    this._boundSecurePending(socket);
     let answered = false;
     const answer = (err, ctx) => {
       if (answered) return;
@@ -129,6 +130,27 @@ class Server extends EventEmitter {
       if (answered) throw err;
       answer(err);
     }
+  }
+
+  // The handshake timer in C stops when the handshake completes there, but 'secure' also waits
+  // for every 'newSession' callback: one that never calls back would hold the connection
+  // forever. handshakeTimeout bounds that wait as in Node ('tlsClientError'
+  // ERR_TLS_HANDSHAKE_TIMEOUT), and the connection closes (Node leaves it open).
+  _boundSecurePending(socket) {
+    const o = this._options;
+    const ms = o.handshakeTimeout === undefined ? DEFAULT_HANDSHAKE_TIMEOUT : o.handshakeTimeout;
+    if (!(ms > 0) || this.listenerCount('newSession') === 0) return;
+    const timer = setTimeout(() => {
+      if (socket.destroyed || !socket._serverPending) return;
+      const err = withCode(new Error('TLS handshake timeout'), 'ERR_TLS_HANDSHAKE_TIMEOUT',
+        "The application's 'newSession' listener did not call its callback within " +
+        '`handshakeTimeout`; call it once the session is stored (or on failure).');
+      err.stage = 'handshake';
+      failHandshake(socket, err);
+    }, ms);
+    const clear = () => clearTimeout(timer);
+    socket.once('secure', clear);
+    socket.once('close', clear);
   }
 
   // An external session cache (TLS 1.2 session ids): 'resumeSession' pauses handshakes that
@@ -278,26 +300,30 @@ class Server extends EventEmitter {
     if (callback) this.once('listening', callback);
     if (this._handle) throw withCode(new Error('Listen method has been called more than once without closing.'), 'ERR_SERVER_ALREADY_LISTEN');
     const o = this._options;
-    const handle = new binding.Server(this._context.context, {
-      requestCert: !!o.requestCert,
-      rejectUnauthorized: o.rejectUnauthorized !== false,
-      handshakeTimeout: o.handshakeTimeout === undefined ? DEFAULT_HANDSHAKE_TIMEOUT : o.handshakeTimeout,
-      maxConnections: typeof this._maxConnections === 'number' ? this._maxConnections : undefined,
-      noDelay: !!o.noDelay,
-      keepAlive: !!o.keepAlive,
-      keepAliveInitialDelay: o.keepAliveInitialDelay || 0,
-      pipe: opts.path !== undefined,
-      ipv6Only: !!opts.ipv6Only,
-      reusePort: reusePortFor(opts, o),
-    });
-    handle.onevent = (kind, a, b) => this._onEvent(kind, a, b);
-    this._handle = handle;
-    if (this._unref) handle.unref();
-    if (this._alpn) handle.setALPNProtocols(this._alpn);
-    if (this._sniPause()) handle.setSniPause(true);
-    if (this.listenerCount('keylog') > 0) handle.setKeylog(true);
-    if (this.listenerCount('OCSPRequest') > 0) handle.setOcspPause(true);
-    this._applySessionEvents();
+    const makeHandle = () => {
+      const h = new binding.Server(this._context.context, {
+        requestCert: !!o.requestCert,
+        rejectUnauthorized: o.rejectUnauthorized !== false,
+        handshakeTimeout: o.handshakeTimeout === undefined ? DEFAULT_HANDSHAKE_TIMEOUT : o.handshakeTimeout,
+        maxConnections: typeof this._maxConnections === 'number' ? this._maxConnections : undefined,
+        noDelay: !!o.noDelay,
+        keepAlive: !!o.keepAlive,
+        keepAliveInitialDelay: o.keepAliveInitialDelay || 0,
+        pipe: opts.path !== undefined,
+        ipv6Only: !!opts.ipv6Only,
+        reusePort: reusePortFor(opts, o),
+      });
+      h.onevent = (kind, a, b) => this._onEvent(kind, a, b);
+      this._handle = h;
+      if (this._unref) h.unref();
+      if (this._alpn) h.setALPNProtocols(this._alpn);
+      if (this._sniPause()) h.setSniPause(true);
+      if (this.listenerCount('keylog') > 0) h.setKeylog(true);
+      if (this.listenerCount('OCSPRequest') > 0) h.setOcspPause(true);
+      this._applySessionEvents();
+      return h;
+    };
+    let handle = makeHandle();
     const backlog = opts.backlog || 511;
     const fail = (err) => {
       listenError(err, opts.path !== undefined ? opts.path : err.address, opts.path !== undefined ? undefined : Number(opts.port) || 0);
@@ -330,6 +356,11 @@ class Server extends EventEmitter {
         process.nextTick(() => this.emit('listening'));
       } catch (err) {
         if (err.code === 'EADDRINUSE') { err.address = '::'; return fail(err); }
+        // IPv4 on a fresh handle: the failed one holds a socket of the IPv6 family (with
+        // reusePort, one already opened), on which an IPv4 bind fails with EINVAL or EBUSY.
+        handle.onevent = null;
+        handle.close();
+        handle = makeHandle();
         bind('0.0.0.0');
       }
     } else if (net.isIP(opts.host)) {

@@ -350,4 +350,61 @@ describe('regressions (issue 11): transport and server', function () {
       assert.ok(socket.bytesRead <= 3 * 64 * 1024, `server read ${socket.bytesRead} bytes`);
     });
   });
+  // ------------------------------------------------------------------------------------------
+  describe('item 17: newSession bound, listen fallback', function () {
+    // TLS 1.2 with session ids (no tickets): the server's Finished waits for the callback.
+    const sessionIdOptions = () => serverOptions({ handshakeTimeout: 300, maxVersion: 'TLSv1.2',
+      secureOptions: require('crypto').constants.SSL_OP_NO_TICKET });
+    async function stalledNewSession(lib) {
+      const server = lib.createServer(sessionIdOptions(), (s) => { s.on('error', () => {}); });
+      server.on('newSession', () => {}); // never calls back
+      const failed = new Promise((resolve) => server.on('tlsClientError', (err, socket) => resolve({ err, socket })));
+      const port = await listen(server);
+      const client = track(tls.connect({ port, host: '127.0.0.1', ca: c.caCert, servername: 'localhost' }));
+      client.on('error', () => {});
+      const { err } = await h.within(failed, 8000, 'tlsClientError after handshakeTimeout');
+      return { err, client };
+    }
+
+    it("Node's tls: a 'newSession' callback that never calls back: tlsClientError ERR_TLS_HANDSHAKE_TIMEOUT", async function () {
+      const { err } = await stalledNewSession(tls);
+      assert.strictEqual(err.code, 'ERR_TLS_HANDSHAKE_TIMEOUT'); // (Node then leaves the connection open)
+    });
+
+    it("uvtls: the same, and the connection closes", async function () {
+      const { err, client } = await stalledNewSession(uvtls);
+      assert.strictEqual(err.code, 'ERR_TLS_HANDSHAKE_TIMEOUT');
+      if (!client.destroyed) await h.within(once(client, 'close'), 8000, 'the client connection closes');
+    });
+
+    // As user nobody (ports below 1024 are refused to it): listen(443) tries '::', then
+    // '0.0.0.0'; the second error must be the second bind's own (EACCES), as Node's.
+    const listenChild = `
+      const lib = process.env.LIB === 'node' ? require('tls') : require(process.env.UVTLS_ROOT);
+      const { key, cert } = JSON.parse(process.env.PKI);
+      const s = lib.createServer({ key, cert });
+      s.on('error', (e) => { console.log(JSON.stringify({ code: e.code, address: e.address })); process.exit(0); });
+      s.listen({ port: 443, reusePort: process.env.REUSE === '1' }, () => { console.log(JSON.stringify({ listening: true })); process.exit(0); });
+    `;
+    for (const reuse of ['0', '1']) {
+      it(`listen(port) falls back from '::' to '0.0.0.0' on a fresh handle (reusePort ${reuse === '1'})`, async function () {
+        if (typeof process.getuid !== 'function' || process.getuid() !== 0) this.skip(); // needs to become nobody
+        const pki = JSON.stringify({ key: String(c.serverKey), cert: String(c.serverChain) });
+        const run = (LIB) => new Promise((resolve, reject) => {
+          const child = spawn(process.execPath, ['-e', listenChild], {
+            cwd: '/', uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'pipe'],
+            env: h.nodeChildEnv({ UVTLS_ROOT: root, PKI: pki, LIB, REUSE: reuse }),
+          });
+          let out = '';
+          child.stdout.on('data', (d) => { out += d; });
+          child.stderr.on('data', (d) => { out += d; });
+          child.on('error', reject);
+          child.on('close', () => { try { resolve(JSON.parse(out.trim().split('\n').pop())); } catch { reject(new Error(out)); } });
+        });
+        const ref = await run('node');
+        if (ref.listening) this.skip(); // nobody may bind low ports here
+        assert.deepStrictEqual(await run('uvtls'), { code: ref.code, address: '0.0.0.0' });
+      });
+    }
+  });
 });
