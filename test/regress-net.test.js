@@ -16,6 +16,8 @@ const h = require('./helpers');
 const root = path.join(__dirname, '..');
 
 describe('regressions (issue 11): transport and server', function () {
+  // A safety bound, not a window: under ASan the 200-client runs take ~45 s (Node's server too).
+  this.timeout(180000);
   let c;
   before(function () { c = certs(); });
   const serverOptions = (extra) => ({ key: c.serverKey, cert: c.serverChain, ...extra });
@@ -41,11 +43,20 @@ describe('regressions (issue 11): transport and server', function () {
     });
   }
 
-  // Runs a Node script in a child process; resolves with {code, signal, stdout, stderr}.
-  function runChild(source, { env = {}, timeoutMs = 15000 } = {}) {
+  // The environment of a child Node process: under `npm run test:asan` it keeps the sanitizer
+  // runtime (and loads the ASan addon), without leak detection and with fast unwinding.
+  function childEnv(extra) {
+    const env = { ...process.env, UVTLS_ROOT: root, ...extra };
+    if (env.ASAN_OPTIONS) env.ASAN_OPTIONS += ':detect_leaks=0:fast_unwind_on_malloc=1';
+    return env;
+  }
+
+  // Runs a Node script in a child process; resolves with {code, signal, stdout, stderr}. The
+  // timeout is a safety bound only (children under ASan start slowly).
+  function runChild(source, { env = {}, timeoutMs = 60000 } = {}) {
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, ['-e', source],
-        { cwd: root, env: h.nodeChildEnv({ UVTLS_ROOT: root, ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+        { cwd: root, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => { stdout += d; });
@@ -239,7 +250,7 @@ describe('regressions (issue 11): transport and server', function () {
     for (const mode of ['sni-sync', 'sni-async', 'ocsp-sync', 'ocsp-async']) {
       it(`${mode}: the exception is uncaught (not swallowed) and the connection closes`, async function () {
         const pki = JSON.stringify({ key: String(c.serverKey), cert: String(c.serverChain) });
-        const r = await runChild(child, { env: { PKI: pki, MODE: mode }, timeoutMs: 10000 });
+        const r = await runChild(child, { env: { PKI: pki, MODE: mode } });
         assert.strictEqual(r.code, 0, r.stderr);
         const seen = JSON.parse(r.stdout.trim().split('\n').pop());
         assert.deepStrictEqual(seen, { uncaught: 'listener boom', closed: true, errors: 1 });
@@ -393,7 +404,7 @@ describe('regressions (issue 11): transport and server', function () {
         const run = (LIB) => new Promise((resolve, reject) => {
           const child = spawn(process.execPath, ['-e', listenChild], {
             cwd: '/', uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'pipe'],
-            env: h.nodeChildEnv({ UVTLS_ROOT: root, PKI: pki, LIB, REUSE: reuse }),
+            env: childEnv({ PKI: pki, LIB, REUSE: reuse }),
           });
           let out = '';
           child.stdout.on('data', (d) => { out += d; });
