@@ -1,7 +1,7 @@
 'use strict';
 // ALPN protocol lists in Node's accepted forms (array of strings/Buffers, or one Buffer /
 // Uint8Array already in wire format) -> wire format: each name prefixed by its length.
-const { invalidArgType, invalidArgValue } = require('./errors');
+const { withCode, invalidArgType, invalidArgValue } = require('./errors');
 
 // The protocol list of a ClientHello's ALPN extension is at most 2^16 - 1 bytes (RFC 7301);
 // OpenSSL refuses a longer one, and only once a connection is being set up.
@@ -27,7 +27,8 @@ function alpnToWire(protocols, name = 'options.ALPNProtocols') {
     throw invalidArgType(name, 'an instance of Array, Buffer, TypedArray, or DataView', protocols);
   }
   if (wire.length > MAX_WIRE_LENGTH) {
-    throw invalidArgValue(name, `<${wire.length} bytes>`, `is longer than ${MAX_WIRE_LENGTH} bytes in wire format`);
+    throw withCode(new RangeError(`The byte length of ${name} must be <= ${MAX_WIRE_LENGTH}. ` +
+      `Received ${wire.length}`), 'ERR_OUT_OF_RANGE');
   }
   return wire;
 }

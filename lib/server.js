@@ -62,7 +62,8 @@ class Server extends EventEmitter {
     });
   }
 
-  // The handshake timeout in ms (also bounds the wait for 'newSession' callbacks).
+  // The handshake timeout in ms, as Node reads the option (also bounds the wait for
+  // 'newSession' callbacks).
   _handshakeTimeoutMs() {
     return this._handshakeTimeout;
   }
@@ -97,23 +98,28 @@ class Server extends EventEmitter {
   // The ClientHello paused in C: pick the context for its host name, then let it go on.
   _onClientHello(socket, conn, servername) {
     socket._serverPending = true;
+    this._boundSecurePending(socket);
     let answered = false;
     const answer = (err, ctx) => {
       if (answered) return;
       answered = true;
       if (socket.destroyed || !socket._handle) return;
       if (err) {
-        socket._onEvent(EVENTS.ERROR, err);
+        failHandshake(socket, err);
         return;
       }
       if (ctx !== undefined && ctx !== null && !(ctx instanceof SecureContext)) {
-        socket._onEvent(EVENTS.ERROR, invalidArgType('SNICallback context', 'an instance of SecureContext', ctx));
+        failHandshake(socket, invalidArgType('SNICallback context', 'an instance of SecureContext', ctx));
         return;
       }
+      let prepareError;
       try {
         this._prepareConn(socket, conn, servername);
       } catch (e) {
-        socket._onEvent(EVENTS.ERROR, e);
+        prepareError = e;
+      }
+      if (prepareError !== undefined) {
+        failHandshake(socket, prepareError);
         return;
       }
       this._lookupSession(socket, conn, () => this._stapleThenResume(socket, conn, ctx || this._context));
@@ -124,8 +130,32 @@ class Server extends EventEmitter {
     try {
       callback(servername || '', (err, ctx) => answer(err, ctx || this._findContext(servername)));
     } catch (err) {
+      // A throwing SNICallback fails this handshake. Anything thrown once the callback has
+      // answered (a 'tlsClientError' listener, the rest of the handshake's JS) is not the
+      // callback's failure: it propagates, as in Node.
+      if (answered) throw err;
       answer(err);
     }
+  }
+
+  // The handshake timer in C stops when the handshake completes there, but 'secure' also waits
+  // for every 'newSession' callback: one that never calls back would hold the connection
+  // forever. handshakeTimeout bounds that wait as in Node ('tlsClientError'
+  // ERR_TLS_HANDSHAKE_TIMEOUT), and the connection closes (Node leaves it open).
+  _boundSecurePending(socket) {
+    const ms = this._handshakeTimeout;
+    if (this.listenerCount('newSession') === 0) return;
+    const timer = setTimeout(() => {
+      if (socket.destroyed || !socket._serverPending) return;
+      const err = withCode(new Error('TLS handshake timeout'), 'ERR_TLS_HANDSHAKE_TIMEOUT',
+        "The application's 'newSession' listener did not call its callback within " +
+        '`handshakeTimeout`; call it once the session is stored (or on failure).');
+      err.stage = 'handshake';
+      failHandshake(socket, err);
+    }, ms);
+    const clear = () => clearTimeout(timer);
+    socket.once('secure', clear);
+    socket.once('close', clear);
   }
 
   // An external session cache (TLS 1.2 session ids): 'resumeSession' pauses handshakes that
@@ -147,13 +177,14 @@ class Server extends EventEmitter {
         if (answered) return;
         answered = true;
         if (socket.destroyed || !socket._handle) return;
-        if (err) return socket._onEvent(EVENTS.ERROR, err);
+        if (err) return failHandshake(socket, err);
         if (data) conn.setResumeSession(data);
         then();
       });
     } catch (err) {
+      if (answered) throw err; // from what ran after the answer: propagates
       answered = true;
-      socket._onEvent(EVENTS.ERROR, err);
+      failHandshake(socket, err);
     }
   }
 
@@ -208,14 +239,16 @@ class Server extends EventEmitter {
         if (answered) return;
         answered = true;
         if (socket.destroyed || !socket._handle) return;
-        if (err) return socket._onEvent(EVENTS.ERROR, err);
+        if (err) return failHandshake(socket, err);
         if (response) conn.setOCSPResponse(response);
         resume();
       });
     } catch (err) {
-      // A throwing listener ends this handshake (tlsClientError), not the server.
+      // A throwing listener ends this handshake (tlsClientError), not the server; what throws
+      // after its answer propagates.
+      if (answered) throw err;
       answered = true;
-      socket._onEvent(EVENTS.ERROR, err);
+      failHandshake(socket, err);
     }
   }
 
@@ -272,26 +305,30 @@ class Server extends EventEmitter {
     if (callback) this.once('listening', callback);
     if (this._handle) throw withCode(new Error('Listen method has been called more than once without closing.'), 'ERR_SERVER_ALREADY_LISTEN');
     const o = this._options;
-    const handle = new binding.Server(this._context.context, {
-      requestCert: !!o.requestCert,
-      rejectUnauthorized: o.rejectUnauthorized !== false,
-      handshakeTimeout: this._handshakeTimeout,
-      maxConnections: typeof this._maxConnections === 'number' ? this._maxConnections : undefined,
-      noDelay: !!o.noDelay,
-      keepAlive: !!o.keepAlive,
-      keepAliveInitialDelay: o.keepAliveInitialDelay || 0,
-      pipe: opts.path !== undefined,
-      ipv6Only: !!opts.ipv6Only,
-      reusePort: reusePortFor(opts, o),
-    });
-    handle.onevent = (kind, a, b) => this._onEvent(kind, a, b);
-    this._handle = handle;
-    if (this._unref) handle.unref();
-    if (this._alpn) handle.setALPNProtocols(this._alpn);
-    if (this._sniPause()) handle.setSniPause(true);
-    if (this.listenerCount('keylog') > 0) handle.setKeylog(true);
-    if (this.listenerCount('OCSPRequest') > 0) handle.setOcspPause(true);
-    this._applySessionEvents();
+    const makeHandle = () => {
+      const h = new binding.Server(this._context.context, {
+        requestCert: !!o.requestCert,
+        rejectUnauthorized: o.rejectUnauthorized !== false,
+        handshakeTimeout: this._handshakeTimeout,
+        maxConnections: typeof this._maxConnections === 'number' ? this._maxConnections : undefined,
+        noDelay: !!o.noDelay,
+        keepAlive: !!o.keepAlive,
+        keepAliveInitialDelay: o.keepAliveInitialDelay || 0,
+        pipe: opts.path !== undefined,
+        ipv6Only: !!opts.ipv6Only,
+        reusePort: reusePortFor(opts, o),
+      });
+      h.onevent = (kind, a, b) => this._onEvent(kind, a, b);
+      this._handle = h;
+      if (this._unref) h.unref();
+      if (this._alpn) h.setALPNProtocols(this._alpn);
+      if (this._sniPause()) h.setSniPause(true);
+      if (this.listenerCount('keylog') > 0) h.setKeylog(true);
+      if (this.listenerCount('OCSPRequest') > 0) h.setOcspPause(true);
+      this._applySessionEvents();
+      return h;
+    };
+    let handle = makeHandle();
     const backlog = opts.backlog || 511;
     const fail = (err) => {
       listenError(err, opts.path !== undefined ? opts.path : err.address, opts.path !== undefined ? undefined : Number(opts.port) || 0);
@@ -324,6 +361,11 @@ class Server extends EventEmitter {
         process.nextTick(() => this.emit('listening'));
       } catch (err) {
         if (err.code === 'EADDRINUSE') { err.address = '::'; return fail(err); }
+        // IPv4 on a fresh handle: the failed one holds a socket of the IPv6 family (with
+        // reusePort, one already opened), on which an IPv4 bind fails with EINVAL or EBUSY.
+        handle.onevent = null;
+        handle.close();
+        handle = makeHandle();
         bind('0.0.0.0');
       }
     } else if (net.isIP(opts.host)) {
@@ -413,6 +455,16 @@ class Server extends EventEmitter {
     this._unref = true;
     if (this._handle) this._handle.unref();
     return this;
+  }
+}
+
+// Fails a handshake paused in JS: 'tlsClientError' (from the socket), then the connection
+// closes. A listener that throws does not keep the connection open; its exception propagates.
+function failHandshake(socket, err) {
+  try {
+    socket._onEvent(EVENTS.ERROR, err);
+  } finally {
+    if (!socket.destroyed) socket.destroy();
   }
 }
 

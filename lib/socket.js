@@ -95,7 +95,8 @@ class TLSSocket extends Duplex {
         break;
       case EVENTS.SECURE:
         // As Node: 'secure'/'secureConnection' wait for every 'newSession' callback.
-        if (this._newSessionsPending > 0) this._awaitNewSessions();
+        // The wait is bounded by the server (Server#_boundSecurePending).
+        if (this._newSessionsPending > 0) this._securePending = true;
         else this._onSecure();
         break;
       case EVENTS.DATA:
@@ -178,7 +179,6 @@ class TLSSocket extends Duplex {
             this._newSessionsPending--;
             if (this._newSessionsPending === 0 && this._securePending) {
               this._securePending = false;
-              clearTimeout(this._newSessionTimer);
               if (this._handle) this._onSecure();
             }
           };
@@ -219,25 +219,6 @@ class TLSSocket extends Duplex {
   _closedAfterHandshake() {
     return !this._isServer && this._secureEstablished && !this._appDataSeen &&
       !this._writableState.ending && !this.destroyed && certificateRequest(this) !== null;
-  }
-
-  // The handshake is done but a 'newSession' callback has not called back. Node waits forever;
-  // a cache that never answers would then hold the connection (and its memory) forever, so the
-  // wait is bounded by the server's handshake timeout, and ends as a handshake that timed out.
-  _awaitNewSessions() {
-    this._securePending = true;
-    const ms = this.server ? this.server._handshakeTimeoutMs() : 0;
-    if (!(ms > 0)) return;
-    this._newSessionTimer = setTimeout(() => {
-      if (!this._securePending || !this._handle) return;
-      this._securePending = false;
-      const err = withCode(new Error('TLS handshake timeout'), 'ERR_TLS_HANDSHAKE_TIMEOUT',
-        'The server\'s \'newSession\' listener did not call its callback in time; it must call ' +
-        'it once the session is stored (or failed to store).');
-      err.stage = 'handshake';
-      this._onEvent(EVENTS.ERROR, err);
-    }, ms);
-    this._newSessionTimer.unref(); // the connection itself keeps the process alive
   }
 
   _onSecure() {
@@ -375,7 +356,6 @@ class TLSSocket extends Duplex {
   }
 
   _destroy(err, callback) {
-    clearTimeout(this._newSessionTimer);
     if (this._isServer && this.server && this.server._secureSockets) this.server._secureSockets.delete(this);
     const done = () => {
       callback(err);

@@ -276,12 +276,12 @@ describe('issue 11 regressions: socket, connect and server (JS)', function () {
 
   describe('options checked before anything starts (item 12)', function () {
     const badAlpn = [
-      ['a malformed wire-format Buffer', Buffer.from([5, 0x68, 0x32])],
-      ['a zero-length name in wire format', Buffer.from([0, 2, 0x68, 0x32])],
-      ['a list over 65535 bytes', Array(300).fill('x'.repeat(255))],
+      ['a malformed wire-format Buffer', Buffer.from([5, 0x68, 0x32]), 'ERR_INVALID_ARG_VALUE'],
+      ['a zero-length name in wire format', Buffer.from([0, 2, 0x68, 0x32]), 'ERR_INVALID_ARG_VALUE'],
+      ['a list over 65535 bytes', Array(300).fill('x'.repeat(255)), 'ERR_OUT_OF_RANGE'],
     ];
-    for (const [what, ALPNProtocols] of badAlpn) {
-      it(`connect() with ${what} throws ERR_INVALID_ARG_VALUE and leaves nothing running`, async function () {
+    for (const [what, ALPNProtocols, expectedCode] of badAlpn) {
+      it(`connect() with ${what} throws ${expectedCode} and leaves nothing running`, async function () {
         const server = await listen(net.createServer((s) => { track(s); }));
         // In a child: an orphan connection would keep it alive, so it must exit by itself.
         const script = `
@@ -302,14 +302,13 @@ describe('issue 11 regressions: socket, connect and server (JS)', function () {
         clearTimeout(killer);
         assert.strictEqual(signal, null, 'the child was kept alive by an orphan connection');
         assert.strictEqual(code, 0);
-        assert.strictEqual(out.trim(), 'ERR_INVALID_ARG_VALUE');
+        assert.strictEqual(out.trim(), expectedCode);
       });
     }
 
     it('createServer() refuses the same lists', function () {
-      for (const [, ALPNProtocols] of badAlpn) {
-        assert.throws(() => uvtls.createServer({ key: c.serverKey, cert: c.serverChain, ALPNProtocols }),
-          { code: 'ERR_INVALID_ARG_VALUE' });
+      for (const [, ALPNProtocols, code] of badAlpn) {
+        assert.throws(() => uvtls.createServer({ key: c.serverKey, cert: c.serverChain, ALPNProtocols }), { code });
       }
     });
   });
@@ -361,6 +360,25 @@ describe('issue 11 regressions: socket, connect and server (JS)', function () {
       for (const value of [NaN, 0, -1, 2 ** 32 + 16, 1.5]) {
         assert.throws(() => uvtls.connect({ ...target, handshakeTimeout: value }), { code: 'ERR_OUT_OF_RANGE' });
       }
+    });
+  });
+
+  describe("the socket in 'tlsClientError' (item 16)", function () {
+    it('knows the servername the ClientHello asked for, as Node\'s does', async function () {
+      const names = [];
+      for (const lib of [tls, uvtls]) {
+        const server = await listen(lib.createServer({
+          key: c.serverKey, cert: c.serverChain,
+          SNICallback: (name, cb) => cb(new Error('no such name')),
+        }));
+        const clientError = once(server, 'tlsClientError');
+        const cl = track(tls.connect({ port: server.address().port, host: '127.0.0.1', servername: 'example.test', ca: c.caCert }));
+        cl.on('error', () => {});
+        const [, socket] = await clientError;
+        names.push(socket.servername);
+      }
+      assert.strictEqual(names[1], names[0]);
+      assert.strictEqual(names[1], 'example.test');
     });
   });
 

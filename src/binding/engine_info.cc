@@ -104,6 +104,10 @@ Napi::Value IsSessionReused(const Napi::CallbackInfo &info, uvtls_engine *e) {
 }
 
 Napi::Value GetServername(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    // A server whose handshake stopped at the ClientHello (an SNICallback that failed, a
+    // 'tlsClientError' listener asking) knows the name from the hello only.
+    if (uvtls_engine_servername(e) == nullptr && uvtls_engine_hello_servername(e) != nullptr)
+        return Napi::String::New(info.Env(), uvtls_engine_hello_servername(e));
     return ServernameOf(info.Env(), e);
 }
 

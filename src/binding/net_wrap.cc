@@ -44,7 +44,9 @@ enum ServerEventKind {
 
 // False once the environment can no longer run JS: torn down, or a worker being terminated
 // (then every call that may run JS fails, and node-addon-api turns some of those failures into a
-// fatal error, so we must not start). napi_set_named_property checks exactly that.
+// fatal error, so we must not start). napi_define_properties checks exactly that, and, unlike an
+// assignment, never runs JS itself (no setter inherited from Object.prototype): the probe runs
+// while a conn's cleartext still sits in the loop's shared buffer (DATA, copied right after).
 bool CanCallJS(napi_env env) {
     if (GetAddonData(env)->tearing_down)
         return false;
@@ -52,9 +54,13 @@ bool CanCallJS(napi_env env) {
     if (napi_open_handle_scope(env, &scope) != napi_ok)
         return false;
     napi_value obj, undef;
-    bool ok = napi_create_object(env, &obj) == napi_ok &&
-              napi_get_undefined(env, &undef) == napi_ok &&
-              napi_set_named_property(env, obj, "p", undef) == napi_ok;
+    bool ok =
+        napi_create_object(env, &obj) == napi_ok && napi_get_undefined(env, &undef) == napi_ok;
+    if (ok) {
+        napi_property_descriptor probe = {"p",     nullptr, nullptr,      nullptr,
+                                          nullptr, undef,   napi_default, nullptr};
+        ok = napi_define_properties(env, obj, 1, &probe) == napi_ok;
+    }
     napi_close_handle_scope(env, scope);
     return ok;
 }
@@ -74,21 +80,25 @@ void ReportFailedCall(napi_env env) {
 
 // Calls self.onevent(args...). Raw Node-API on purpose: a worker may be terminated while the
 // callback runs, and node-addon-api's failure path then aborts the process (it cannot build an
-// Error from a termination). Never lets anything unwind into libuv.
-void CallOnEvent(Napi::Env env, Napi::Object self, const std::vector<napi_value> &args) {
+// Error from a termination). Never lets anything unwind into libuv. Returns false when the call
+// failed (JS threw: already reported as an uncaught exception).
+bool CallOnEvent(Napi::Env env, Napi::Object self, const std::vector<napi_value> &args) {
     if (GetAddonData(env)->tearing_down)
-        return;
+        return false;
     napi_value fn, result;
     napi_valuetype type = napi_undefined;
     if (napi_get_named_property(env, self, "onevent", &fn) != napi_ok ||
         napi_typeof(env, fn, &type) != napi_ok) {
         ReportFailedCall(env);
-        return;
+        return false;
     }
     if (type != napi_function)
-        return;
-    if (napi_make_callback(env, nullptr, self, fn, args.size(), args.data(), &result) != napi_ok)
+        return true;
+    if (napi_make_callback(env, nullptr, self, fn, args.size(), args.data(), &result) != napi_ok) {
         ReportFailedCall(env);
+        return false;
+    }
+    return true;
 }
 
 Napi::Value SockaddrToJS(Napi::Env env, const struct sockaddr_storage &ss) {
@@ -163,6 +173,7 @@ Napi::Function ConnWrap::Define(Napi::Env env) {
 // new Conn()  (from ConnWrap::FromAccepted, which hands the conn over through `adopting`)
 ConnWrap::ConnWrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<ConnWrap>(info) {
     Napi::Env env = info.Env();
+    TagThis<ConnWrap>(info);
     if (info.Length() == 0 && adopting.conn != nullptr) {
         Adopt(adopting.conn, adopting.server);
         adopting = {};
@@ -175,6 +186,8 @@ ConnWrap::ConnWrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<ConnWrap>(
     std::string servername;
     if (opts.Get("servername").IsString())
         servername = opts.Get("servername").As<Napi::String>().Utf8Value();
+    if (servername.find('\0') != std::string::npos)
+        ThrowInvalidArgValue(env, "servername must not contain a NUL character");
     uvtls_conn_options o = {};
     o.engine.is_server = 0;
     o.engine.request_cert = 0;
@@ -466,6 +479,7 @@ Napi::Function ServerWrap::Define(Napi::Env env) {
 //                            noDelay, keepAlive, keepAliveInitialDelay, pipe, ipv6Only, reusePort})
 ServerWrap::ServerWrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<ServerWrap>(info) {
     Napi::Env env = info.Env();
+    TagThis<ServerWrap>(info);
     SecureContextWrap *ctx = SecureContextWrap::Unwrap(info[0].As<Napi::Object>());
     Napi::Object opts = info[1].As<Napi::Object>();
     uvtls_server_options o = {};
@@ -530,9 +544,12 @@ void ServerWrap::OnEvent(uvtls_server *s, uvtls_server_event ev, uvtls_conn *con
             Napi::Object wrap = ConnWrap::FromAccepted(env, conn, s);
             adopted = true;
             const char *name = uvtls_engine_hello_servername(uvtls_conn_engine(conn));
-            CallOnEvent(env, obj,
-                        {Napi::Number::New(env, kServerClientHello), wrap,
-                         name ? Napi::Value(Napi::String::New(env, name)) : env.Undefined()});
+            // A throw while JS set the paused handshake up leaves it with nobody to resume it:
+            // that connection closes (its socket hears CLOSE); the exception is uncaught.
+            if (!CallOnEvent(env, obj,
+                             {Napi::Number::New(env, kServerClientHello), wrap,
+                              name ? Napi::Value(Napi::String::New(env, name)) : env.Undefined()}))
+                uvtls_conn_close(conn);
             break;
         }
         case UVTLS_SERVER_CLIENT_ERROR:
@@ -665,6 +682,8 @@ Napi::Value ConnWrap::EnablePsk(const Napi::CallbackInfo &info) {
     uvtls_engine *e = uvtls_conn_engine(Live(info));
     psk_.reset(new PskBridge{info.Env(), Napi::Weak(info.This().As<Napi::Object>())});
     std::string hint = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : std::string();
+    if (hint.find('\0') != std::string::npos)
+        ThrowInvalidArgValue(info.Env(), "pskIdentityHint must not contain a NUL character");
     uvtls_error err;
     if (uvtls_engine_set_psk(e, PskHandler, psk_.get(), info[0].IsString() ? hint.c_str() : nullptr,
                              &err) < 0)

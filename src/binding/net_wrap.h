@@ -7,6 +7,7 @@
 
 #include <memory>
 
+#include "binding/addon.h"
 #include "binding/engine_info.h"
 
 extern "C" {
@@ -21,6 +22,10 @@ class ConnWrap : public Napi::ObjectWrap<ConnWrap> {
   public:
     static Napi::Function Define(Napi::Env env);
     explicit ConnWrap(const Napi::CallbackInfo &info);
+    // Checked: only an object made by this class unwraps (see TypeTagOf in addon.h).
+    static ConnWrap *Unwrap(Napi::Object o) {
+        return UnwrapChecked<ConnWrap>(o, "this");
+    }
     template <EngineMethod M> Napi::Value CallEngine(const Napi::CallbackInfo &info) {
         return M(info, uvtls_conn_engine(Live(info)));
     }
@@ -65,6 +70,9 @@ class ServerWrap : public Napi::ObjectWrap<ServerWrap> {
   public:
     static Napi::Function Define(Napi::Env env);
     explicit ServerWrap(const Napi::CallbackInfo &info);
+    static ServerWrap *Unwrap(Napi::Object o) {
+        return UnwrapChecked<ServerWrap>(o, "this");
+    }
     ~ServerWrap() override;
 
   private:

@@ -45,15 +45,15 @@ struct uvtls_conn {
     size_t early_count;
     unsigned handshake_timeout_ms, idle_timeout_ms;
     int open_handles;
-    int write_error; /* a write failed (EPIPE/ECONNRESET); reported once reading tells why */
+    int write_error;       /* a write failed (EPIPE/ECONNRESET); reported once reading tells why */
     int write_error_owned; /* ... and it lost owner data (not only handshake or close_notify) */
+    size_t held_paused;    /* bytes read while the handshake waits at the ClientHello */
     unsigned closing : 1, secure : 1, reading : 1, read_wanted : 1, ended : 1, errored : 1,
         shutdown_wanted : 1, shutdown_sent : 1, connected : 1, draining : 1, is_pipe : 1,
         is_server : 1, eof_seen : 1, hello_reported : 1;
 };
 
 static void process(uvtls_conn *c);
-static void emit_new_session(uvtls_conn *c);
 static void start_timer(uvtls_conn *c, unsigned ms);
 
 static void emit(uvtls_conn *c, uvtls_conn_event ev, const uvtls_conn_event_data *d) {
@@ -185,31 +185,18 @@ int uvtls_conn_is_closing(const uvtls_conn *c) {
     return c->closing;
 }
 
-static uvtls_conn *conn_alloc(uvtls_loop *loop, uvtls_context *ctx, const uvtls_conn_options *opts,
-                              uvtls_conn_cb cb, void *user, uvtls_error *err) {
+/* The conn with its libuv handles but no engine yet: an accepted descriptor is taken into the
+ * handle before anything that can fail for a reason of this connection (engine, ALPN), so such a
+ * failure closes that connection and never leaves the descriptor with the listener. */
+static uvtls_conn *conn_create(uvtls_loop *loop, const uvtls_conn_options *opts, uvtls_conn_cb cb,
+                               void *user, uvtls_error *err) {
     uvtls_conn *c = calloc(1, sizeof(*c));
     if (c == NULL) {
         uvtls_error_set(err, "connect", "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
         return NULL;
     }
-    c->engine = uvtls_engine_new(ctx, &opts->engine, err);
-    if (c->engine == NULL) {
-        free(c);
-        return NULL;
-    }
-    if (opts->alpn != NULL &&
-        uvtls_engine_set_alpn(c->engine, opts->alpn, opts->alpn_len, err) < 0) {
-        uvtls_engine_free(c->engine);
-        free(c);
-        return NULL;
-    }
-    uvtls_engine_set_sni_pause(c->engine, opts->sni_pause);
-    uvtls_engine_set_keylog(c->engine, opts->keylog);
-    uvtls_engine_set_ocsp_pause(c->engine, opts->ocsp_pause);
-    uvtls_engine_set_session_cache(c->engine, opts->resume_pause, opts->server_sessions);
     int r = opts->pipe ? uv_pipe_init(loop->uv, &c->io.pipe, 0) : uv_tcp_init(loop->uv, &c->io.tcp);
     if (r < 0) {
-        uvtls_engine_free(c->engine);
         free(c);
         uvtls_error_set(err, "connect", uv_err_name(r), "socket %s", uv_err_name(r));
         return NULL;
@@ -230,9 +217,35 @@ static uvtls_conn *conn_alloc(uvtls_loop *loop, uvtls_context *ctx, const uvtls_
     return c;
 }
 
+/* Gives a created conn its engine. On failure the caller closes the conn (quietly). */
+static int conn_setup(uvtls_conn *c, uvtls_context *ctx, const uvtls_conn_options *opts,
+                      uvtls_error *err) {
+    c->engine = uvtls_engine_new(ctx, &opts->engine, err);
+    if (c->engine == NULL)
+        return -1;
+    if (opts->alpn != NULL && uvtls_engine_set_alpn(c->engine, opts->alpn, opts->alpn_len, err) < 0)
+        return -1;
+    uvtls_engine_set_sni_pause(c->engine, opts->sni_pause);
+    uvtls_engine_set_keylog(c->engine, opts->keylog);
+    uvtls_engine_set_ocsp_pause(c->engine, opts->ocsp_pause);
+    uvtls_engine_set_session_cache(c->engine, opts->resume_pause, opts->server_sessions);
+    return 0;
+}
+
+/* Closes a conn that never reached its owner: no event is delivered for it. */
+static void conn_discard(uvtls_conn *c) {
+    c->cb = NULL;
+    uvtls_conn_close(c);
+}
+
 uvtls_conn *uvtls_conn_new(uvtls_loop *loop, uvtls_context *ctx, const uvtls_conn_options *opts,
                            uvtls_conn_cb cb, void *user, uvtls_error *err) {
-    return conn_alloc(loop, ctx, opts, cb, user, err);
+    uvtls_conn *c = conn_create(loop, opts, cb, user, err);
+    if (c != NULL && conn_setup(c, ctx, opts, err) < 0) {
+        conn_discard(c);
+        return NULL;
+    }
+    return c;
 }
 
 void uvtls_conn_set_callback(uvtls_conn *c, uvtls_conn_cb cb, void *user) {
@@ -335,19 +348,30 @@ static int flush(uvtls_conn *c) {
     return 0;
 }
 
+/* A failed flush: reported now, or held back until reading tells why (defer_write_error). */
+static void fail_flush(uvtls_conn *c, int r) {
+    if (!defer_write_error(c, r))
+        emit_uv_error(c, r, "write");
+}
+
+/* The result of a flush that carried only our own records when `owned` is 0: a peer that left
+ * (EPIPE, ECONNRESET) is noted and not reported (see note_write_error), so 0 comes back. */
+static int unless_unowned(uvtls_conn *c, int r, int owned) {
+    if (r < 0 && !owned && (r == UV_EPIPE || r == UV_ECONNRESET)) {
+        note_write_error(c, r, 0);
+        return 0;
+    }
+    return r;
+}
+
 /* Flushes; reports a transport failure that lost owner data as an error. Returns -1 when the
  * caller must stop. A failure that lost only our own records (handshake, tickets, close_notify)
  * is noted and not reported: the read side tells what happened to the peer. */
 static int flush_or_fail(uvtls_conn *c) {
-    int owned = c->uncovered > 0;
-    int r = flush(c);
-    if (r < 0 && !owned && (r == UV_EPIPE || r == UV_ECONNRESET)) {
-        note_write_error(c, r, 0);
-        return c->closing ? -1 : 0;
-    }
+    int owned = c->uncovered > 0; /* read before flush() attaches them to a request */
+    int r = unless_unowned(c, flush(c), owned);
     if (r < 0) {
-        if (!defer_write_error(c, r))
-            emit_uv_error(c, r, "write");
+        fail_flush(c, r);
         return -1;
     }
     return c->closing ? -1 : 0;
@@ -433,6 +457,57 @@ static void send_early_writes(uvtls_conn *c) {
 
 /* --- reading -------------------------------------------------------------------------------- */
 
+/* Sessions delivered per call: a peer may send any number of tickets; what is left waits in the
+ * engine for the next read (each read of a drain calls again). */
+enum { MAX_SESSIONS_PER_CALL = 16 };
+
+/* Delivers the new sessions the engine holds, one SESSION event per ticket, before the cleartext
+ * that came with them (as Node: an owner that ends on 'data' or 'end' has seen its session).
+ * `clear`/`*filled` is that cleartext, in the loop's shared buffer: a session listener is
+ * JavaScript that may read another connection through the same buffer, so it is moved to memory
+ * of this connection first (tickets are rare; so is the copy), delivered after the sessions, and
+ * `*filled` becomes 0. Returns -1 when the conn closed meanwhile. */
+static int emit_new_sessions(uvtls_conn *c, const char *clear, size_t *filled) {
+    size_t len = 0;
+    unsigned char *der = uvtls_engine_take_new_session(c->engine, &len);
+    if (der == NULL)
+        return 0;
+    char *saved = NULL;
+    size_t saved_len = 0;
+    if (filled != NULL && *filled > 0) {
+        saved = malloc(*filled);
+        if (saved == NULL) {
+            free(der);
+            uvtls_error err;
+            uvtls_error_set(&err, "read", "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
+            emit_error(c, &err);
+            return -1;
+        }
+        memcpy(saved, clear, *filled);
+        saved_len = *filled;
+        *filled = 0;
+    }
+    for (int i = 0; der != NULL;) {
+        uvtls_conn_event_data d = {.data = (const char *)der, .len = len};
+        emit(c, UVTLS_CONN_SESSION, &d);
+        free(der);
+        der = NULL;
+        if (c->closing || ++i == MAX_SESSIONS_PER_CALL)
+            break;
+        der = uvtls_engine_take_new_session(c->engine, &len);
+    }
+    if (saved != NULL && !c->closing) {
+        uvtls_conn_event_data d = {.data = saved, .len = saved_len};
+        emit(c, UVTLS_CONN_DATA, &d);
+    }
+    free(saved);
+    return c->closing ? -1 : 0;
+}
+
+/* Reads all cleartext the engine has, into the loop's shared buffer, delivered in batches. The
+ * buffer holds this connection's cleartext only between two engine calls: no event is emitted
+ * (no JavaScript runs) while it holds bytes not yet delivered, except through DATA itself, whose
+ * receiver copies them before anything else. */
 static void drain_cleartext(uvtls_conn *c) {
     if (c->draining)
         return; /* re-entered from an owner callback: the outer loop goes on */
@@ -441,16 +516,12 @@ static void drain_cleartext(uvtls_conn *c) {
     char *buf = c->loop->clear;
     while (c->read_wanted && !c->closing && !c->ended) {
         ssize_t n = uvtls_engine_read(c->engine, buf + filled, sizeof(c->loop->clear) - filled);
-        /* A ticket that came with this read goes first, as in Node: an owner that ends on
-         * 'data' or 'end' has then already seen its session. */
-        emit_new_session(c);
-        if (c->closing)
-            break;
-        if (n > 0) {
+        if (n > 0)
             filled += (size_t)n;
-            if (filled < sizeof(c->loop->clear))
-                continue;
-        }
+        if (emit_new_sessions(c, buf, &filled) < 0)
+            break;
+        if (n > 0 && filled < sizeof(c->loop->clear))
+            continue;
         if (filled > 0) {
             uvtls_conn_event_data d = {.data = buf, .len = filled};
             filled = 0;
@@ -473,28 +544,30 @@ static void drain_cleartext(uvtls_conn *c) {
     }
     c->draining = 0;
     if (!c->closing)
-        emit_new_session(c);
+        emit_new_sessions(c, NULL, NULL);
     if (!c->closing)
         flush_or_fail(c);
 }
 
-/* A session the server just issued (TLS 1.3 sends them after the handshake). */
-static void emit_new_session(uvtls_conn *c) {
-    size_t len = 0;
-    unsigned char *der = uvtls_engine_take_new_session(c->engine, &len);
-    if (der == NULL)
-        return;
-    uvtls_conn_event_data d = {.data = (const char *)der, .len = len};
-    emit(c, UVTLS_CONN_SESSION, &d);
-    free(der);
-}
-
 static void process(uvtls_conn *c) {
     uvtls_engine_state st = uvtls_engine_handshake(c->engine);
-    if (flush_or_fail(c) < 0)
+    /* The handshake's output (our flight, an alert, a server's tickets) goes out first. When that
+     * fails because the peer already left, what the handshake decided still comes first: its own
+     * error, or, for a handshake that completed, SECURE, and the failure after it. Node announces
+     * every completed handshake, also of a client that closed right after its Finished (the
+     * tickets a TLS 1.3 server sends then meet a reset). */
+    int owned = c->uncovered > 0; /* read before flush() attaches them to a request */
+    int flushed = unless_unowned(c, flush(c), owned);
+    if (c->closing)
         return;
     if (st == UVTLS_ENGINE_ERROR) {
         emit_error(c, uvtls_engine_error(c->engine));
+        return;
+    }
+    int completes =
+        !c->secure && st != UVTLS_ENGINE_HANDSHAKING && !uvtls_engine_hello_waiting(c->engine);
+    if (flushed < 0 && !completes) {
+        fail_flush(c, flushed);
         return;
     }
     if (uvtls_engine_hello_waiting(c->engine)) {
@@ -508,10 +581,10 @@ static void process(uvtls_conn *c) {
         }
         return;
     }
-    if (!c->secure && st != UVTLS_ENGINE_HANDSHAKING) {
+    if (completes) {
         c->secure = 1;
-        emit_new_session(c); /* issued during the handshake (TLS 1.2, a server's tickets) */
-        if (c->closing)
+        /* issued during the handshake (TLS 1.2, a server's tickets) */
+        if (emit_new_sessions(c, NULL, NULL) < 0)
             return;
         start_timer(c, c->idle_timeout_ms);
         emit(c, UVTLS_CONN_SECURE, NULL);
@@ -520,6 +593,10 @@ static void process(uvtls_conn *c) {
         send_early_writes(c);
         if (c->closing)
             return;
+        if (flushed < 0) {
+            fail_flush(c, flushed);
+            return;
+        }
     }
     if (c->secure)
         drain_cleartext(c);
@@ -557,6 +634,22 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     c->bytes_read += (size_t)nread;
     if (c->secure && c->idle_timeout_ms)
         start_timer(c, c->idle_timeout_ms);
+    if (c->hello_reported && !c->secure && uvtls_engine_hello_waiting(c->engine)) {
+        /* Nothing read now is processed before the owner answers (SNICallback, OCSPRequest,
+         * resumeSession may take long): it waits in the engine. An honest client sends little
+         * or nothing before our reply; beyond a few records, the handshake fails. */
+        c->held_paused += (size_t)nread;
+        if (c->held_paused > UVTLS_CONN_MAX_HELD_PAUSED) {
+            uvtls_error err;
+            uvtls_error_set(&err, "handshake", "ERR_TLS_HANDSHAKE_BUFFER_LIMIT",
+                            "Client sent more than %u bytes while its handshake was paused",
+                            (unsigned)UVTLS_CONN_MAX_HELD_PAUSED);
+            uvtls_error_set_hint(&err, "A TLS client waits for the server's reply after its "
+                                       "ClientHello; this one kept sending (a flood, or not TLS).");
+            emit_error(c, &err);
+            return;
+        }
+    }
     if (uvtls_engine_feed(c->engine, buf->base, (size_t)nread) < 0) {
         emit_error(c, uvtls_engine_error(c->engine));
         return;
@@ -642,14 +735,17 @@ int uvtls_conn_connect_pipe(uvtls_conn *c, const char *path) {
 uvtls_conn *uvtls_conn_accept(uv_stream_t *server, uvtls_loop *loop, uvtls_context *ctx,
                               const uvtls_conn_options *opts, uvtls_conn_cb cb, void *user,
                               uvtls_error *err) {
-    uvtls_conn *c = conn_alloc(loop, ctx, opts, cb, user, err);
+    uvtls_conn *c = conn_create(loop, opts, cb, user, err);
     if (c == NULL)
-        return NULL;
+        return NULL; /* the descriptor is still the listener's: see conn.h */
     int r = uv_accept(server, &c->io.stream);
     if (r < 0) {
         uvtls_error_set(err, "accept", uv_err_name(r), "accept %s", uv_err_name(r));
-        c->cb = NULL;
-        uvtls_conn_close(c);
+        conn_discard(c);
+        return NULL;
+    }
+    if (conn_setup(c, ctx, opts, err) < 0) {
+        conn_discard(c); /* closes the accepted descriptor with the handle */
         return NULL;
     }
     begin(c);

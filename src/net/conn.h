@@ -15,6 +15,10 @@
 
 typedef struct uvtls_conn uvtls_conn;
 
+/* What a server holds for a handshake paused at its ClientHello (UVTLS_CONN_CLIENT_HELLO) before
+ * failing it: a few records. */
+enum { UVTLS_CONN_MAX_HELD_PAUSED = 64 * 1024 };
+
 typedef enum uvtls_conn_event {
     UVTLS_CONN_CONNECT, /* client: transport connected, handshake started */
     UVTLS_CONN_SECURE,  /* handshake done (and verified when rejecting) */
@@ -57,7 +61,10 @@ typedef struct uvtls_conn_options {
 /* A client connection; call uvtls_conn_connect*() next. NULL + err on failure. */
 uvtls_conn *uvtls_conn_new(uvtls_loop *loop, uvtls_context *ctx, const uvtls_conn_options *opts,
                            uvtls_conn_cb cb, void *user, uvtls_error *err);
-/* Accepts a pending connection of `server` (a listening stream) as a server-side conn. */
+/* Accepts a pending connection of `server` (a listening stream) as a server-side conn. On failure
+ * (NULL + err) the accepted descriptor was closed, except when the conn itself could not be
+ * allocated: then it is still pending and the caller must take it (libuv stops polling a listener
+ * whose accepted descriptor is never taken). */
 uvtls_conn *uvtls_conn_accept(uv_stream_t *server, uvtls_loop *loop, uvtls_context *ctx,
                               const uvtls_conn_options *opts, uvtls_conn_cb cb, void *user,
                               uvtls_error *err);

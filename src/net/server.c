@@ -12,13 +12,15 @@
 
 #include "core/context.h"
 
+typedef union any_stream {
+    uv_handle_t handle;
+    uv_stream_t stream;
+    uv_tcp_t tcp;
+    uv_pipe_t pipe;
+} any_stream;
+
 struct uvtls_server {
-    union {
-        uv_handle_t handle;
-        uv_stream_t stream;
-        uv_tcp_t tcp;
-        uv_pipe_t pipe;
-    } io;
+    any_stream io;
     uvtls_loop_item item;
     uvtls_loop *loop;
     uvtls_context *ctx;
@@ -30,6 +32,13 @@ struct uvtls_server {
     size_t alpn_len;
     int handle_closed;
     int closing;
+    /* Descriptors that must be taken from the listener and closed without a conn (the conn could
+     * not be allocated). libuv stops polling a listener whose accepted descriptor nobody takes,
+     * so one is always taken: into a malloc'd handle, or when even that fails into `spare`. */
+    any_stream spare;
+    int spare_busy;   /* `spare` is closing */
+    int spare_wanted; /* a descriptor waits for `spare` (libuv stopped polling meanwhile) */
+    size_t discards;  /* handles taking descriptors, not closed yet */
 };
 
 typedef struct server_conn {
@@ -37,7 +46,7 @@ typedef struct server_conn {
 } server_conn;
 
 static void maybe_finish(uvtls_server *s) {
-    if (!s->handle_closed || s->connections > 0)
+    if (!s->handle_closed || s->connections > 0 || s->discards > 0)
         return;
     s->cb(s, UVTLS_SERVER_CLOSE, NULL, NULL, s->user);
     uvtls_loop_remove(s->loop, &s->item);
@@ -77,6 +86,46 @@ static void on_conn_event(uvtls_conn *c, uvtls_conn_event ev, const uvtls_conn_e
     }
 }
 
+static void drop_pending(uvtls_server *s);
+
+static void on_dropped(uv_handle_t *h) {
+    uvtls_server *s = h->data;
+    if (h == &s->spare.handle) {
+        s->spare_busy = 0;
+        if (s->spare_wanted) {
+            s->spare_wanted = 0;
+            if (!s->closing)
+                drop_pending(s); /* uv_accept restarts the listener's polling */
+        }
+    } else {
+        free(h);
+    }
+    s->discards--;
+    maybe_finish(s);
+}
+
+/* Takes the descriptor libuv accepted for us and closes it. Nothing to take is fine (uv_accept
+ * then fails with EAGAIN and the handle is closed all the same). */
+static void drop_pending(uvtls_server *s) {
+    any_stream *h = malloc(sizeof(*h));
+    if (h == NULL) {
+        if (s->spare_busy) {
+            s->spare_wanted = 1;
+            return;
+        }
+        h = &s->spare;
+        s->spare_busy = 1;
+    }
+    if (s->opts.pipe)
+        uv_pipe_init(s->loop->uv, &h->pipe, 0);
+    else
+        uv_tcp_init(s->loop->uv, &h->tcp);
+    h->handle.data = s;
+    uv_accept(&s->io.stream, &h->stream);
+    s->discards++;
+    uv_close(&h->handle, on_dropped);
+}
+
 static void on_connection(uv_stream_t *listener, int status) {
     uvtls_server *s = listener->data;
     uvtls_error err;
@@ -100,6 +149,9 @@ static void on_connection(uv_stream_t *listener, int status) {
     o.server_sessions = s->opts.server_sessions;
     uvtls_conn *c = uvtls_conn_accept(listener, s->loop, s->ctx, &o, on_conn_event, s, &err);
     if (c == NULL) {
+        /* That connection is closed (or its descriptor is dropped here); the listener goes on.
+         * Reported as Node reports an accept failure ('error' on the server). */
+        drop_pending(s);
         s->cb(s, UVTLS_SERVER_ERROR, NULL, &err, s->user);
         return;
     }
