@@ -175,10 +175,11 @@ function buildSecureContext(options) {
     ctx.useDefaultRoots(defaultRoots());
   }
   // Certificates before keys: OpenSSL checks each key against the certificate already loaded.
-  if (options.cert !== undefined && options.cert !== null) {
+  // `false` means "none" as in Node (`key: cond && pem` is a common idiom).
+  if (options.cert !== undefined && options.cert !== null && options.cert !== false) {
     for (const cert of toList(options.cert)) ctx.addCert(checkPem(cert, 'options.cert'));
   }
-  if (options.key !== undefined && options.key !== null) addKeys(ctx, options.key, passphrase);
+  if (options.key !== undefined && options.key !== null && options.key !== false) addKeys(ctx, options.key, passphrase);
   if (options.pfx !== undefined && options.pfx !== null) addPfx(ctx, options.pfx, passphrase);
   ctx.checkKeys();
 

@@ -325,7 +325,15 @@ class SecurePair extends EventEmitter {
   }
 }
 
+// Node deprecated it (DEP0064) and removed it in Node 24; uvtls keeps it, and warns once, as
+// Node did while it had it.
+let deprecationWarned = false;
 function createSecurePair(context, isServer, requestCert, rejectUnauthorized, options) {
+  if (!deprecationWarned) {
+    deprecationWarned = true;
+    process.emitWarning('tls.createSecurePair() is deprecated. Please use tls.TLSSocket instead.',
+      'DeprecationWarning', 'DEP0064');
+  }
   return new SecurePair(context, isServer, requestCert, rejectUnauthorized, options);
 }
 

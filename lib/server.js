@@ -25,7 +25,7 @@ class Server extends EventEmitter {
     options = options || {};
     this._options = options;
     this._handshakeTimeout = serverHandshakeTimeout(options.handshakeTimeout);
-    this._context = options.secureContext || createSecureContext(options);
+    this._context = options.secureContext || createSecureContext(serverContextOptions(options));
     this._handle = null;
     this._pipe = null;
     this._maxConnections = undefined;
@@ -285,7 +285,7 @@ class Server extends EventEmitter {
   }
 
   setSecureContext(options) {
-    this._context = createSecureContext(options);
+    this._context = createSecureContext(serverContextOptions(options));
     applySessionOptions(this._context, options);
     setDefaultSessionIdContext(this._context, options);
     if (this._handle) this._handle.setContext(this._context.context);
@@ -526,8 +526,23 @@ function setDefaultSessionIdContext(context, options) {
   context.context.setSessionIdContext(id);
 }
 
+// A server prefers its own cipher order unless told otherwise, as Node's does.
+function serverContextOptions(options) {
+  if (options.honorCipherOrder !== undefined) return options;
+  return { ...options, honorCipherOrder: true };
+}
+
+// Classic code calls `tls.Server(options, listener)` without `new`, as Node allows; a class
+// cannot be called, so the export forwards such a call to `new`. Subclassing and instanceof work
+// on it as on the class.
+const CallableServer = new Proxy(Server, {
+  apply(target, thisArg, args) {
+    return new target(...args);
+  },
+});
+
 function createServer(options, listener) {
   return new Server(options, listener);
 }
 
-module.exports = { Server, createServer };
+module.exports = { Server: CallableServer, createServer };
