@@ -224,6 +224,18 @@ describe('uvtls doctor: the misconfiguration matrix', function () {
     });
   }
 
+  it('getPeerChain: "sent" is what the server sent, "verified" adds the root from ca', async () => {
+    const port = await uvtlsServer(pair('server'));
+    const socket = uvtls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: p().read('root.pem') });
+    await once(socket, 'secureConnect');
+    const fp = (b) => new (require('crypto').X509Certificate)(b).fingerprint256;
+    const leaf = fp(p().read('server.pem'));
+    const root = fp(p().read('root.pem'));
+    assert.deepStrictEqual(socket._handle.getPeerChain('sent').map(fp), [leaf]);
+    assert.deepStrictEqual(socket._handle.getPeerChain('verified').map(fp), [leaf, root]);
+    socket.destroy();
+  });
+
   it('an expired certificate from the CA in --ca: the chain is reported as trusted, only the date fails', async () => {
     const port = await uvtlsServer(pair('expired'));
     const r = await both([`localhost:${port}`, ...CA()]);
