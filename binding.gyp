@@ -17,6 +17,7 @@
       "src/core/tickets.c",
       "src/core/describe.c",
       "src/core/certgen.c",
+      "src/core/peer_chain.c",
       "src/net/loop.c",
       "src/net/conn.c",
       "src/net/server.c",

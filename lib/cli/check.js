@@ -81,14 +81,14 @@ function notPem(report, name, file, data, want) {
   } else if (kind === 'unknown') {
     hint = 'Expected a PEM file that starts with a "-----BEGIN ...-----" line.';
   }
-  report.fail(name, message, { code: (kind !== 'unknown' && err.code) || 'ERR_UVTLS_NOT_PEM', hint,
+  report.fail(name, message, { cause: 'not-pem', code: (kind !== 'unknown' && err.code) || 'ERR_UVTLS_NOT_PEM', hint,
     command: files.conversionCommand(kind, file) });
 }
 
 function loadCerts(report, name, file, want) {
   const { data, error } = files.readFile(file);
   if (error) {
-    report.fail(name, error.message, { code: error.code, hint: error.hint });
+    report.fail(name, error.message, { cause: 'file-unreadable', code: error.code, hint: error.hint });
     return null;
   }
   const blocks = files.pemBlocks(data.toString('latin1'));
@@ -101,13 +101,13 @@ function loadCerts(report, name, file, want) {
     certs = files.certificates(blocks);
   } catch (err) {
     report.fail(name, `${file} holds a PEM certificate that cannot be parsed: ${err.message}`,
-      { code: err.code });
+      { cause: 'cert-unreadable', code: err.code });
     return null;
   }
   if (certs.length === 0) {
     const labels = [...new Set(blocks.map((b) => b.label))].join(', ');
     report.fail(name, `${file} holds no certificate (it holds: ${labels})`, {
-      code: 'ERR_UVTLS_NO_CERTIFICATE',
+      cause: 'not-pem', code: 'ERR_UVTLS_NO_CERTIFICATE',
       hint: files.keyBlocks(blocks).length
         ? 'This is a private key; were --cert and --key swapped?' : undefined,
     });
@@ -127,7 +127,7 @@ function loadCerts(report, name, file, want) {
 function loadKey(report, file, passphrase) {
   const { data, error } = files.readFile(file);
   if (error) {
-    report.fail('key', error.message, { code: error.code, hint: error.hint });
+    report.fail('key', error.message, { cause: 'file-unreadable', code: error.code, hint: error.hint });
     return null;
   }
   const blocks = files.pemBlocks(data.toString('latin1'));
@@ -139,7 +139,7 @@ function loadKey(report, file, passphrase) {
   if (keys.length === 0) {
     const labels = [...new Set(blocks.map((b) => b.label))].join(', ');
     report.fail('key', `${file} holds no private key (it holds: ${labels})`, {
-      code: 'ERR_UVTLS_NO_KEY',
+      cause: 'not-pem', code: 'ERR_UVTLS_NO_KEY',
       hint: blocks.some((b) => b.label === 'CERTIFICATE')
         ? 'This is a certificate; were --cert and --key swapped?' : undefined,
     });
@@ -148,7 +148,7 @@ function loadKey(report, file, passphrase) {
   const encrypted = files.isEncryptedKey(keys[0].pem);
   if (encrypted && passphrase === undefined) {
     report.fail('key', `${file} is encrypted and no --passphrase was given`, {
-      code: 'ERR_UVTLS_PASSPHRASE_REQUIRED',
+      cause: 'passphrase-required', code: 'ERR_UVTLS_PASSPHRASE_REQUIRED',
       hint: 'Pass the key\'s passphrase with --passphrase (the `passphrase` option).',
     });
     return null;
@@ -160,7 +160,7 @@ function loadKey(report, file, passphrase) {
     const native = contextError({ key: keys[0].pem, passphrase }) || err;
     const wrong = encrypted && (native.code === 'ERR_OSSL_BAD_DECRYPT' || /decrypt/i.test(native.message));
     report.fail('key', wrong ? `${file}: wrong passphrase` : `${file}: the key cannot be read: ${err.message}`, {
-      code: native.code || err.code, hint: native.hint,
+      cause: wrong ? 'wrong-passphrase' : 'key-unreadable', code: native.code || err.code, hint: native.hint,
     });
     return null;
   }
@@ -180,14 +180,14 @@ function describeKey(key) {
 async function loadPfx(report, file, passphrase) {
   const { data, error } = files.readFile(file);
   if (error) {
-    report.fail('pfx', error.message, { code: error.code, hint: error.hint });
+    report.fail('pfx', error.message, { cause: 'file-unreadable', code: error.code, hint: error.hint });
     return null;
   }
   const kind = files.classifyDer(data);
   if (kind !== 'pkcs12') {
     const pem = files.pemBlocks(data.toString('latin1')).length > 0;
     report.fail('pfx', `${file} is ${pem ? 'a PEM file' : files.KIND_TEXT[kind]}, not a PKCS#12 archive`, {
-      code: 'ERR_UVTLS_NOT_PKCS12',
+      cause: 'not-pkcs12', code: 'ERR_UVTLS_NOT_PKCS12',
       hint: pem ? 'Pass PEM files as --cert and --key.' : undefined,
     });
     return null;
@@ -198,7 +198,7 @@ async function loadPfx(report, file, passphrase) {
   } catch (err) {
     const mac = /mac verify|PKCS12|decrypt/i.test(`${err.code} ${err.message}`);
     report.fail('pfx', mac ? `${file}: wrong passphrase${passphrase === undefined ? ' (none given)' : ''}`
-      : `${file} cannot be opened: ${err.message}`, { code: err.code, hint: err.hint });
+      : `${file} cannot be opened: ${err.message}`, { cause: mac ? 'wrong-passphrase' : 'pfx-unreadable', code: err.code, hint: err.hint });
     return null;
   }
   let chain;
@@ -206,7 +206,7 @@ async function loadPfx(report, file, passphrase) {
     chain = await chainOfContext(context);
   } catch (err) {
     report.fail('pfx', `${file} opened but its certificate cannot be used: ${err.message}`,
-      { code: err.code, hint: err.hint });
+      { cause: 'pfx-unusable', code: err.code, hint: err.hint });
     return null;
   }
   report.ok('pfx', `${file}: PKCS#12 opened (passphrase correct), ${chain.length} certificate(s) ` +
@@ -275,7 +275,7 @@ function checkMatch(report, leaf, keyInfo, certPem, passphrase) {
   }
   const err = contextError({ cert: certPem, key: keyInfo.pem, passphrase }) || {};
   report.fail('match', 'the private key does not belong to the certificate', {
-    code: err.code || 'ERR_OSSL_X509_KEY_VALUES_MISMATCH',
+    cause: 'key-mismatch', code: err.code || 'ERR_OSSL_X509_KEY_VALUES_MISMATCH',
     hint: err.hint || 'Pass the key generated together with this certificate.',
     details: [`certificate public key: ${describeKey(leaf.publicKey)}, key file: ${describeKey(keyInfo.key)}`],
   });
@@ -296,10 +296,13 @@ function checkChain(report, chain, cas) {
       });
       return true;
     }
-    const issuer = pool.find((c) => current.x509.checkIssued(c.x509) && current.x509.verify(c.x509.publicKey));
+    // A self-signed certificate ends the walk: it is its own issuer, and looking for it again in
+    // the file would go round in circles (a root appended to the chain file).
+    const selfSigned = current.x509.subject === current.x509.issuer &&
+      current.x509.verify(current.x509.publicKey);
+    const issuer = selfSigned ? undefined : pool.find((c) => !path.includes(c) &&
+      current.x509.checkIssued(c.x509) && current.x509.verify(c.x509.publicKey));
     if (!issuer) {
-      const selfSigned = current.x509.subject === current.x509.issuer &&
-        current.x509.verify(current.x509.publicKey);
       const code = selfSigned
         ? (depth === 0 ? 'DEPTH_ZERO_SELF_SIGNED_CERT' : 'SELF_SIGNED_CERT_IN_CHAIN')
         : (depth === 0 ? 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' : 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY');
@@ -308,9 +311,11 @@ function checkChain(report, chain, cas) {
         ? `the chain ends in the self-signed "${subjectOf(current.x509)}", which is not in --ca`
         : `no certificate in the cert file or --ca issued "${subjectOf(current.x509)}" ` +
           `(its issuer is "${issuerName}")`, {
+        cause: selfSigned ? (depth === 0 ? 'self-signed' : 'unknown-ca') : 'issuer-not-found',
         code,
         hint: selfSigned
-          ? 'The CA file does not hold the root this certificate was issued under; pass that root as --ca (the `ca` option of the peers).'
+          ? (depth === 0 ? 'The certificate is self-signed and --ca does not hold it: issue it from your CA, or pass it as --ca (the `ca` option of the peers).'
+          : 'The chain ends at a root CA that --ca does not hold: pass that root as --ca (the `ca` option of the peers), or use a certificate from the CA the peers trust.')
           : `Append the intermediate "${issuerName}" to the certificate file after the leaf, or pass the CA that issued it as --ca.`,
         details: path.map((c, i) => `${'  '.repeat(i)}${subjectOf(c.x509)}`),
       });
@@ -319,7 +324,7 @@ function checkChain(report, chain, cas) {
     path.push(issuer);
     current = issuer;
   }
-  report.fail('chain', 'the chain is longer than 10 certificates or loops', { code: 'ERR_UVTLS_CHAIN_LOOP' });
+  report.fail('chain', 'the chain is longer than 10 certificates or loops', { cause: 'chain-loop', code: 'ERR_UVTLS_CHAIN_LOOP' });
   return false;
 }
 
@@ -333,13 +338,13 @@ function checkDates(report, chain, now) {
     if (now < from) {
       good = false;
       report.fail('dates', `${who} is not valid yet (${Math.ceil((from - now) / DAY)} days to go)`, {
-        code: 'CERT_NOT_YET_VALID', details: range,
+        cause: 'not-yet-valid', code: 'CERT_NOT_YET_VALID', details: range,
         hint: 'Check this machine\'s clock (and the clock of the machine that issued it), or wait until the start date.',
       });
     } else if (now > to) {
       good = false;
       report.fail('dates', `${who} expired ${Math.floor((now - to) / DAY)} days ago`, {
-        code: 'CERT_HAS_EXPIRED', details: range,
+        cause: 'expired', code: 'CERT_HAS_EXPIRED', details: range,
         hint: 'Issue a new certificate (or check the clock of this machine if the date looks wrong).',
       });
     } else if (i === 0) {
@@ -373,7 +378,7 @@ function checkUsage(report, leaf, role) {
     good = false;
     report.fail('usage', `the certificate may not be used by a ${role}: its extended key usage is ` +
       `${ekus.join(', ')}`, {
-      code: 'ERR_UVTLS_CERT_PURPOSE',
+      cause: `${role}-cert-purpose`, code: 'ERR_UVTLS_CERT_PURPOSE',
       hint: `Issue a certificate with extendedKeyUsage ${role === 'server' ? 'serverAuth' : 'clientAuth'} ` +
         `for the ${role}; peers reject this one with "unsupported certificate purpose".`,
       details,
@@ -381,7 +386,7 @@ function checkUsage(report, leaf, role) {
   } else if (!role && roles.length === 0) {
     good = false;
     report.fail('usage', 'the certificate is for neither TLS servers nor TLS clients', {
-      code: 'ERR_UVTLS_CERT_PURPOSE', details,
+      cause: 'cert-purpose', code: 'ERR_UVTLS_CERT_PURPOSE', details,
       hint: 'Issue a certificate with extendedKeyUsage serverAuth and/or clientAuth.' });
   }
   if (keyUsage) {
@@ -391,7 +396,7 @@ function checkUsage(report, leaf, role) {
       good = false;
       report.fail('usage', 'the key usage forbids TLS: it has no digitalSignature' +
         `${rsa ? ' or keyEncipherment' : ''}`, {
-        code: 'ERR_UVTLS_CERT_PURPOSE', details,
+        cause: 'key-usage', code: 'ERR_UVTLS_CERT_PURPOSE', details,
         hint: 'Issue the certificate with keyUsage digitalSignature' +
           `${rsa ? ' (and keyEncipherment for TLS 1.2 RSA key exchange)' : ''}.` });
     } else if (!ku.has('digitalsignature')) {
@@ -419,7 +424,7 @@ function checkHost(report, leaf, host) {
     return;
   }
   report.fail('host', `${host} is not in the certificate; it holds ${names}`, {
-    code: err.code || 'ERR_TLS_CERT_ALTNAME_INVALID',
+    cause: 'hostname-mismatch', code: err.code || 'ERR_TLS_CERT_ALTNAME_INVALID',
     hint: `Connect with one of those names (or set \`servername\`), or issue a certificate whose ` +
       `subjectAltName includes ${require('net').isIP(host) ? 'IP' : 'DNS'}:${host}.`,
   });

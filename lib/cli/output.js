@@ -25,7 +25,7 @@ class Report {
 
   add(status, name, message, extra = {}) {
     const check = { name, status, message };
-    for (const key of ['code', 'hint', 'command', 'details']) {
+    for (const key of ['cause', 'code', 'hint', 'command', 'details']) {
       if (extra[key] !== undefined && extra[key] !== null) check[key] = extra[key];
     }
     this.checks.push(check);
@@ -44,10 +44,17 @@ class Report {
 
   get failed() { return this.checks.some((c) => c.status === 'fail'); }
 
+  // The stable id of the first failure (what a script branches on), or null.
+  get cause() {
+    const f = this.checks.find((c) => c.status === 'fail');
+    return f ? f.cause || f.name : null;
+  }
+
   toJSON() {
     return {
       command: this.command,
       ok: !this.failed,
+      cause: this.cause,
       ...this.data,
       checks: this.checks,
     };

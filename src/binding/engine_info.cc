@@ -408,3 +408,31 @@ Napi::Value PeerClosedCleanly(const Napi::CallbackInfo &info, uvtls_engine *e) {
 }
 
 } // namespace uvtls
+
+extern "C" {
+#include "core/peer_chain.h"
+}
+
+namespace uvtls {
+
+Napi::Value GetPeerChain(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    Napi::Env env = info.Env();
+    uvtls_peer_chain_kind kind = UVTLS_PEER_CHAIN_SENT;
+    if (info[0].IsString() && info[0].As<Napi::String>().Utf8Value() == "verified")
+        kind = UVTLS_PEER_CHAIN_VERIFIED;
+    uvtls_der_list list;
+    if (uvtls_engine_peer_chain_der(e, kind, &list) < 0)
+        throw Napi::Error::New(env, "out of memory");
+    try {
+        Napi::Array out = Napi::Array::New(env, list.count);
+        for (size_t i = 0; i < list.count; i++)
+            out.Set(uint32_t(i), Napi::Buffer<unsigned char>::Copy(env, list.der[i], list.len[i]));
+        uvtls_der_list_free(&list);
+        return out;
+    } catch (...) {
+        uvtls_der_list_free(&list); // a failed allocation in JS must not leak the copies
+        throw;
+    }
+}
+
+} // namespace uvtls

@@ -66,6 +66,9 @@ Napi::Value GetNegotiatedGroup(const Napi::CallbackInfo &info, uvtls_engine *e);
 Napi::Value GetCertificateRequest(const Napi::CallbackInfo &info, uvtls_engine *e);
 // Whether the peer ended with close_notify (a clean end) rather than a bare transport close.
 Napi::Value PeerClosedCleanly(const Napi::CallbackInfo &info, uvtls_engine *e);
+// getPeerChain('sent' | 'verified'): the peer's certificates as DER Buffers, leaf first: the
+// ones it sent, or the chain verification built (which may hold certificates from our store).
+Napi::Value GetPeerChain(const Napi::CallbackInfo &info, uvtls_engine *e);
 
 // PSK: the engine's handler calls `handle.onpsk(identityOrHint)` synchronously, inside the
 // handshake. A server's onpsk returns the key (Buffer) or null; a client's returns
@@ -136,6 +139,7 @@ void AddEngineMethods(std::vector<Napi::ClassPropertyDescriptor<Wrap>> &props) {
                                          &Wrap::template CallEngine<GetCertificateRequest>));
     props.push_back(
         Wrap::InstanceMethod("peerClosedCleanly", &Wrap::template CallEngine<PeerClosedCleanly>));
+    props.push_back(Wrap::InstanceMethod("getPeerChain", &Wrap::template CallEngine<GetPeerChain>));
 }
 
 } // namespace uvtls
