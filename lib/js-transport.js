@@ -226,7 +226,7 @@ for (const name of ['setALPNProtocols', 'alpnProtocol', 'setSession', 'setKeylog
   'getTLSTicket', 'getFinished', 'getPeerFinished', 'exportKeyingMaterial', 'getEphemeralKeyInfo',
   'getSharedSigalgs', 'setMaxSendFragment', 'setNPNProtocols', 'npnProtocol', 'requestOCSP',
   'getOCSPResponse', 'setOCSPResponse', 'helloOCSPRequested', 'enablePsk', 'helloALPN',
-  'enableTrace', 'getNegotiatedGroup', 'getCertificateRequest', 'peerClosedCleanly']) {
+  'enableTrace', 'getNegotiatedGroup', 'getCertificateRequest', 'peerClosedCleanly', 'getPeerChain']) {
   JsTransport.prototype[name] = function engineMethod(...args) {
     if (!this._engine) throw closedError();
     return this._engine[name](...args);
