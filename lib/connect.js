@@ -86,7 +86,8 @@ function connect(...args) {
     throw err;
   }
   socket._connectOptions = { path: options.path, host: options.host, port: options.port, localAddress: options.localAddress };
-  if (!options.socket) startConnect(socket, socket._handle, options, host);
+  if (options.socket) socket._start();
+  else startConnect(socket, socket._handle, options, host);
   if (options.handshakeTimeout !== undefined) armHandshakeTimeout(socket, options.handshakeTimeout);
   if (timeout) socket.setTimeout(timeout);
   if (callback) socket.once('secureConnect', callback);

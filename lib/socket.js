@@ -22,7 +22,9 @@ class TLSSocket extends Duplex {
     super({
       // Both sides, as net.Socket takes it; undefined leaves the running Node's stream default.
       highWaterMark: options.highWaterMark,
-      allowHalfOpen: !!options.allowHalfOpen,
+      // As Node: honoured for a socket uvtls connects itself; a wrapped socket or duplex keeps
+      // the default (its own ends decide).
+      allowHalfOpen: (socket === undefined || socket === null || !!socket[kNative]) && !!options.allowHalfOpen,
       // 'close' carries hadError, as net.Socket's does: emitted by _destroy, not by the stream.
       emitClose: false,
       autoDestroy: true,
@@ -69,8 +71,17 @@ class TLSSocket extends Duplex {
       });
       this._attach(transport);
       this.connecting = !!socket.connecting;
-      transport.start();
+      // As Node's: a server-side socket waits for the ClientHello at once; a client-side one
+      // sends its ClientHello when started (connect() does it, or _start() as in Node).
+      this._transportToStart = transport;
+      if (this._isServer) this._start();
     }
+  }
+
+  _start() {
+    const transport = this._transportToStart;
+    this._transportToStart = null;
+    if (transport) transport.start();
   }
 
   _attach(handle) {

@@ -676,6 +676,7 @@ describe('net: servers, clients and TLSSocket', function () {
       const raw = track(net.connect(port, '127.0.0.1'));
       await once(raw, 'connect');
       const secure = track(new uvtls.TLSSocket(raw, { secureContext: uvtls.createSecureContext({ ca: c.caCert }), servername: 'localhost' }));
+      secure._start(); // as Node's: a client-side TLSSocket made directly waits to be started
       await once(secure, 'secure');
       assert.strictEqual(secure.authorized, true);
       assert.strictEqual(await firstLine(secure), 'sni=localhost');

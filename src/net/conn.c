@@ -121,7 +121,10 @@ static void on_timer(uv_timer_t *t) {
     uvtls_conn *c = t->data;
     if (c->closing)
         return;
-    if (!c->secure) {
+    /* Before the handshake ends the timer is the handshake timeout, unless the owner set an
+     * idle timeout (socket.setTimeout on a client that is still connecting): that one only
+     * reports TIMEOUT, as Node's 'timeout' event, and the owner decides. */
+    if (!c->secure && c->idle_timeout_ms == 0) {
         uvtls_error err;
         uvtls_error_set(&err, "handshake", "ERR_TLS_HANDSHAKE_TIMEOUT", "TLS handshake timeout");
         uvtls_error_set_hint(&err, "The peer did not finish the TLS handshake in time; it may not "
