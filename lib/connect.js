@@ -58,6 +58,7 @@ function connect(...args) {
     throw invalidArgType('options.pskCallback', 'of type function', options.pskCallback);
   }
   if (options.handshakeTimeout !== undefined) checkHandshakeTimeout(options.handshakeTimeout);
+  const minDHSize = checkMinDHSize(options.minDHSize);
   const timeout = options.timeout ? validateTimerDuration(options.timeout, 'timeout') : 0;
 
   let socket;
@@ -86,6 +87,7 @@ function connect(...args) {
     throw err;
   }
   socket._connectOptions = { path: options.path, host: options.host, port: options.port, localAddress: options.localAddress };
+  socket._minDHSize = minDHSize;
   if (options.socket) socket._start();
   else startConnect(socket, socket._handle, options, host);
   if (options.handshakeTimeout !== undefined) armHandshakeTimeout(socket, options.handshakeTimeout);
@@ -127,6 +129,19 @@ function configure(socket, options, alpn, npn) {
 
 // uvtls's own client option: fail a handshake that has not finished after `ms` (Node's clients
 // wait forever on a peer that accepts the connection and then says nothing).
+// The smallest finite-field DH group a client accepts (Node's default 1024 bits), checked with
+// Node's messages.
+function checkMinDHSize(value) {
+  if (value === undefined) return 1024;
+  if (typeof value !== 'number') {
+    throw withCode(new TypeError(`options.minDHSize is not a number: ${String(value)}`), 'ERR_INVALID_ARG_TYPE');
+  }
+  if (!(value > 0)) {
+    throw withCode(new RangeError(`options.minDHSize is not a positive number: ${value}`), 'ERR_OUT_OF_RANGE');
+  }
+  return value;
+}
+
 // A whole number of milliseconds a timer can hold; leave the option out for no limit (0, NaN
 // or a string meaning "none" would hide a mistake).
 function checkHandshakeTimeout(ms) {

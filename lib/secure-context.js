@@ -80,6 +80,11 @@ function protocolRange(options) {
       throw withCode(new TypeError(`TLS protocol version "${v}" conflicts with secureProtocol ` +
         `"${method}"`), 'ERR_TLS_PROTOCOL_VERSION_CONFLICT');
     }
+    const ssl = /^(SSLv2|SSLv3)(_client|_server)?_method$/.exec(method);
+    if (ssl) {
+      // Node's words for methods OpenSSL itself no longer has.
+      throw withCode(new TypeError(`${ssl[1]} methods disabled`), 'ERR_TLS_INVALID_PROTOCOL_METHOD');
+    }
     if (LEGACY_METHODS.test(method)) {
       throw withCode(new TypeError(`${method} is not supported: uvtls requires TLSv1.2 or newer`),
         'ERR_TLS_INVALID_PROTOCOL_VERSION');
@@ -93,6 +98,23 @@ function protocolRange(options) {
     min !== undefined ? min : constants.TLS_VERSIONS[constants.DEFAULT_MIN_VERSION],
     max !== undefined ? max : constants.TLS_VERSIONS[constants.DEFAULT_MAX_VERSION],
   ];
+}
+
+// OpenSSL engines (deprecated in OpenSSL 3) are not supported: the options are checked as Node
+// checks them, then refused with the error Node gives where engines are unavailable.
+function checkEngines(options) {
+  const given = [];
+  for (const name of ['privateKeyEngine', 'privateKeyIdentifier', 'clientCertEngine']) {
+    const value = options[name];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'string') throw invalidArgType(`options.${name}`, 'of type string', value);
+    given.push(name);
+  }
+  if (given.length > 0) {
+    throw withCode(new Error('Custom engines not supported by this OpenSSL'),
+      'ERR_CRYPTO_CUSTOM_ENGINE_NOT_SUPPORTED',
+      'uvtls loads keys from PEM or PKCS#12 only; export the key from the engine, or use Node\'s tls for engine keys.');
+  }
 }
 
 // Node's split: names starting with "TLS_" are TLS 1.3 suites, the rest a TLS 1.2 cipher list.
@@ -158,9 +180,13 @@ function createSecureContext(options) {
 function buildSecureContext(options) {
   if (options === undefined || options === null) options = {};
   if (typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+  checkEngines(options);
   const ctx = new binding.SecureContext();
   const [min, max] = protocolRange(options);
   ctx.setProtocolRange(min, max);
+  // Ciphers before keys, as Node: a `@SECLEVEL=0` in the list must be in force when a small key
+  // is loaded.
+  applyCiphers(ctx, options.ciphers, ctx.getMinVersion(), ctx.getMaxVersion());
 
   const passphrase = options.passphrase !== undefined && options.passphrase !== null
     ? String(options.passphrase) : undefined;
@@ -182,8 +208,6 @@ function buildSecureContext(options) {
   if (options.key !== undefined && options.key !== null && options.key !== false) addKeys(ctx, options.key, passphrase);
   if (options.pfx !== undefined && options.pfx !== null) addPfx(ctx, options.pfx, passphrase);
   ctx.checkKeys();
-
-  applyCiphers(ctx, options.ciphers, ctx.getMinVersion(), ctx.getMaxVersion());
 
   const curve = options.ecdhCurve === undefined ? constants.DEFAULT_ECDH_CURVE : options.ecdhCurve;
   if (typeof curve !== 'string') throw invalidArgType('options.ecdhCurve', 'of type string', curve);

@@ -258,6 +258,9 @@ class Server extends EventEmitter {
 
   setTicketKeys(keys) {
     if (!ArrayBuffer.isView(keys)) throw invalidArgType('buffer', 'an instance of Buffer, TypedArray, or DataView', keys);
+    if (keys.byteLength !== 48) {
+      throw withCode(new RangeError('Session ticket keys must be a 48-byte buffer'), 'ERR_INVALID_ARG_VALUE');
+    }
     this._context.context.setTicketKeys(keys);
   }
 

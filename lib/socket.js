@@ -276,6 +276,18 @@ class TLSSocket extends Duplex {
           }
         }
       }
+      if (this._minDHSize) {
+        // A finite-field DH key exchange weaker than the client accepts (minDHSize), as Node.
+        const key = handle.getEphemeralKeyInfo();
+        if (key && key.type === 'DH' && key.size < this._minDHSize) {
+          const err = withCode(new Error(`DH parameter size ${key.size} is less than ${this._minDHSize}`),
+            'ERR_TLS_DH_PARAM_SIZE', 'The server uses a small Diffie-Hellman group; give it a `dhparam` ' +
+            'of 2048 bits or more (or lower `minDHSize` knowingly).');
+          err.stage = 'handshake';
+          this.destroy(err);
+          return;
+        }
+      }
       if (this._requestOCSP) {
         const response = handle.getOCSPResponse();
         if (response) this.emit('OCSPResponse', response);
