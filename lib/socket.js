@@ -516,6 +516,13 @@ class TLSSocket extends Duplex {
   // Client-initiated renegotiation is always refused (SSL_OP_NO_RENEGOTIATION).
   disableRenegotiation() {}
   renegotiate(options, callback) {
+    // Node's argument checks first, so misuse is reported as in Node.
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+      throw invalidArgType('options', 'of type object', options);
+    }
+    if (callback !== undefined && typeof callback !== 'function') {
+      throw invalidArgType('callback', 'of type function', callback);
+    }
     const err = withCode(new Error('uvtls does not renegotiate: TLS 1.3 has no renegotiation and ' +
       'uvtls refuses it for TLS 1.2 (a cheap denial-of-service lever)'), 'ERR_TLS_RENEGOTIATION_DISABLED');
     if (typeof callback === 'function') process.nextTick(callback, err);
