@@ -1,7 +1,8 @@
 'use strict';
 // npm run test:asan: builds the addon with AddressSanitizer + UBSan and runs the whole mocha
 // suite on it with leak detection. Node itself is not instrumented, so the sanitizer runtime is
-// preloaded; any report (a leak, a bad access, undefined behaviour) fails the run.
+// preloaded, into the mocha process and into the Node children that load the addon only (see
+// asan-preload.js); any report (a leak, a bad access, undefined behaviour) fails the run.
 const { spawnSync, execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
@@ -38,8 +39,11 @@ if (probe.status !== 0 || !probe.stdout.includes('libasan') || !probe.stdout.inc
   process.exit(1);
 }
 
+// mocha runs in this one process (no node flags, so it does not re-spawn itself); asan-preload.js
+// takes the sanitizer variables out of its environment before any test can start a child.
 const mocha = require.resolve('mocha/bin/mocha.js');
-const run = spawnSync(process.execPath, [mocha, ...process.argv.slice(2).filter((a) => a !== '--no-build')],
+const run = spawnSync(process.execPath,
+  ['-r', path.join(__dirname, 'asan-preload.js'), mocha, ...process.argv.slice(2).filter((a) => a !== '--no-build')],
   { env, stdio: 'inherit', cwd: root });
 const reports = fs.readdirSync(logDir).map((f) => fs.readFileSync(path.join(logDir, f), 'utf8'));
 fs.rmSync(logDir, { recursive: true, force: true });

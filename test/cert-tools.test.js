@@ -135,7 +135,7 @@ function sClient(port, caFile) {
 }
 
 describe('certificate tools', function () {
-  this.timeout(60000);
+  this.timeout(180000);
   let pki;
   let tmp;
   before(function () {

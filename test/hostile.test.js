@@ -99,7 +99,7 @@ function recordSealer(secretHex) {
 // --- the suite ----------------------------------------------------------------------------------
 
 describe('hostile peers against a uvtls server', function () {
-  this.timeout(120000);
+  this.timeout(300000);
   let c;
   before(() => { c = certs(); });
   const tracker = h.openTracker(3000);

@@ -215,7 +215,7 @@ function dnsNameDer(bytes) {
 }
 
 describe('identity: real certificates through a real connection', function () {
-  this.timeout(30000);
+  this.timeout(180000);
   const tracker = openTracker();
   let dir;
   let injected;
@@ -311,7 +311,7 @@ describe('identity: real certificates through a real connection', function () {
 const NOT_FALSE = [undefined, null, 0, '', 'false'];
 
 describe('identity: rejectUnauthorized other than literal false still verifies', function () {
-  this.timeout(60000);
+  this.timeout(180000);
   const tracker = openTracker();
   afterEach(() => tracker.closeAll());
   const c = certs();

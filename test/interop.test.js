@@ -178,7 +178,7 @@ async function startGnutlsServer(args) {
 // ---------------------------------------------------------------------------
 
 describe('interop with Node tls, openssl and GnuTLS', function () {
-  this.timeout(30000);
+  this.timeout(180000);
   let c;
 
   before(function () {
