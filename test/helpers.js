@@ -125,7 +125,7 @@ function runOpenssl(args, { input, timeoutMs = STEP_MS, endWhen } = {}) {
 // resolves once it accepts connections.
 function startSServer(args) {
   return new Promise((resolve, reject) => {
-    const child = spawn('openssl', ['s_server', '-accept', '127.0.0.1:0', '-naccept', '1', ...args],
+    const child = spawn('openssl', ['s_server', '-accept', '0', '-naccept', '1', ...args],
       { stdio: ['pipe', 'pipe', 'pipe'], env: toolEnv() });
     let output = '';
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`s_server did not start: ${output}`)); }, STEP_MS);
