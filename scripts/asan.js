@@ -39,11 +39,18 @@ if (probe.status !== 0 || !probe.stdout.includes('libasan') || !probe.stdout.inc
   process.exit(1);
 }
 
+// Test files named on the command line run alone: mocha would add them to the spec of
+// .mocharc.json, so that file is not read then (its timeout is passed on).
+let mochaArgs = process.argv.slice(2).filter((a) => a !== '--no-build');
+if (mochaArgs.some((a) => !a.startsWith('-') && a.endsWith('.js'))) {
+  const rc = JSON.parse(fs.readFileSync(path.join(root, '.mocharc.json'), 'utf8'));
+  mochaArgs = ['--no-config', '--timeout', String(rc.timeout), ...mochaArgs];
+}
+
 // mocha runs in this one process (no node flags, so it does not re-spawn itself); asan-preload.js
 // takes the sanitizer variables out of its environment before any test can start a child.
 const mocha = require.resolve('mocha/bin/mocha.js');
-const run = spawnSync(process.execPath,
-  ['-r', path.join(__dirname, 'asan-preload.js'), mocha, ...process.argv.slice(2).filter((a) => a !== '--no-build')],
+const run = spawnSync(process.execPath, ['-r', path.join(__dirname, 'asan-preload.js'), mocha, ...mochaArgs],
   { env, stdio: 'inherit', cwd: root });
 const reports = fs.readdirSync(logDir).map((f) => fs.readFileSync(path.join(logDir, f), 'utf8'));
 fs.rmSync(logDir, { recursive: true, force: true });

@@ -19,8 +19,17 @@ const BIN = path.join(__dirname, '..', 'bin', 'uvtls.js');
 // (slow under the sanitizer build and on a loaded machine).
 const TIMEOUT = 600000;
 
+// A doctor run against a target gets a generous --timeout for each step (unless the test sets
+// one): its default (10 s) is meant for people, and a loaded machine or the sanitizer build can
+// take longer to start a handshake.
+function withDoctorTimeout(args) {
+  if (args[0] !== 'doctor' || !args[1] || args[1].startsWith('-') || args.includes('--timeout')) return args;
+  return [...args, '--timeout', '60000'];
+}
+
 // Runs `node bin/uvtls.js args...`; resolves with { code, stdout, stderr, json }.
-function cli(args, { env, uid, gid, cwd, bin = BIN } = {}) {
+function cli(givenArgs, { env, uid, gid, cwd, bin = BIN } = {}) {
+  const args = withDoctorTimeout(givenArgs);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
       env: nodeChildEnv({ NO_COLOR: '1', ...env }), uid, gid, cwd,

@@ -22,12 +22,8 @@ const CHILD_MS = h.STEP_MS; // safety bound of a child Node process (slow under 
 
 // Child processes load the addon: under `npm run test:asan` they get the sanitizer runtime
 // (h.nodeChildEnv), without leak detection, which flags V8's own allocations of a process that
-// exits by itself, and with fast unwinding, which the leak reports alone need.
-function childEnv(extra) {
-  const env = h.nodeChildEnv(extra);
-  if (env.ASAN_OPTIONS) env.ASAN_OPTIONS += ':fast_unwind_on_malloc=1';
-  return env;
-}
+// exits by itself, and with fast unwinding.
+const childEnv = (extra) => h.nodeChildEnv(extra);
 
 describe('net: servers, clients and TLSSocket', function () {
   let c;
@@ -320,14 +316,19 @@ describe('net: servers, clients and TLSSocket', function () {
 
     it('handshakeTimeout: a silent client gets tlsClientError ERR_TLS_HANDSHAKE_TIMEOUT and is freed', async function () {
       const server = await startServer(uvtls, { handshakeTimeout: 300 });
+      // Not before the timeout: a 250 ms timer armed before the connection exists (on the same
+      // loop clock, which a busy loop lets lag behind Date.now()) has fired by then.
+      let early = false;
+      const reference = setTimeout(() => { early = true; }, 250);
+      const t0 = Date.now();
       const raw = track(net.connect(server.address().port, '127.0.0.1'));
       await once(raw, 'connect');
-      const t0 = Date.now();
       const [[err, socket]] = await Promise.all([once(server, 'tlsClientError'), closed(raw)]);
       const elapsed = Date.now() - t0;
-      // Not before the timeout; the upper bound only tells it from Node's 120 s default on a
-      // loaded machine.
-      assert.ok(elapsed >= 250 && elapsed < 30000, `elapsed ${elapsed}`);
+      clearTimeout(reference);
+      assert.ok(early, `the handshake timed out before a 250 ms timer (${elapsed} ms)`);
+      // The upper bound only tells it from Node's 120 s default on a loaded machine.
+      assert.ok(elapsed < 30000, `elapsed ${elapsed}`);
       assert.strictEqual(err.code, 'ERR_TLS_HANDSHAKE_TIMEOUT');
       assert.strictEqual(err.message, 'TLS handshake timeout');
       assert.ok(err.hint);
@@ -549,9 +550,11 @@ describe('net: servers, clients and TLSSocket', function () {
     it('the timeout option emits timeout when idle, and leaves the socket open', async function () {
       const socket = await connected(uvtls.connect({ port, host: 'localhost', ca: c.caCert, timeout: 200 }));
       await firstLine(socket);
-      const t0 = Date.now();
+      let reference = false;
+      const ref = setTimeout(() => { reference = true; }, 100); // same loop clock as the socket's timer
       await once(socket, 'timeout');
-      assert.ok(Date.now() - t0 >= 150);
+      clearTimeout(ref);
+      assert.ok(reference, "'timeout' (200 ms idle) before a 100 ms timer armed after the last activity");
       assert.strictEqual(socket.destroyed, false);
       assert.strictEqual(await echoOnce(socket, 'after'), 'after');
     });
@@ -867,10 +870,12 @@ describe('net: servers, clients and TLSSocket', function () {
       const socket = await uvClient(server.address().port, { servername: 'localhost' });
       assert.strictEqual(socket.setNoDelay(true).setKeepAlive(true, 1000).unref().ref(), socket);
       let fired = 0;
-      const t0 = Date.now();
+      // Not at once: an 80 ms timer armed just before (same loop clock) fires first.
+      let reference = false;
+      setTimeout(() => { reference = true; }, 80);
       socket.setTimeout(100, () => fired++);
       await once(socket, 'timeout');
-      assert.ok(Date.now() - t0 >= 80);
+      assert.ok(reference, "'timeout' before an 80 ms timer");
       assert.strictEqual(fired, 1);
       socket.setTimeout(100);
       socket.setTimeout(0);
