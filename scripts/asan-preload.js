@@ -1,5 +1,5 @@
 'use strict';
-// Loaded with `node -r` into the mocha process of `npm run test:asan`, before any test. The
+// Loaded with mocha's --require into the mocha process of `npm run test:asan`, before any test. The
 // sanitizer runtime is already mapped into this process (LD_PRELOAD is read at exec), so the
 // variables that put it there are moved out of process.env: a child the tests start (openssl,
 // gnutls, sh, bash, a plain Node) inherits a clean environment and is never instrumented or

@@ -48,9 +48,11 @@ if (mochaArgs.some((a) => !a.startsWith('-') && a.endsWith('.js'))) {
 }
 
 // mocha runs in this one process (no node flags, so it does not re-spawn itself); asan-preload.js
-// takes the sanitizer variables out of its environment before any test can start a child.
+// (mocha's --require, not node's -r, which fork() would pass on to children in execArgv) takes
+// the sanitizer variables out of its environment before any test can start a child.
 const mocha = require.resolve('mocha/bin/mocha.js');
-const run = spawnSync(process.execPath, ['-r', path.join(__dirname, 'asan-preload.js'), mocha, ...mochaArgs],
+const run = spawnSync(process.execPath,
+  [mocha, '--require', path.join(__dirname, 'asan-preload.js'), ...mochaArgs],
   { env, stdio: 'inherit', cwd: root });
 const reports = fs.readdirSync(logDir).map((f) => fs.readFileSync(path.join(logDir, f), 'utf8'));
 fs.rmSync(logDir, { recursive: true, force: true });

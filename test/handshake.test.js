@@ -490,7 +490,9 @@ describe('handshake features', function () {
         p.describe = () => out;
       }
       const exited = Promise.race(child.map((p) => once(p, 'exit')));
-      await Promise.race([ready.next(count), exited]);
+      await Promise.race([ready.next(count), exited]).catch((err) => {
+        throw new Error(`${err.message}:\n${describeAll()}`);
+      });
       const errors = ready.filter((m) => m.error);
       assert.deepStrictEqual(errors, [], describeAll());
       assert.strictEqual(ready.length, count, describeAll());
