@@ -1,7 +1,8 @@
 'use strict';
 // npm run test:asan: builds the addon with AddressSanitizer + UBSan and runs the whole mocha
 // suite on it with leak detection. Node itself is not instrumented, so the sanitizer runtime is
-// preloaded; any report (a leak, a bad access, undefined behaviour) fails the run.
+// preloaded, into the mocha process and into the Node children that load the addon only (see
+// asan-preload.js); any report (a leak, a bad access, undefined behaviour) fails the run.
 const { spawnSync, execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
@@ -38,8 +39,20 @@ if (probe.status !== 0 || !probe.stdout.includes('libasan') || !probe.stdout.inc
   process.exit(1);
 }
 
+// Test files named on the command line run alone: mocha would add them to the spec of
+// .mocharc.json, so that file is not read then (its timeout is passed on).
+let mochaArgs = process.argv.slice(2).filter((a) => a !== '--no-build');
+if (mochaArgs.some((a) => !a.startsWith('-') && a.endsWith('.js'))) {
+  const rc = JSON.parse(fs.readFileSync(path.join(root, '.mocharc.json'), 'utf8'));
+  mochaArgs = ['--no-config', '--timeout', String(rc.timeout), ...mochaArgs];
+}
+
+// mocha runs in this one process (no node flags, so it does not re-spawn itself); asan-preload.js
+// (mocha's --require, not node's -r, which fork() would pass on to children in execArgv) takes
+// the sanitizer variables out of its environment before any test can start a child.
 const mocha = require.resolve('mocha/bin/mocha.js');
-const run = spawnSync(process.execPath, [mocha, ...process.argv.slice(2).filter((a) => a !== '--no-build')],
+const run = spawnSync(process.execPath,
+  [mocha, '--require', path.join(__dirname, 'asan-preload.js'), ...mochaArgs],
   { env, stdio: 'inherit', cwd: root });
 const reports = fs.readdirSync(logDir).map((f) => fs.readFileSync(path.join(logDir, f), 'utf8'));
 fs.rmSync(logDir, { recursive: true, force: true });

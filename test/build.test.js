@@ -7,6 +7,7 @@ const { Worker } = require('worker_threads');
 const { once } = require('events');
 const uvtls = require('..');
 const { certs } = require('./fixtures/certs');
+const { nodeChildEnv } = require('./helpers');
 
 const addon = process.env.UVTLS_BINDING || path.join(__dirname, '..', 'build', 'Release', 'uvtls.node');
 
@@ -21,7 +22,7 @@ describe('addon', function () {
   });
 
   it('loads and works inside worker_threads, and the worker exits cleanly', async function () {
-    this.timeout(60000); // a worker boots a whole Node environment; slow under the sanitizer run
+    this.timeout(180000); // a worker boots a whole Node environment; slow under the sanitizer run
     const c = certs();
     const worker = new Worker(`
       const { parentPort, workerData } = require('worker_threads');
@@ -38,7 +39,7 @@ describe('addon', function () {
   });
 
   it('default trust includes NODE_EXTRA_CA_CERTS, as in Node', function () {
-    this.timeout(90000); // two child processes; slow under the sanitizer run
+    this.timeout(180000); // two child processes; slow under the sanitizer run
     const c = certs();
     const script = `
       const uvtls = require(${JSON.stringify(path.join(__dirname, '..'))});
@@ -53,7 +54,7 @@ describe('addon', function () {
       cl.on('error', (e) => { console.log('error', e.code); s.destroy(); });
       s.on('error', () => {});`;
     const run = (extra) => spawnSync(process.execPath, ['-e', script], {
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: extra }, encoding: 'utf8' }).stdout.trim();
+      env: nodeChildEnv({ NODE_EXTRA_CA_CERTS: extra }, { detectLeaks: true }), encoding: 'utf8' }).stdout.trim();
     assert.strictEqual(run(c.file('caCert')), 'authorized true');
     assert.strictEqual(run('/nonexistent'), 'error UNABLE_TO_GET_ISSUER_CERT_LOCALLY');
   });

@@ -11,6 +11,7 @@ const path = require('path');
 const tls = require('tls');
 const { spawn } = require('child_process');
 const { once } = require('events');
+const { waitUntil } = require('./helpers');
 const binding = require('../lib/binding');
 const uvtls = require('..');
 const { certs } = require('./fixtures/certs');
@@ -135,7 +136,7 @@ function sClient(port, caFile) {
 }
 
 describe('certificate tools', function () {
-  this.timeout(60000);
+  this.timeout(180000);
   let pki;
   let tmp;
   before(function () {
@@ -378,7 +379,7 @@ describe('certificate tools', function () {
         const result = { group: client._handle.getNegotiatedGroup(), request: client._handle.getCertificateRequest() };
         await once(client, 'data');
         client.destroy();
-        while (serverSide === null) await new Promise((r) => setTimeout(r, 10));
+        await waitUntil(() => serverSide !== null, 'the server side of the handshake');
         return { client: result, server: serverSide };
       } finally {
         server.close();

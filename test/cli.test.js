@@ -15,10 +15,21 @@ const { certs } = require('./fixtures/certs');
 const { nodeChildEnv } = require('./helpers');
 
 const BIN = path.join(__dirname, '..', 'bin', 'uvtls.js');
-const TIMEOUT = 60000;
+// A safety bound only: a test runs up to 14 CLI processes one after another, each a Node start
+// (slow under the sanitizer build and on a loaded machine).
+const TIMEOUT = 600000;
+
+// A doctor run against a target gets a generous --timeout for each step (unless the test sets
+// one): its default (10 s) is meant for people, and a loaded machine or the sanitizer build can
+// take longer to start a handshake.
+function withDoctorTimeout(args) {
+  if (args[0] !== 'doctor' || !args[1] || args[1].startsWith('-') || args.includes('--timeout')) return args;
+  return [...args, '--timeout', '60000'];
+}
 
 // Runs `node bin/uvtls.js args...`; resolves with { code, stdout, stderr, json }.
-function cli(args, { env, uid, gid, cwd, bin = BIN } = {}) {
+function cli(givenArgs, { env, uid, gid, cwd, bin = BIN } = {}) {
+  const args = withDoctorTimeout(givenArgs);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
       env: nodeChildEnv({ NO_COLOR: '1', ...env }), uid, gid, cwd,
@@ -225,7 +236,7 @@ describe('uvtls command', function () {
     });
 
     it('reads a file of many unterminated BEGIN lines in linear time, still finding the certificate after them', async function () {
-      this.timeout(20000); // linear: milliseconds; the old lazy regular expression took minutes
+      this.timeout(120000); // linear: milliseconds (and one CLI run); the old lazy regular expression took minutes
       const dir = tmpdir('pem');
       const file = path.join(dir, 'junk_then_cert.pem');
       const leaf = fs.readFileSync(g('server_certificate.pem'), 'latin1');

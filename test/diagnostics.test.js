@@ -11,7 +11,7 @@ const { execFileSync } = require('child_process');
 const { once } = require('events');
 const uvtls = require('..');
 const { certs } = require('./fixtures/certs');
-const { startSServer, openTracker, delay, within, toolEnv } = require('./helpers');
+const { startSServer, openTracker, within, toolEnv, waitUntil, eventList, STEP_MS } = require('./helpers');
 
 const c = certs();
 
@@ -79,7 +79,7 @@ const tracker = openTracker();
 afterEach(() => tracker.closeAll());
 
 async function uvServer(options, onSocket) {
-  const errors = [];
+  const errors = eventList('server error');
   const server = uvtls.createServer(options, (s) => {
     s.on('error', (e) => errors.push(e));
     s.resume();
@@ -101,12 +101,14 @@ function clientError(options, { write } = {}) {
     s.on('end', () => events.push('end'));
     s.resume();
     s.on('error', (err) => { events.push('error'); resolve({ err, events }); });
-    s.on('close', () => setTimeout(() => resolve({ err: null, events }), 50));
-  }), 15000, 'client error');
+    // 'error' comes before 'close'; resolved after the close's other listeners ran.
+    s.on('close', () => setImmediate(() => resolve({ err: null, events })));
+  }), STEP_MS, 'client error');
 }
 
+// The first error the server reported (tlsClientError or a socket's 'error'), once there is one.
 async function firstError(errors) {
-  for (let i = 0; i < 200 && errors.length === 0; i++) await delay(25);
+  await errors.next(1).catch(() => {});
   assert.ok(errors.length > 0, 'the server reported an error');
   return errors[0];
 }
@@ -126,27 +128,39 @@ function check(err, code, stage, hintPattern) {
   return err;
 }
 
-// A loopback address on which nothing can accept connections to `port`: binding it works (so
-// no listener, not even a wildcard one, owns it); the probe is closed again before use.
-async function unusedAddress(port) {
-  for (let i = 1; i < 60; i++) {
-    const address = `127.0.0.${i}`;
-    const probe = net.createServer();
+// A random address in 127.0.0.0/8 other than 127.0.0.1, so that another copy of the suite
+// running at the same time does not pick the same one for the same well-known port.
+function randomLoopback() {
+  const [a, b, c2] = require('crypto').randomBytes(3);
+  return `127.${1 + (a % 254)}.${b}.${1 + (c2 % 254)}`;
+}
+
+// Listens a plain TCP server on `port` at a random loopback address where that port is free.
+async function listenSomewhere(server, port) {
+  for (let i = 0; i < 50; i++) {
+    const address = randomLoopback();
     const ok = await new Promise((resolve) => {
-      probe.once('error', () => resolve(false));
-      probe.listen(port, address, () => resolve(true));
+      const onError = () => resolve(false);
+      server.once('error', onError);
+      server.listen(port, address, () => { server.removeListener('error', onError); resolve(true); });
     });
-    if (ok) {
-      await new Promise((r) => probe.close(r));
-      return address;
-    }
+    if (ok) return address;
   }
   throw new Error(`no free loopback address for port ${port}`);
 }
 
+// A loopback address on which nothing can accept connections to `port`: binding it works (so
+// no listener, not even a wildcard one, owns it); the probe is closed again before use. The
+// address is random, so no other test (or copy of the suite) is listening there meanwhile.
+async function unusedAddress(port) {
+  const probe = net.createServer();
+  const address = await listenSomewhere(probe, port);
+  await new Promise((r) => probe.close(r));
+  return address;
+}
+
 // A plain TCP server on `port` (0: any) that answers like a non-TLS service.
 async function plainServer(port, onConnection) {
-  const address = port ? await unusedAddress(port) : '127.0.0.1';
   const sockets = new Set();
   const server = net.createServer((s) => {
     sockets.add(s);
@@ -154,14 +168,18 @@ async function plainServer(port, onConnection) {
     s.on('error', () => {});
     onConnection(s);
   });
-  server.listen(port, address);
-  await once(server, 'listening');
+  let address = '127.0.0.1';
+  if (port) address = await listenSomewhere(server, port);
+  else {
+    server.listen(0, address);
+    await once(server, 'listening');
+  }
   tracker.track({ destroy: () => { for (const s of sockets) s.destroy(); server.close(); } });
   return { address, port: server.address().port };
 }
 
 describe('diagnostics: errors with code, stage and hint', function () {
-  this.timeout(30000);
+  this.timeout(180000);
 
   describe('untrusted server certificate', function () {
     it('self-signed: DEPTH_ZERO_SELF_SIGNED_CERT, hint names the `ca` option', async function () {
@@ -365,7 +383,7 @@ describe('diagnostics: errors with code, stage and hint', function () {
         s.on('error', (e) => { error = e; });
         s.resume();
         s.on('close', () => resolve(error));
-      }), 10000, 'close');
+      }), STEP_MS, 'close');
       assert.strictEqual(b, null);
     });
   });
@@ -458,7 +476,7 @@ describe('diagnostics: errors with code, stage and hint', function () {
       const client = uvtls.createSecurePair(uvtls.createSecureContext({ ca: c.caCert, key: c.clientKey, cert: c.clientCert }), false, false, true, { servername: 'localhost' });
       client.on('error', () => {});
       server.encrypted.pipe(client.encrypted).pipe(server.encrypted);
-      const [serverErr] = await within(once(server, 'error'), 10000, 'pair error');
+      const [serverErr] = await within(once(server, 'error'), STEP_MS, 'pair error');
       check(serverErr, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'verify', /server's `ca`/);
       server.destroy();
       client.destroy();
@@ -469,7 +487,7 @@ describe('diagnostics: errors with code, stage and hint', function () {
       const client = uvtls.createSecurePair(uvtls.createSecureContext({ ca: c.caCert }), false, false, true, { servername: 'localhost' });
       server.on('error', () => {});
       server.encrypted.pipe(client.encrypted).pipe(server.encrypted);
-      const [err] = await within(once(client, 'error'), 10000, 'pair error');
+      const [err] = await within(once(client, 'error'), STEP_MS, 'pair error');
       check(err, 'DEPTH_ZERO_SELF_SIGNED_CERT', 'verify', /`ca`/);
       server.destroy();
       client.destroy();
@@ -478,7 +496,7 @@ describe('diagnostics: errors with code, stage and hint', function () {
 });
 
 describe('diagnostics: peer identity and connection info', function () {
-  this.timeout(30000);
+  this.timeout(180000);
 
   // A mutual-TLS server; resolves with the server socket of one connection from `clientOptions`.
   async function mtls(clientOptions, serverOptions = {}) {
@@ -486,8 +504,8 @@ describe('diagnostics: peer identity and connection info', function () {
     const accepted = once(server, 'secureConnection');
     const client = tracker.track(uvtls.connect({ port, host: 'localhost', ca: c.caCert, ...clientOptions }));
     client.on('error', () => {});
-    await within(once(client, 'secureConnect'), 10000, 'secureConnect');
-    const [socket] = await within(accepted, 10000, 'secureConnection');
+    await within(once(client, 'secureConnect'), STEP_MS, 'secureConnect');
+    const [socket] = await within(accepted, STEP_MS, 'secureConnection');
     return { server, port, client, socket };
   }
 
@@ -559,7 +577,7 @@ describe('diagnostics: peer identity and connection info', function () {
     });
     const raw = net.connect(port, '127.0.0.1', () => raw.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
     raw.on('error', () => {});
-    const { err, info, handleOpen } = await within(seen, 10000, 'tlsClientError');
+    const { err, info, handleOpen } = await within(seen, STEP_MS, 'tlsClientError');
     raw.destroy();
     assert.strictEqual(err.code, 'ERR_SSL_HTTP_REQUEST');
     assert.strictEqual(handleOpen, true, 'the engine is still there to be asked');
@@ -573,7 +591,7 @@ describe('diagnostics: peer identity and connection info', function () {
     // No request: null.
     const plain = await uvServer({ key: c.serverKey, cert: c.serverChain });
     const asked = tracker.track(uvtls.connect({ port: plain.port, host: 'localhost', ca: c.caCert }));
-    await within(once(asked, 'secureConnect'), 10000, 'secureConnect');
+    await within(once(asked, 'secureConnect'), STEP_MS, 'secureConnect');
     assert.strictEqual(asked.getCertificateRequest(), null);
     // TLS 1.2, certificate required and none given: the server ends the handshake; the socket
     // still says what was asked.
@@ -581,7 +599,7 @@ describe('diagnostics: peer identity and connection info', function () {
       rejectUnauthorized: true, maxVersion: 'TLSv1.2' });
     strict.server.on('tlsClientError', () => {});
     const refused = tracker.track(uvtls.connect({ port: strict.port, host: 'localhost', ca: c.caCert }));
-    const [err] = await within(once(refused, 'error'), 10000, 'error');
+    const [err] = await within(once(refused, 'error'), STEP_MS, 'error');
     assert.ok(err.code, 'a coded error');
     assert.deepStrictEqual(refused.getCertificateRequest(), { caNames: ['CN=uvtls Test Root CA'] });
   });
@@ -590,7 +608,7 @@ describe('diagnostics: peer identity and connection info', function () {
     const { socket, client } = await mtls({ key: c.clientKey, cert: c.clientCert, ALPNProtocols: ['amqp'], servername: 'localhost' },
       { ALPNProtocols: ['amqp'] });
     client.write('ping');
-    await within(once(socket, 'data'), 5000, 'data');
+    await within(once(socket, 'data'), STEP_MS, 'data');
     const s = socket.getConnectionInfo();
     const k = client.getConnectionInfo();
     for (const info of [s, k]) {
@@ -635,7 +653,7 @@ describe('diagnostics: peer identity and connection info', function () {
     const { server, port } = await uvServer({ key: c.serverKey, cert: c.serverChain, maxVersion: 'TLSv1.2' });
     const raw = net.connect(port, '127.0.0.1');
     const client = tracker.track(uvtls.connect({ socket: raw, servername: 'localhost', ca: c.caCert }));
-    await within(once(client, 'secureConnect'), 10000, 'secureConnect');
+    await within(once(client, 'secureConnect'), STEP_MS, 'secureConnect');
     const info = client.getConnectionInfo();
     assert.strictEqual(info.protocol, 'TLSv1.2');
     assert.match(info.cipher.standardName, /^TLS_ECDHE_RSA_WITH_/);
@@ -658,10 +676,10 @@ describe('diagnostics: peer identity and connection info', function () {
     for (const [key, cert] of creds) {
       const cl = tracker.track(uvtls.connect({ port, host: 'localhost', ca: c.caCert, key, cert }));
       cl.on('error', () => {});
-      await within(once(cl, 'secureConnect'), 10000, 'secureConnect');
+      await within(once(cl, 'secureConnect'), STEP_MS, 'secureConnect');
       clients.push(cl);
     }
-    for (let i = 0; i < 100 && server.getConnectionsInfo().length < 3; i++) await delay(20);
+    await waitUntil(() => server.getConnectionsInfo().length >= 3, 'three connections in getConnectionsInfo()');
     const infos = server.getConnectionsInfo();
     assert.strictEqual(infos.length, 3);
     const byPort = new Map(infos.map((x) => [x.peerPort, x]));
@@ -673,7 +691,7 @@ describe('diagnostics: peer identity and connection info', function () {
       assert.strictEqual(info.localPort, port);
     });
     for (const cl of clients) cl.end();
-    for (let i = 0; i < 200 && server.getConnectionsInfo().length > 0; i++) await delay(20);
+    await waitUntil(() => server.getConnectionsInfo().length === 0, 'getConnectionsInfo() to empty').catch(() => {});
     assert.deepStrictEqual(server.getConnectionsInfo(), []);
     assert.strictEqual(server._secureSockets.size, 0);
   });

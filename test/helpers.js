@@ -6,6 +6,11 @@ const { spawn } = require('child_process');
 const { once } = require('events');
 const uvtls = require('..');
 
+// The bound of one wait in a test (an event, a child's output, a condition). Generous: the suite
+// must pass on a loaded machine (two copies at once, the sanitizer build), so only a hang ever
+// reaches it; no test relies on anything happening within a shorter window.
+const STEP_MS = 60000;
+
 // Connects a SecurePair to a socket the way the classic docs did.
 function attach(pair, socket) {
   socket.pipe(pair.encrypted);
@@ -50,7 +55,7 @@ async function nodeTlsServer(options, onSocket) {
 }
 
 // Resolves with the first of the named events (or rejects on 'error' unless listed).
-function firstEvent(emitter, names, timeoutMs = 8000) {
+function firstEvent(emitter, names, timeoutMs = STEP_MS) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timeout waiting for ${names}`)), timeoutMs);
     for (const name of names) {
@@ -59,57 +64,85 @@ function firstEvent(emitter, names, timeoutMs = 8000) {
   });
 }
 
-// The environment for external tools (openssl, gnutls): without the sanitizer runtime that
-// `npm run test:asan` preloads into Node, which those programs must not inherit.
-function toolEnv() {
-  const env = { ...process.env };
-  delete env.LD_PRELOAD;
-  delete env.ASAN_OPTIONS;
-  delete env.UBSAN_OPTIONS;
-  return env;
-}
+// The sanitizer variables. Under `npm run test:asan`, scripts/asan-preload.js has moved them out
+// of process.env (to UVTLS_SANITIZER_<name>), so that no child inherits the runtime by accident.
+const SANITIZER_VARS = ['LD_PRELOAD', 'ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS'];
 
-// The environment for a child Node process: under `npm run test:asan` it keeps the sanitizer
-// runtime (it loads the ASan addon) but without leak detection, which would report V8's own
-// allocations of a process that ends with process.exit() or a signal.
-function nodeChildEnv(extra) {
+// The environment for external tools (openssl, gnutls, sh) and for Node children that do not
+// load uvtls: never the sanitizer runtime, which only the addon's processes are meant to carry.
+function toolEnv(extra) {
   const env = { ...process.env, ...extra };
-  if (env.ASAN_OPTIONS) env.ASAN_OPTIONS += ':detect_leaks=0';
+  for (const name of SANITIZER_VARS) {
+    delete env[name];
+    delete env[`UVTLS_SANITIZER_${name}`];
+  }
   return env;
 }
 
-// Runs an openssl command; resolves with {code, stdout, stderr}. `input` is written to stdin.
-function runOpenssl(args, { input, timeoutMs = 8000, keepOpenMs = 0 } = {}) {
+// The environment for a child Node process that loads uvtls (UVTLS_BINDING names the addon it
+// loads): under `npm run test:asan` it gets the sanitizer runtime back, without leak detection
+// (unless `detectLeaks`), which would report V8's own allocations of a process that ends with
+// process.exit() or a signal; and then with fast unwinding, since only complete leak stacks
+// need the slow unwinder (which makes every allocation of a whole Node process expensive).
+function nodeChildEnv(extra, { detectLeaks = false } = {}) {
+  const env = toolEnv(extra);
+  for (const name of SANITIZER_VARS) {
+    const saved = process.env[`UVTLS_SANITIZER_${name}`] || process.env[name];
+    if (saved !== undefined) env[name] = saved;
+  }
+  if (env.ASAN_OPTIONS && !detectLeaks) env.ASAN_OPTIONS += ':detect_leaks=0:fast_unwind_on_malloc=1';
+  return env;
+}
+
+// Runs an openssl command; resolves with {code, stdout, stderr}. `input` is written to stdin,
+// which is closed once the output matches `endWhen` (a pattern: e.g. s_client's handshake summary
+// or the arrival of a session ticket), else at once.
+function runOpenssl(args, { input, timeoutMs = STEP_MS, endWhen } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn('openssl', args, { stdio: ['pipe', 'pipe', 'pipe'], env: toolEnv() });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`openssl timed out: ${stderr}`)); }, timeoutMs);
+    let ended = false;
+    const maybeEnd = () => {
+      if (ended || input === undefined) return;
+      if (endWhen && !endWhen.test(stdout + stderr)) return;
+      ended = true;
+      child.stdin.end();
+    };
+    child.stdin.on('error', () => {}); // EPIPE when it has already gone
+    child.stdout.on('data', (d) => { stdout += d; maybeEnd(); });
+    child.stderr.on('data', (d) => { stderr += d; maybeEnd(); });
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`openssl timed out: ${stdout}${stderr}`)); }, timeoutMs);
     child.on('error', reject);
     child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
     if (input !== undefined) {
       child.stdin.write(input);
-      setTimeout(() => child.stdin.end(), keepOpenMs);
+      maybeEnd();
     }
   });
 }
 
-// Starts `openssl s_server` and resolves once it accepts connections.
-async function startSServer(args) {
-  const port = await freePort();
-  const child = spawn('openssl', ['s_server', '-accept', String(port), '-naccept', '1', ...args],
-    { stdio: ['pipe', 'pipe', 'pipe'], env: toolEnv() });
-  let output = '';
-  child.stdout.on('data', (d) => { output += d; });
-  child.stderr.on('data', (d) => { output += d; });
-  const deadline = Date.now() + 8000;
-  while (!output.includes('ACCEPT')) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`s_server did not start: ${output}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return { port, child, output: () => output };
+// Starts `openssl s_server` on an ephemeral port (it prints the one the kernel gave it) and
+// resolves once it accepts connections.
+function startSServer(args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('openssl', ['s_server', '-accept', '0', '-naccept', '1', ...args],
+      { stdio: ['pipe', 'pipe', 'pipe'], env: toolEnv() });
+    let output = '';
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`s_server did not start: ${output}`)); }, STEP_MS);
+    const onData = (d) => {
+      output += d;
+      const m = /ACCEPT \S*:(\d+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ port: Number(m[1]), child, output: () => output });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', (err) => { clearTimeout(timer); reject(err); });
+    child.on('exit', () => { clearTimeout(timer); reject(new Error(`s_server did not start: ${output}`)); });
+  });
 }
 
 async function freePort() {
@@ -146,6 +179,33 @@ function openTracker(closeWaitMs = 3000) {
   };
 }
 
+// Polls `fn` until it returns something truthy (for state that has no event, such as a
+// counter of a server's connections); fails after `timeoutMs`.
+async function waitUntil(fn, what, timeoutMs = STEP_MS) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timeout waiting for ${typeof what === 'function' ? what() : what}`);
+    await delay(10);
+  }
+}
+
+// An array that can be awaited: `list.next(n)` resolves once it holds n items (default 1).
+function eventList(what = 'event') {
+  const list = [];
+  const waiters = [];
+  list.push = (...items) => {
+    const n = Array.prototype.push.apply(list, items);
+    for (const w of waiters.slice()) if (list.length >= w.n) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); }
+    return n;
+  };
+  list.next = (n = 1, ms = STEP_MS) => (list.length >= n ? Promise.resolve(list[n - 1])
+    : within(new Promise((resolve) => waiters.push({ n, resolve })), ms, `${n} ${what}(s), got ${list.length}`)
+      .then(() => list[n - 1]));
+  return list;
+}
+
 // A timer promise that never keeps the process alive.
 function delay(ms) {
   return new Promise((resolve) => { const t = setTimeout(resolve, ms); t.unref(); });
@@ -168,5 +228,6 @@ function collect(stream) {
 
 module.exports = {
   attach, linkPairs, pairClient, pairServer, nodeTlsServer, firstEvent, runOpenssl,
-  startSServer, freePort, collect, toolEnv, nodeChildEnv, openTracker, delay, within,
+  startSServer, freePort, collect, toolEnv, nodeChildEnv, openTracker, delay, within, waitUntil,
+  eventList, STEP_MS,
 };

@@ -99,7 +99,7 @@ function recordSealer(secretHex) {
 // --- the suite ----------------------------------------------------------------------------------
 
 describe('hostile peers against a uvtls server', function () {
-  this.timeout(120000);
+  this.timeout(300000);
   let c;
   before(() => { c = certs(); });
   const tracker = h.openTracker(3000);
@@ -125,16 +125,16 @@ describe('hostile peers against a uvtls server', function () {
   async function assertServes(port, extra = {}) {
     const client = track(tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: c.caCert, ...extra }));
     const got = h.collect(client);
-    await h.within(once(client, 'secureConnect'), 10000, 'normal client handshake');
+    await h.within(once(client, 'secureConnect'), h.STEP_MS, 'normal client handshake');
     assert.strictEqual(client.authorized, true);
     client.end('still serving\n');
-    await h.within(once(client, 'end'), 10000, 'normal client echo');
+    await h.within(once(client, 'end'), h.STEP_MS, 'normal client echo');
     assert.strictEqual(got().toString(), 'still serving\n');
     client.destroy();
   }
 
   // A raw TCP connection; resolves with everything the server sent and how the connection ended.
-  function rawExchange(port, payload, { timeoutMs = 15000 } = {}) {
+  function rawExchange(port, payload, { timeoutMs = h.STEP_MS } = {}) {
     return new Promise((resolve, reject) => {
       const sock = track(net.connect(port, '127.0.0.1'));
       const chunks = [];
@@ -168,7 +168,7 @@ describe('hostile peers against a uvtls server', function () {
       assert.strictEqual(alerts.length, 1);
       assert.strictEqual(alerts[0][0], 2);
       answers.push(alerts);
-      await h.within((async () => { while (stats.clientErrors.length === 0) await tick(10); })(), 5000, 'tlsClientError');
+      await h.within((async () => { while (stats.clientErrors.length === 0) await tick(10); })(), h.STEP_MS, 'tlsClientError');
       assert.match(stats.clientErrors[0], /^ERR_SSL_/);
       assert.strictEqual(stats.secure, 0);
       assert.ok(process.memoryUsage().rss - rssBefore < RSS_SLACK);
@@ -260,7 +260,7 @@ describe('hostile peers against a uvtls server', function () {
         if (n === 0 && openFds() <= fdBefore + 8) return;
         await tick(50);
       }
-    })(), 30000, `connections to close (fds ${openFds()} vs ${fdBefore})`);
+    })(), h.STEP_MS, `connections to close (fds ${openFds()} vs ${fdBefore})`);
     assert.strictEqual(stats.secure, 1); // only the normal client before the flood
     await assertServes(port);
   });
@@ -291,7 +291,7 @@ describe('hostile peers against a uvtls server', function () {
     assert.deepStrictEqual([...codes], [['ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL', 550]]);
     assert.strictEqual(stats.secure, 0);
     assert.strictEqual(stats.clientErrors.length, 550);
-    await h.within((async () => { while (openFds() > fdBefore + 8) await tick(50); })(), 10000,
+    await h.within((async () => { while (openFds() > fdBefore + 8) await tick(50); })(), h.STEP_MS,
       `fds back to baseline (${openFds()} vs ${fdBefore})`);
     const growth = process.memoryUsage().rss - rssBefore;
     assert.ok(growth < (underAsan ? RSS_SLACK : 48 * MiB), `RSS grew by ${(growth / MiB).toFixed(1)} MiB`);
@@ -306,22 +306,31 @@ describe('hostile peers against a uvtls server', function () {
     let out = '';
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { out += d; });
-    const exited = once(child, 'close');
-    // s_client treats a line that is exactly "R" as "renegotiate": each line goes on its own.
-    const send = async (line) => { if (child.exitCode === null && child.stdin.writable) child.stdin.write(line); await tick(400); };
-    await h.within((async () => { while (!out.includes('Verify return code')) await tick(20); })(), 10000, 's_client handshake');
-    await send('hello\n');
-    await send('R\n');
-    await send('after\n');
-    if (child.stdin.writable) child.stdin.end();
-    const [code] = await h.within(exited, 10000, 's_client exit');
+    child.stdin.on('error', () => {}); // EPIPE once it has gone
+    let gone = false;
+    const exited = once(child, 'close').then((args) => { gone = true; return args; });
+    // s_client treats a line that is exactly "R" as "renegotiate": each line goes on its own,
+    // once the previous one has had its effect.
+    const send = (line) => { if (!gone && child.stdin.writable) child.stdin.write(line); };
+    const seen = (pattern, what) => h.within((async () => {
+      while (!pattern.test(out) && !gone) await tick(20);
+    })(), h.STEP_MS, what);
+    await seen(/Verify return code/, 's_client handshake');
+    send('hello\n');
+    await seen(/hello\n/, 'the echo of hello');
+    send('R\n');
+    await seen(/RENEGOTIATING/, 'the renegotiation attempt');
+    await seen(/no renegotiation/, "the server's no_renegotiation alert");
+    send('after\n');
+    if (!gone && child.stdin.writable) child.stdin.end();
+    const [code] = await h.within(exited, h.STEP_MS, 's_client exit');
     assert.match(out, /RENEGOTIATING/);
     assert.match(out, /hello\n/); // echoed before the attempt
     assert.match(out, /no renegotiation/); // the server's no_renegotiation alert
     assert.doesNotMatch(out, /after\n/); // nothing is served on the attempted connection afterwards
     assert.notStrictEqual(code, 0);
     assert.strictEqual(stats.secure, 1);
-    await h.within((async () => { while (stats.socketErrors.length === 0) await tick(20); })(), 5000, 'server socket error');
+    await h.within((async () => { while (stats.socketErrors.length === 0) await tick(20); })(), h.STEP_MS, 'server socket error');
     assert.deepStrictEqual(stats.socketErrors, ['ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE']);
     await assertServes(port);
   });
@@ -339,7 +348,7 @@ describe('hostile peers against a uvtls server', function () {
       const results = [];
       for (const lib of [uvtls, tls]) {
         const { port, stats } = await startServer(lib);
-        const r = await h.within(rawExchange(port, wire), 15000, `${lib === tls ? 'node' : 'uvtls'} close`);
+        const r = await h.within(rawExchange(port, wire), h.STEP_MS, `${lib === tls ? 'node' : 'uvtls'} close`);
         results.push({ alerts: alertsIn(r.data), other: parseRecords(r.data).records.filter((x) => x.type !== 0x15).length });
         assert.strictEqual(stats.secure, 0);
         await assertServes(port);
@@ -387,8 +396,8 @@ describe('hostile peers against a uvtls server', function () {
     const got = h.collect(client);
     let clientError = null;
     client.on('error', (err) => { clientError = err.code; });
-    await h.within(once(client, 'secureConnect'), 10000, 'handshake through the proxy');
-    await h.within((async () => { while (!secret || finishedSeen < 1) await tick(10); })(), 5000, 'client Finished');
+    await h.within(once(client, 'secureConnect'), h.STEP_MS, 'handshake through the proxy');
+    await h.within((async () => { while (!secret || finishedSeen < 1) await tick(10); })(), h.STEP_MS, 'client Finished');
     const seal = recordSealer(secret);
     const started = Date.now();
     upstream.write(Buffer.concat([...makeRecords(seal), seal(0x17, Buffer.from('ping'))]));
@@ -399,7 +408,7 @@ describe('hostile peers against a uvtls server', function () {
         else setTimeout(check, 10);
       };
       check();
-    }), 20000, 'the server to answer or close');
+    }), h.STEP_MS, 'the server to answer or close');
     const ms = Date.now() - started;
     client.destroy();
     await tick(50);
@@ -482,9 +491,9 @@ describe('hostile peers against a uvtls server', function () {
         }));
         client.on('error', () => {});
         client.write('hi');
-        await h.within(once(client, 'data'), 10000, 'echo');
+        await h.within(once(client, 'data'), h.STEP_MS, 'echo');
         client.end();
-        logs.push(await h.within((async () => { while (!serverLog) await tick(10); return serverLog; })(), 10000, 'server close'));
+        logs.push(await h.within((async () => { while (!serverLog) await tick(10); return serverLog; })(), h.STEP_MS, 'server close'));
         assert.strictEqual(stripped.count > 0, mode === 'bare FIN');
         await assertServes(port);
       }
@@ -501,7 +510,7 @@ describe('hostile peers against a uvtls server', function () {
         const client = track(lib.connect({
           host: '127.0.0.1', port: proxyPort, servername: 'localhost', ca: c.caCert, maxVersion: 'TLSv1.2',
         }));
-        logs.push(await h.within(closeLog(client), 10000, 'client close'));
+        logs.push(await h.within(closeLog(client), h.STEP_MS, 'client close'));
       }
       if (process.env.HOSTILE_DEBUG) console.log(logs);
       assert.deepStrictEqual(logs[0], logs[1]);
@@ -537,7 +546,7 @@ describe('hostile peers against a uvtls server', function () {
     client.pause();
     client.write('go');
     // The peer reads nothing: the server's socket buffers fill and write() says so.
-    await h.within((async () => { while (!writer.sawFalse) await tick(20); })(), 10000, 'write() to return false');
+    await h.within((async () => { while (!writer.sawFalse) await tick(20); })(), h.STEP_MS, 'write() to return false');
     await tick(1500);
     const stalledAt = writer.written;
     if (process.env.HOSTILE_DEBUG) console.log({ stalledAt, maxQueued: writer.maxQueued, rssGrowth: process.memoryUsage().rss - rssBefore });
@@ -548,9 +557,9 @@ describe('hostile peers against a uvtls server', function () {
     // The peer resumes: everything arrives and the server's end() completes.
     client.on('data', (d) => { received += d.length; });
     client.resume();
-    await h.within(once(client, 'end'), 60000, 'all 50 MiB');
+    await h.within(once(client, 'end'), 2 * h.STEP_MS, 'all 50 MiB');
     assert.strictEqual(received, TOTAL);
-    await h.within((async () => { while (!writer.finished) await tick(20); })(), 10000, 'server end() callback');
+    await h.within((async () => { while (!writer.finished) await tick(20); })(), h.STEP_MS, 'server end() callback');
     assert.strictEqual(writer.error, null);
     await assertServes(port);
   });
@@ -576,13 +585,13 @@ describe('hostile peers against a uvtls server', function () {
     await once(client, 'secureConnect');
     client.pause();
     client.write('go');
-    await h.within((async () => { while (!writer.sawFalse) await tick(20); })(), 10000, 'write() to return false');
+    await h.within((async () => { while (!writer.sawFalse) await tick(20); })(), h.STEP_MS, 'write() to return false');
     client.destroy();
-    await h.within((async () => { while (!writer.closed) await tick(20); })(), 10000, 'server socket close');
+    await h.within((async () => { while (!writer.closed) await tick(20); })(), h.STEP_MS, 'server socket close');
     if (process.env.HOSTILE_DEBUG) console.log(writer);
     assert.ok(writer.writes < 200);
     // Every write callback ran exactly once, and the reset was reported.
-    await h.within((async () => { while (writer.callbacks < writer.writes) await tick(20); })(), 5000,
+    await h.within((async () => { while (writer.callbacks < writer.writes) await tick(20); })(), h.STEP_MS,
       `write callbacks (${writer.callbacks} of ${writer.writes})`);
     await tick(100);
     assert.strictEqual(writer.callbacks, writer.writes);

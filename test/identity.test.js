@@ -13,7 +13,7 @@ const { once } = require('events');
 const uvtls = require('..');
 const { checkServerIdentity } = require('../lib/identity');
 const { certs } = require('./fixtures/certs');
-const { openTracker, within, firstEvent } = require('./helpers');
+const { openTracker, within, firstEvent, STEP_MS } = require('./helpers');
 
 // [host, cert, matches, nodeAgrees]
 const san = (s, extra) => ({ subjectaltname: s, ...extra });
@@ -215,7 +215,7 @@ function dnsNameDer(bytes) {
 }
 
 describe('identity: real certificates through a real connection', function () {
-  this.timeout(30000);
+  this.timeout(180000);
   const tracker = openTracker();
   let dir;
   let injected;
@@ -263,7 +263,7 @@ describe('identity: real certificates through a real connection', function () {
     const port = await serve(injected);
     for (const lib of [uvtls, tls]) {
       for (const host of ['b.com', 'a.com']) {
-        const r = await within(tryConnect(lib, port, host, injected.cert), 10000, host);
+        const r = await within(tryConnect(lib, port, host, injected.cert), STEP_MS, host);
         assert.strictEqual(r.ok, false, `${lib === tls ? 'node' : 'uvtls'} accepted ${host}`);
         assert.strictEqual(r.err.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
       }
@@ -282,11 +282,11 @@ describe('identity: real certificates through a real connection', function () {
   it('the control certificate with two real names is accepted for both (the test can fail)', async () => {
     const port = await serve(honest);
     for (const host of ['a.com', 'b.com']) {
-      const r = await within(tryConnect(uvtls, port, host, honest.cert), 10000, host);
+      const r = await within(tryConnect(uvtls, port, host, honest.cert), STEP_MS, host);
       assert.strictEqual(r.ok, true, r.err && r.err.message);
       assert.strictEqual(r.cert.subjectaltname, 'DNS:a.com, DNS:b.com');
     }
-    const r = await within(tryConnect(uvtls, port, 'c.com', honest.cert), 10000, 'c.com');
+    const r = await within(tryConnect(uvtls, port, 'c.com', honest.cert), STEP_MS, 'c.com');
     assert.strictEqual(r.err.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
     assert.match(r.err.hint, /DNS:a\.com, DNS:b\.com/);
   });
@@ -294,7 +294,7 @@ describe('identity: real certificates through a real connection', function () {
   it('a DNS SAN with a NUL byte matches neither part, and its CN is not consulted', async () => {
     const port = await serve(nul);
     for (const host of ['a.com', 'b.com']) {
-      const r = await within(tryConnect(uvtls, port, host, nul.cert), 10000, host);
+      const r = await within(tryConnect(uvtls, port, host, nul.cert), STEP_MS, host);
       assert.strictEqual(r.ok, false, `accepted ${host}`);
       assert.strictEqual(r.err.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
     }
@@ -311,7 +311,7 @@ describe('identity: real certificates through a real connection', function () {
 const NOT_FALSE = [undefined, null, 0, '', 'false'];
 
 describe('identity: rejectUnauthorized other than literal false still verifies', function () {
-  this.timeout(60000);
+  this.timeout(180000);
   const tracker = openTracker();
   afterEach(() => tracker.closeAll());
   const c = certs();
@@ -326,7 +326,7 @@ describe('identity: rejectUnauthorized other than literal false still verifies',
   }
 
   async function outcome(emitter, okEvent) {
-    const { event, args } = await firstEvent(emitter, [okEvent, 'error'], 10000);
+    const { event, args } = await firstEvent(emitter, [okEvent, 'error'], STEP_MS);
     return event === okEvent ? { ok: true } : { ok: false, err: args[0] };
   }
 
@@ -409,7 +409,7 @@ describe('identity: rejectUnauthorized other than literal false still verifies',
       s.on('error', () => {});
       let data = '';
       s.on('data', (d) => { data += d; });
-      await within(new Promise((resolve) => s.on('close', resolve)), 10000, 'client close');
+      await within(new Promise((resolve) => s.on('close', resolve)), STEP_MS, 'client close');
       if (value === false) {
         assert.strictEqual(data, 'unauthorized:DEPTH_ZERO_SELF_SIGNED_CERT');
       } else {

@@ -13,7 +13,7 @@ const uvtls = require('..');
 const { certs } = require('./fixtures/certs');
 const h = require('./helpers');
 
-const STEP_MS = 8000; // bound for every single wait below
+const STEP_MS = h.STEP_MS; // bound for every single wait below (a safety net only)
 
 // ---------------------------------------------------------------------------
 // Children (CLI peers) and servers are tracked so nothing outlives the suite.
@@ -158,27 +158,38 @@ function connectWith(lib, options) {
   });
 }
 
-// Starts `openssl s_server` (one connection) and resolves once it prints ACCEPT.
+// Starts `openssl s_server` (one connection) on an ephemeral port and resolves once it prints
+// ACCEPT with the port the kernel gave it.
 async function startOpensslServer(args) {
-  const port = await h.freePort();
-  const peer = spawnPeer('openssl', ['s_server', '-accept', String(port), '-naccept', '1', ...args]);
-  await peer.waitFor('ACCEPT');
-  peer.port = port;
+  const peer = spawnPeer('openssl', ['s_server', '-accept', '0', '-naccept', '1', ...args]);
+  const out = await peer.waitFor(/ACCEPT \S*:\d+/);
+  peer.port = Number(/ACCEPT \S*:(\d+)/.exec(out)[1]);
   return peer;
 }
 
+// gnutls-serv cannot report an ephemeral port: a port found free is used, and should another
+// process take it meanwhile (gnutls-serv then exits), another is tried.
 async function startGnutlsServer(args) {
-  const port = await h.freePort();
-  const peer = spawnPeer('gnutls-serv', ['-p', String(port), '--echo', ...args]);
-  await waitForTcp(port, peer);
-  peer.port = port;
-  return peer;
+  for (let attempt = 1; ; attempt++) {
+    const port = await h.freePort();
+    const peer = spawnPeer('gnutls-serv', ['-p', String(port), '--echo', ...args]);
+    try {
+      await waitForTcp(port, peer);
+      if (peer.child.exitCode !== null) throw new Error(`gnutls-serv exited:\n${peer.describe()}`);
+    } catch (err) {
+      await peer.kill();
+      if (attempt >= 5) throw err;
+      continue;
+    }
+    peer.port = port;
+    return peer;
+  }
 }
 
 // ---------------------------------------------------------------------------
 
 describe('interop with Node tls, openssl and GnuTLS', function () {
-  this.timeout(30000);
+  this.timeout(180000);
   let c;
 
   before(function () {

@@ -18,15 +18,12 @@ const { freePort } = h;
 
 const root = path.join(__dirname, '..');
 const tick = (ms) => new Promise((r) => setTimeout(r, ms));
+const CHILD_MS = h.STEP_MS; // safety bound of a child Node process (slow under the sanitizer build)
 
-// Child processes: under `npm run test:asan` they inherit the preloaded sanitizer runtime (and
-// load the ASan addon); they run without leak detection, which flags V8's own allocations of a
-// process that exits by itself, and with fast unwinding, which the leak reports alone need.
-function childEnv(extra) {
-  const env = { ...process.env, ...extra };
-  if (env.ASAN_OPTIONS) env.ASAN_OPTIONS += ':detect_leaks=0:fast_unwind_on_malloc=1';
-  return env;
-}
+// Child processes load the addon: under `npm run test:asan` they get the sanitizer runtime
+// (h.nodeChildEnv), without leak detection, which flags V8's own allocations of a process that
+// exits by itself, and with fast unwinding.
+const childEnv = (extra) => h.nodeChildEnv(extra);
 
 describe('net: servers, clients and TLSSocket', function () {
   let c;
@@ -122,9 +119,18 @@ describe('net: servers, clients and TLSSocket', function () {
     });
 
     it('listen({port, host}, cb) on a chosen port, and listen(port) on all addresses as net.Server', async function () {
-      const port = await freePort();
       const a = track(uvtls.createServer(serverOptions(), (s) => { track(s); s.end('a'); }));
-      await new Promise((resolve) => a.listen({ port, host: '127.0.0.1' }, resolve));
+      // A port found free may be taken by another process before it is used: try another.
+      let port;
+      for (let attempt = 1; ; attempt++) {
+        port = await freePort();
+        const err = await new Promise((resolve) => {
+          a.once('error', resolve);
+          a.listen({ port, host: '127.0.0.1' }, () => { a.removeListener('error', resolve); resolve(null); });
+        });
+        if (!err) break;
+        if (err.code !== 'EADDRINUSE' || attempt >= 5) throw err;
+      }
       assert.deepStrictEqual(a.address(), { address: '127.0.0.1', family: 'IPv4', port });
 
       const b = await listen(uvtls.createServer(serverOptions(), (s) => { track(s); s.end('b'); }), '0');
@@ -192,8 +198,7 @@ describe('net: servers, clients and TLSSocket', function () {
       assert.strictEqual(err, null);
       assert.strictEqual(n, 2);
       a.destroy();
-      const deadline = Date.now() + 3000;
-      while (server.connections !== 1 && Date.now() < deadline) await tick(10);
+      await h.waitUntil(() => server.connections === 1, 'server.connections to drop to 1').catch(() => {});
       assert.strictEqual(server.connections, 1);
     });
 
@@ -224,12 +229,11 @@ describe('net: servers, clients and TLSSocket', function () {
         const refused = track(net.connect(port, '127.0.0.1'));
         const [err] = await once(refused, 'error');
         assert.strictEqual(err.code, 'ECONNREFUSED');
-        await tick(150);
         assert.strictEqual(closed, false, `${lib === tls ? 'node' : 'uvtls'}: close before the last connection ended`);
         assert.strictEqual(await echoOnce(client, 'still open'), 'still open');
+        assert.strictEqual(closed, false, `${lib === tls ? 'node' : 'uvtls'}: close before the last connection ended`);
         client.end();
-        const deadline = Date.now() + 3000;
-        while (!closed && Date.now() < deadline) await tick(10);
+        await h.waitUntil(() => closed, 'the close callback').catch(() => {});
         assert.strictEqual(closed, true);
       }
     });
@@ -245,7 +249,7 @@ describe('net: servers, clients and TLSSocket', function () {
         const uvtls = require(${JSON.stringify(root)});
         const s = uvtls.createServer({ key: process.env.KEY, cert: process.env.CERT });
         ${body}`], { env: childEnv({ KEY: c.serverKey.toString(), CERT: c.serverChain.toString() }),
-        encoding: 'utf8', timeout: 8000 });
+        encoding: 'utf8', timeout: CHILD_MS });
       const unrefd = script("s.listen(0, '127.0.0.1', () => { s.unref(); console.log('listening'); });");
       assert.strictEqual(unrefd.status, 0, unrefd.stderr);
       assert.strictEqual(unrefd.stdout.trim(), 'listening');
@@ -290,8 +294,7 @@ describe('net: servers, clients and TLSSocket', function () {
       const bad = track(tls.connect({ port, host: '127.0.0.1', ca: c.caCert, servername: 'localhost' }));
       const [err] = await once(bad, 'error');
       assert.match(err.code, /CERTIFICATE_REQUIRED|ECONNRESET/);
-      const deadline = Date.now() + 3000;
-      while (clientErrors.length === 0 && Date.now() < deadline) await tick(10);
+      await h.waitUntil(() => clientErrors.length > 0, 'tlsClientError').catch(() => {});
       assert.deepStrictEqual(clientErrors, ['ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE']);
     });
 
@@ -313,18 +316,24 @@ describe('net: servers, clients and TLSSocket', function () {
 
     it('handshakeTimeout: a silent client gets tlsClientError ERR_TLS_HANDSHAKE_TIMEOUT and is freed', async function () {
       const server = await startServer(uvtls, { handshakeTimeout: 300 });
+      // Not before the timeout: a 250 ms timer armed before the connection exists (on the same
+      // loop clock, which a busy loop lets lag behind Date.now()) has fired by then.
+      let early = false;
+      const reference = setTimeout(() => { early = true; }, 250);
+      const t0 = Date.now();
       const raw = track(net.connect(server.address().port, '127.0.0.1'));
       await once(raw, 'connect');
-      const t0 = Date.now();
       const [[err, socket]] = await Promise.all([once(server, 'tlsClientError'), closed(raw)]);
       const elapsed = Date.now() - t0;
-      assert.ok(elapsed >= 250 && elapsed < 3000, `elapsed ${elapsed}`);
+      clearTimeout(reference);
+      assert.ok(early, `the handshake timed out before a 250 ms timer (${elapsed} ms)`);
+      // The upper bound only tells it from Node's 120 s default on a loaded machine.
+      assert.ok(elapsed < 30000, `elapsed ${elapsed}`);
       assert.strictEqual(err.code, 'ERR_TLS_HANDSHAKE_TIMEOUT');
       assert.strictEqual(err.message, 'TLS handshake timeout');
       assert.ok(err.hint);
       assert.ok(socket instanceof uvtls.TLSSocket);
-      const deadline = Date.now() + 2000;
-      while (server.connections !== 0 && Date.now() < deadline) await tick(10);
+      await h.waitUntil(() => server.connections === 0, 'server.connections to drop to 0').catch(() => {});
       assert.strictEqual(server.connections, 0);
     });
 
@@ -349,7 +358,9 @@ describe('net: servers, clients and TLSSocket', function () {
         const server = await startServer(uvtls, { pauseOnConnect }, (s) => { serverSocket = s; });
         const client = await nodeClient(server.address().port);
         client.write('early data');
-        await tick(150);
+        await h.waitUntil(() => serverSocket, 'secureConnection');
+        if (pauseOnConnect) await tick(150); // (a window only for what must not happen: a read while paused)
+        else await h.waitUntil(() => serverSocket.readableLength >= 10, 'the early data read').catch(() => {});
         const buffered = serverSocket.readableLength;
         if (pauseOnConnect) {
           assert.strictEqual(buffered, 0, 'read while paused');
@@ -364,12 +375,12 @@ describe('net: servers, clients and TLSSocket', function () {
     });
 
     it('reusePort: two servers listen on one port and both serve', async function () {
-      const port = await freePort();
       const names = [];
-      const mk = (name) => listen(uvtls.createServer(serverOptions({ reusePort: true }), (s) => { track(s); s.end(name); }),
-        { port, host: '127.0.0.1' });
-      await mk('a');
-      await mk('b');
+      const mk = (name, p) => listen(uvtls.createServer(serverOptions({ reusePort: true }), (s) => { track(s); s.end(name); }),
+        { port: p, host: '127.0.0.1' });
+      // The first on an ephemeral port, the second on the same one.
+      const { port } = (await mk('a', 0)).address();
+      await mk('b', port);
       for (let i = 0; i < 16; i++) {
         const client = await nodeClient(port);
         const [d] = await once(client, 'data');
@@ -539,9 +550,11 @@ describe('net: servers, clients and TLSSocket', function () {
     it('the timeout option emits timeout when idle, and leaves the socket open', async function () {
       const socket = await connected(uvtls.connect({ port, host: 'localhost', ca: c.caCert, timeout: 200 }));
       await firstLine(socket);
-      const t0 = Date.now();
+      let reference = false;
+      const ref = setTimeout(() => { reference = true; }, 100); // same loop clock as the socket's timer
       await once(socket, 'timeout');
-      assert.ok(Date.now() - t0 >= 150);
+      clearTimeout(ref);
+      assert.ok(reference, "'timeout' (200 ms idle) before a 100 ms timer armed after the last activity");
       assert.strictEqual(socket.destroyed, false);
       assert.strictEqual(await echoOnce(socket, 'after'), 'after');
     });
@@ -779,19 +792,32 @@ describe('net: servers, clients and TLSSocket', function () {
     it('a FIN without close_notify ends the stream as Node does (no error)', async function () {
       const sequences = [];
       for (const lib of [tls, uvtls]) {
-        const server = await startServer(tls, {}, (s) => s.write('hello'));
+        // Past the handshake and 'hello' (every byte the server wrote once its write of 'hello'
+        // has called back), the proxy cuts the TCP connection with a FIN only.
+        let serverBytes = null;
+        let maybeCut = () => {};
+        let raw = null;
+        const server = await startServer(tls, {}, (s) => s.write('hello', () => {
+          serverBytes = raw.bytesWritten;
+          maybeCut();
+        }));
+        server.on('connection', (r) => { raw = r; });
         const proxy = await listen(net.createServer((inbound) => {
           track(inbound);
           const outbound = track(net.connect(server.address().port, '127.0.0.1'));
           inbound.pipe(outbound);
           let fromServer = 0;
+          let cut = false;
+          maybeCut = () => {
+            if (cut || serverBytes === null || fromServer < serverBytes) return;
+            cut = true;
+            inbound.end();
+            outbound.destroy();
+          };
           outbound.on('data', (d) => {
             inbound.write(d);
-            // Past the handshake and 'hello': cut the TCP connection with a FIN only.
-            if ((fromServer += d.length) > 0) {
-              clearTimeout(inbound._cut);
-              inbound._cut = setTimeout(() => { inbound.end(); outbound.destroy(); }, 150);
-            }
+            fromServer += d.length;
+            maybeCut();
           });
           inbound.on('error', () => {});
           outbound.on('error', () => {});
@@ -831,12 +857,13 @@ describe('net: servers, clients and TLSSocket', function () {
       const got = [];
       socket.on('data', (d) => got.push(d.toString()));
       socket.pause();
-      while (!serverSide) await tick(5);
+      await h.waitUntil(() => serverSide, 'secureConnection');
       serverSide.write('held');
-      await tick(100);
+      await tick(100); // (a window only for what must not happen: data while paused)
       assert.deepStrictEqual(got, []);
       socket.resume();
-      await tick(50);
+      await h.waitUntil(() => got.length > 0, "'data' after resume()");
+      await new Promise((r) => setImmediate(r));
       assert.deepStrictEqual(got, ['held']);
     });
 
@@ -845,10 +872,12 @@ describe('net: servers, clients and TLSSocket', function () {
       const socket = await uvClient(server.address().port, { servername: 'localhost' });
       assert.strictEqual(socket.setNoDelay(true).setKeepAlive(true, 1000).unref().ref(), socket);
       let fired = 0;
-      const t0 = Date.now();
+      // Not at once: an 80 ms timer armed just before (same loop clock) fires first.
+      let reference = false;
+      setTimeout(() => { reference = true; }, 80);
       socket.setTimeout(100, () => fired++);
       await once(socket, 'timeout');
-      assert.ok(Date.now() - t0 >= 80);
+      assert.ok(reference, "'timeout' before an 80 ms timer");
       assert.strictEqual(fired, 1);
       socket.setTimeout(100);
       socket.setTimeout(0);
@@ -868,7 +897,7 @@ describe('net: servers, clients and TLSSocket', function () {
             c.unref();
             console.log('secure');
           });
-        });`], { env: childEnv({ KEY: c.serverKey.toString(), CERT: c.serverChain.toString() }), encoding: 'utf8', timeout: 8000 });
+        });`], { env: childEnv({ KEY: c.serverKey.toString(), CERT: c.serverChain.toString() }), encoding: 'utf8', timeout: CHILD_MS });
       assert.strictEqual(run.status, 0, run.stderr);
       assert.strictEqual(run.stdout.trim(), 'secure');
     });
@@ -884,7 +913,7 @@ describe('net: servers, clients and TLSSocket', function () {
           c.on('error', () => {});
           c.unref();
           console.log('waiting');
-        });`], { env: childEnv({}), encoding: 'utf8', timeout: 8000 });
+        });`], { env: childEnv({}), encoding: 'utf8', timeout: CHILD_MS });
       assert.strictEqual(run.status, 0, run.stderr || 'still running after 8 s');
       assert.strictEqual(run.stdout.trim(), 'waiting');
     });

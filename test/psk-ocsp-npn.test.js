@@ -131,7 +131,7 @@ describe('PSK, OCSP stapling, NPN', function () {
     const port = await listen(pskServer(uvtls, 'TLSv1.2'));
     const r = await h.runOpenssl(['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_2', '-psk',
       KEY.toString('hex'), '-psk_identity', 'device-1', '-cipher', SUITES['TLSv1.2'], '-quiet'],
-    { input: '', keepOpenMs: 1500 });
+    { input: '', endWhen: /hello TLSv1\.2/ });
     assert.match(r.stdout, /hello TLSv1\.2/);
   });
 
@@ -172,7 +172,7 @@ describe('PSK, OCSP stapling, NPN', function () {
       const seen = {};
       const port = await listen(serverWithOcsp(uvtls, seen));
       const r = await h.runOpenssl(['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost',
-        '-CAfile', c.file('caCert'), '-status'], { input: '', keepOpenMs: 1000 });
+        '-CAfile', c.file('caCert'), '-status'], { input: '', endWhen: /Verify return code/ });
       assert.ok(seen.certificate, 'no OCSPRequest');
       assert.match(r.stdout, /OCSP response:/);
       assert.doesNotMatch(r.stdout, /no response sent/);
@@ -208,7 +208,7 @@ describe('PSK, OCSP stapling, NPN', function () {
         NPNProtocols: ['mqtt', 'amqp'] }, (s) => { track(s); s.end('x'); });
       const port = await listen(server);
       const r = await h.runOpenssl(['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_2',
-        '-nextprotoneg', 'amqp'], { input: '', keepOpenMs: 1000 });
+        '-nextprotoneg', 'amqp'], { input: '', endWhen: /Verify return code/ });
       assert.match(r.stdout, /Next protocol: \(1\) amqp/);
       const s = await h.startSServer(['-tls1_2', '-cert', c.file('serverCert'), '-cert_chain', c.file('intermediateCert'),
         '-key', c.file('serverKey'), '-nextprotoneg', 'mqtt']);
@@ -278,7 +278,7 @@ describe('PSK, OCSP stapling, NPN', function () {
         s.on('close', () => server.close());
       });`;
     const env = h.nodeChildEnv({ KEY: c.serverKey.toString(), CERT: c.serverChain.toString() });
-    const r = spawnSync(process.execPath, ['-e', script], { env, encoding: 'utf8', timeout: 15000 });
+    const r = spawnSync(process.execPath, ['-e', script], { env, encoding: 'utf8', timeout: h.STEP_MS });
     assert.strictEqual(r.status, 0, r.stderr);
     // A server's trace starts at its answer: the ClientHello was read before JS could ask.
     assert.match(r.stderr, /ServerHello/);

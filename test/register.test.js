@@ -27,7 +27,7 @@ function runChild(args, env) {
     let stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });
     child.stderr.on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), h.STEP_MS);
     child.on('error', reject);
     child.on('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, stdout, stderr }); });
   });
@@ -52,7 +52,7 @@ s.on('error', (e) => { console.error(e.code, e.message); process.exitCode = 1; }
 `;
 
 describe('drop-in registration (install / uninstall / uvtls/register)', function () {
-  this.timeout(30000);
+  this.timeout(180000);
   const c = certs();
   const tracker = h.openTracker();
 
@@ -197,7 +197,7 @@ describe('drop-in registration (install / uninstall / uvtls/register)', function
       import uvtls, { install, uninstall, isInstalled, connect } from ${JSON.stringify(path.join(ROOT, 'lib', 'index.mjs'))};
       process.stdout.write(JSON.stringify({ same: install === uvtls.install && uninstall === uvtls.uninstall &&
         isInstalled === uvtls.isInstalled && connect === uvtls.connect, installed: isInstalled() }));
-    `], { stdio: ['ignore', 'pipe', 'inherit'] });
+    `], { stdio: ['ignore', 'pipe', 'inherit'], env: h.nodeChildEnv() });
     let out = '';
     child.stdout.on('data', (d) => { out += d; });
     const [code] = await once(child, 'exit');

@@ -278,7 +278,7 @@ describe('SecurePair', function () {
         const r = await h.runOpenssl(['s_client', '-connect', `127.0.0.1:${server.address().port}`,
           '-servername', 'localhost', '-CAfile', c.file('caCert'), '-cert', c.file('clientCert'),
           '-key', c.file('clientKey'), '-verify_return_error', '-quiet'],
-        { input: 'hi\n', keepOpenMs: 1500 });
+        { input: 'hi\n', endWhen: /device-001:hi/ });
         assert.match(r.stdout, /device-001:hi/);
       } finally {
         server.close();
@@ -290,7 +290,7 @@ describe('SecurePair', function () {
         onPair: (pair) => pair.on('error', () => {}) });
       try {
         const r = await h.runOpenssl(['s_client', '-connect', `127.0.0.1:${server.address().port}`,
-          '-CAfile', c.file('caCert'), '-quiet'], { input: 'hi\n', keepOpenMs: 1500 });
+          '-CAfile', c.file('caCert'), '-quiet'], { input: 'hi\n', endWhen: /certificate required/ });
         assert.match(r.stderr, /certificate required/);
       } finally {
         server.close();
@@ -340,7 +340,8 @@ describe('SecurePair', function () {
       client.cleartext.on('error', () => {});
       client.destroy();
       server.destroy();
-      await new Promise((r) => setTimeout(r, 50));
+      await h.waitUntil(() => calls >= 10, () => `10 write callbacks (got ${calls})`);
+      await new Promise((r) => setImmediate(r));
       assert.strictEqual(calls, 10);
     });
 
