@@ -15,11 +15,11 @@
 // (Node 20: trixie's 20.19.2; Node 22, 24 and 26: sid's 22.22.2, whose tests run on the later
 // releases as they are). Only the main .orig tarball is fetched, through apt with a private
 // configuration (the machine's own apt sources stay as they are), and cached outside the tree.
-const { spawn, spawnSync, execFileSync } = require('child_process');
+const { spawn, execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { nodeBinary, cacheDir, VERSIONS } = require('./node-versions');
+const { nodeBinary, cacheDir, addonFor, VERSIONS } = require('./node-versions');
 
 const root = path.join(__dirname, '..');
 
@@ -117,26 +117,6 @@ function nodeTests(major) {
     '*/test/parallel/test-tls-*', '*/test/common/*', '*/test/fixtures/*'], { stdio: 'inherit' });
   fs.writeFileSync(path.join(dest, '.complete'), `${version}\n`);
   return dest;
-}
-
-// --- the addon for that Node ------------------------------------------------------------------
-
-// Builds uvtls for `node` in build-node<major>/ (the tree's own build/ stays as it is).
-function addonFor(major, node) {
-  const dir = path.join(root, `build-node${major}`);
-  fs.mkdirSync(dir, { recursive: true });
-  for (const name of ['binding.gyp', 'src', 'node_modules']) {
-    const link = path.join(dir, name);
-    if (!fs.existsSync(link)) fs.symlinkSync(path.join(root, name), link);
-  }
-  const r = spawnSync(process.execPath, [path.join(__dirname, 'build.js')],
-    { cwd: dir, env: { ...process.env, UVTLS_NODE: node, UVTLS_BUILD_DIR: dir }, encoding: 'utf8' });
-  const addon = path.join(dir, 'build', 'Release', 'uvtls.node');
-  if (r.status !== 0 || !fs.existsSync(addon)) {
-    process.stderr.write(`${r.stdout}${r.stderr}`);
-    throw new Error(`building uvtls for Node ${major} failed`);
-  }
-  return addon;
 }
 
 // --- running --------------------------------------------------------------------------------

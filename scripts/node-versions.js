@@ -32,7 +32,28 @@ function nodeBinary(major) {
   return binary;
 }
 
-module.exports = { VERSIONS, nodeBinary, cacheDir };
+// Builds uvtls for that Node's binary in build-node<major>/ (links to binding.gyp, src and
+// node_modules), so the tree's own build/ stays as it is. Returns the addon's path, for
+// UVTLS_BINDING.
+function addonFor(major, node = nodeBinary(major)) {
+  const root = path.join(__dirname, '..');
+  const dir = path.join(root, `build-node${major}`);
+  fs.mkdirSync(dir, { recursive: true });
+  for (const name of ['binding.gyp', 'src', 'node_modules']) {
+    const link = path.join(dir, name);
+    if (!fs.existsSync(link)) fs.symlinkSync(path.join(root, name), link);
+  }
+  const r = spawnSync(process.execPath, [path.join(__dirname, 'build.js')],
+    { cwd: dir, env: { ...process.env, UVTLS_NODE: node, UVTLS_BUILD_DIR: dir }, encoding: 'utf8' });
+  const addon = path.join(dir, 'build', 'Release', 'uvtls.node');
+  if (r.status !== 0 || !fs.existsSync(addon)) {
+    process.stderr.write(`${r.stdout}${r.stderr}`);
+    throw new Error(`building uvtls for Node ${major} failed`);
+  }
+  return addon;
+}
+
+module.exports = { VERSIONS, nodeBinary, cacheDir, addonFor };
 
 if (require.main === module) {
   const arg = process.argv[2];
