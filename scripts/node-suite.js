@@ -107,7 +107,7 @@ function nodeTests(major) {
   const [, uri, name, , hash] = /^'([^']+)' (\S+) (\d+) (\S+)/.exec(line);
   const tarball = path.join(base, name);
   if (!fs.existsSync(tarball)) {
-    execFileSync('/usr/lib/apt/apt-helper', ['download-file', uri, `${tarball}.part`, hash],
+    execFileSync('/usr/lib/apt/apt-helper', ['-o', 'APT::Sandbox::User=root', 'download-file', uri, `${tarball}.part`, hash],
       { stdio: ['ignore', 'ignore', 'inherit'] });
     fs.renameSync(`${tarball}.part`, tarball);
   }
