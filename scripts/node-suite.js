@@ -209,8 +209,8 @@ async function main() {
     const asIs = await runOne(node, file, testDir, {}, null);
     let ours = await runOne(node, file, testDir, { UVTLS_BINDING: addon }, preload);
     if (asIs.pass && !ours.pass && !known.has(f) && !pending.list.has(f)) {
-      // Some of Node's tests race the machine's load; an unexpected failure gets one more run,
-      // alone, and counts only when it fails again (the table says so).
+      // Some of Node's tests race the machine's load; an unexpected failure gets one more run
+      // and counts only when it fails again (the table says so).
       const again = await runOne(node, file, testDir, { UVTLS_BINDING: addon }, preload);
       if (again.pass) ours = { ...again, retried: true };
     }
