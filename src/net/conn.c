@@ -45,7 +45,7 @@ struct uvtls_conn {
     size_t early_count;
     unsigned handshake_timeout_ms, idle_timeout_ms;
     int open_handles;
-    int write_error;       /* a write failed (EPIPE/ECONNRESET); reported once reading tells why */
+    int write_error; /* a write failed (EPIPE/ECONNRESET); reported once reading tells why */
     int write_error_owned; /* ... and it lost owner data (not only handshake or close_notify) */
     unsigned closing : 1, secure : 1, reading : 1, read_wanted : 1, ended : 1, errored : 1,
         shutdown_wanted : 1, shutdown_sent : 1, connected : 1, draining : 1, is_pipe : 1,
