@@ -16,9 +16,34 @@
 // - `cert.subjectaltname` is the comma-separated text uvtls and Node produce, in which a value
 //   holding a separator or quote is a JSON string; it is parsed so that such a value stays one
 //   name (`DNS:"a.com, DNS:b.com"` is one odd DNS name, not two).
+// - Host names (not the certificate's) in Unicode: as the running Node does. Node 22+ maps the
+//   host through UTS #46 (url.domainToASCII: 'bücher.a.com' -> 'xn--bcher-kva.a.com', full-width
+//   and ideographic dots folded) before comparing, refuses a host it cannot map, and refuses a
+//   host that maps to an IP address ('127.1'); Node 20 compares the host as given, so a U-label
+//   never matches. Which one applies is asked from Node's own checkServerIdentity, once. uvtls
+//   refuses outright a host holding '/', '\\', '?' or '#', where domainToASCII would cut the
+//   name short ('a.com/x' -> 'a.com').
 // Returns undefined on a match, else an Error (code ERR_TLS_CERT_ALTNAME_INVALID) with reason,
 // host, cert and a hint naming the names the certificate does hold.
 const net = require('net');
+const { domainToASCII } = require('url');
+
+// Node's own function, taken before anything can replace it.
+const nodeCheckServerIdentity = require('tls').checkServerIdentity;
+let mapsHostNames; // undefined until first needed
+
+// Whether the running Node maps Unicode host names to A-labels before comparing.
+function nodeMapsHostNames() {
+  if (mapsHostNames === undefined) {
+    try {
+      mapsHostNames = nodeCheckServerIdentity('\u00e9.a.com',
+        { subject: {}, subjectaltname: 'DNS:xn--9ca.a.com' }) === undefined;
+    } catch {
+      mapsHostNames = false;
+    }
+  }
+  return mapsHostNames;
+}
 
 // --- subjectaltname text -> [{type, value}] ------------------------------------------------------
 
@@ -220,7 +245,13 @@ function checkServerIdentity(hostname, cert) {
       `IP: ${host} is not in the cert's list: ${ipNames.join(', ')}`, hint);
   }
 
-  const hostLabels = labelsOf(host);
+  let name = host;
+  if (nodeMapsHostNames()) {
+    name = /[/\\?#]/.test(host) ? '' : domainToASCII(host);
+    if (name === '') return identityError(host, cert, `Host: ${host}. is not a valid DNS name`, hint);
+    if (net.isIP(name)) return identityError(host, cert, 'Host is a non-canonical IP address', hint);
+  }
+  const hostLabels = labelsOf(name);
   // An empty label (`.a.com`, `a..com`) is no DNS name; a wildcard must not stand for it.
   if (hostLabels.some((l) => l === '')) {
     return identityError(host, cert, `Host: ${host}. is not a valid DNS name`, hint);

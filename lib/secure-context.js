@@ -7,6 +7,10 @@ const binding = require('./binding');
 const { withCode, invalidArgType, invalidArgValue } = require('./errors');
 const constants = require('./constants');
 
+// Every engine is made with a context from here: the addon learns the running Node's object
+// shapes from this probe when it first builds a certificate or ephemeral-key object.
+binding.setShapeProbe(require('./x509-shape').probe);
+
 const PEM_TYPES = 'of type string or an instance of Buffer, TypedArray, or DataView';
 
 class SecureContext {

@@ -714,7 +714,9 @@ describe('handshake features', function () {
         const mine = await connect(uvtls, { port: srv.port });
         const theirs = await connect(tls, { port: srv.port });
         assert.deepStrictEqual(mine.getEphemeralKeyInfo(), theirs.getEphemeralKeyInfo());
-        assert.strictEqual(mine.getEphemeralKeyInfo().type, 'ECDH');
+        // A classic curve is ECDH on every Node; the default group may be a hybrid (ML-KEM)
+        // group on OpenSSL 3.5, which Node 22 reports as {} and Node 24 as a 'TLSGroup'.
+        if (ecdhCurve) assert.strictEqual(mine.getEphemeralKeyInfo().type, 'ECDH');
         // Server side: Node answers {} there; so does uvtls.
         const usrv = await serve(uvtls, ecdhCurve ? { ecdhCurve } : {});
         await connect(tls, { port: usrv.port });

@@ -17,6 +17,9 @@ const { openTracker, within, firstEvent, STEP_MS } = require('./helpers');
 
 // [host, cert, matches, nodeAgrees]
 const san = (s, extra) => ({ subjectaltname: s, ...extra });
+// Asked from the running Node with another name than the table's: does it map Unicode host
+// names to A-labels (UTS #46) before comparing? Node 22+ does, Node 20 does not.
+const NODE_MAPS_HOST_NAMES = tls.checkServerIdentity('\u00e9.a.com', san('DNS:xn--9ca.a.com')) === undefined;
 const TABLE = [
   // wildcards
   ['b.a.com', san('DNS:*.a.com'), true],
@@ -56,10 +59,11 @@ const TABLE = [
   ['a..com', san('DNS:a..com'), false],
   ['', san('DNS:a.com'), false],
   ['a b.com', san('DNS:a b.com'), false],
-  // IDNA: names compare as given; certificates hold A-labels (punycode); U-labels never match
+  // IDNA: certificates hold A-labels (punycode); a U-label host matches its A-label where the
+  // running Node maps host names (Node 22+), never on Node 20
   ['xn--bcher-kva.a.com', san('DNS:xn--bcher-kva.a.com'), true],
   ['XN--BCHER-KVA.a.com', san('DNS:xn--bcher-kva.a.com'), true],
-  ['bücher.a.com', san('DNS:xn--bcher-kva.a.com'), false],
+  ['bücher.a.com', san('DNS:xn--bcher-kva.a.com'), NODE_MAPS_HOST_NAMES],
   ['bücher.com', san('DNS:bücher.com'), false],
   ['xn--bcher-kva.a.com', san('DNS:*.a.com'), true],
   // NUL bytes inside names

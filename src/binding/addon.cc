@@ -105,6 +105,18 @@ static Napi::Object InitUvtls(Napi::Env env, Napi::Object exports) {
             const char *hint = uvtls_error_hint(code.c_str());
             return hint ? Napi::Value(Napi::String::New(info.Env(), hint)) : info.Env().Undefined();
         }));
+    // lib/x509-shape.js: called once, on the first certificate or ephemeral-key object.
+    exports.Set("setShapeProbe",
+                Napi::Function::New(env, [](const Napi::CallbackInfo &info) -> Napi::Value {
+                    AddonData *data = GetAddonData(info.Env());
+                    if (!info[0].IsFunction())
+                        ThrowInvalidArgType(info.Env(), "probe", "Function");
+                    data->shape_probe = Napi::Persistent(info[0].As<Napi::Function>());
+                    data->shape_known = false;
+                    data->cert_keys.clear();
+                    data->ephemeral_fixed = false;
+                    return info.Env().Undefined();
+                }));
     Napi::Object states = Napi::Object::New(env);
     states.Set("HANDSHAKING", int(UVTLS_ENGINE_HANDSHAKING));
     states.Set("ESTABLISHED", int(UVTLS_ENGINE_ESTABLISHED));

@@ -5,6 +5,7 @@
 
 #include <napi.h>
 
+#include <string>
 #include <vector>
 
 extern "C" {
@@ -28,6 +29,16 @@ struct AddonData {
     uvtls_trust_store *default_roots = nullptr;
     // Scratch space for reading cleartext; one per environment, reused by every engine.
     std::vector<char> scratch = std::vector<char>(64 * 1024);
+    // How the running Node shapes the plain objects of getPeerCertificate() and
+    // getEphemeralKeyInfo(), asked once through `shape_probe` (lib/x509-shape.js) on first use.
+    Napi::FunctionReference shape_probe;
+    bool shape_known = false;
+    // Non-empty: Node sets every one of these keys, in this order, undefined when it does not
+    // apply (Node 24+). Empty: Node sets only the keys that apply, in its older order.
+    std::vector<std::string> cert_keys;
+    // getEphemeralKeyInfo() has Node 24's fixed {type, name, size} shape and names key exchanges
+    // without a classic ephemeral key (ML-KEM and hybrids) {type: 'TLSGroup'}.
+    bool ephemeral_fixed = false;
 
     ~AddonData() {
         uvtls_trust_store_unref(default_roots);

@@ -67,42 +67,94 @@ static Napi::Object InfoAccessToJS(Napi::Env env, const uvtls_cert_fields &field
     return obj;
 }
 
-static Napi::Object CertToJS(Napi::Env env, const uvtls_cert_info *c) {
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("subject", FieldsToJS(env, c->subject));
-    o.Set("issuer", FieldsToJS(env, c->issuer));
-    if (c->subjectaltname != nullptr)
-        o.Set("subjectaltname", c->subjectaltname);
-    if (c->has_info_access)
-        o.Set("infoAccess", InfoAccessToJS(env, c->info_access));
-    o.Set("ca", Napi::Boolean::New(env, c->ca));
-    if (c->key_type == UVTLS_KEY_RSA) {
-        o.Set("modulus", c->modulus);
-        o.Set("bits", c->bits);
-        o.Set("exponent", c->exponent);
-        o.Set("pubkey", Napi::Buffer<unsigned char>::Copy(env, c->pubkey, c->pubkey_len));
-    } else if (c->key_type == UVTLS_KEY_EC) {
-        o.Set("bits", c->bits);
-        if (c->pubkey != nullptr)
-            o.Set("pubkey", Napi::Buffer<unsigned char>::Copy(env, c->pubkey, c->pubkey_len));
-        if (c->asn1_curve != nullptr)
-            o.Set("asn1Curve", c->asn1_curve);
-        if (c->nist_curve != nullptr)
-            o.Set("nistCurve", c->nist_curve);
+AddonData &NodeShape(Napi::Env env) {
+    AddonData *data = GetAddonData(env);
+    if (data->shape_known || data->shape_probe.IsEmpty())
+        return *data;
+    data->shape_known = true; // once, even if the probe fails: then the older shape stays
+    try {
+        Napi::Value got = data->shape_probe.Call({});
+        if (got.IsObject()) {
+            Napi::Object o = got.As<Napi::Object>();
+            Napi::Value keys = o.Get("certKeys");
+            if (keys.IsArray()) {
+                Napi::Array arr = keys.As<Napi::Array>();
+                for (uint32_t i = 0; i < arr.Length(); i++)
+                    data->cert_keys.push_back(arr.Get(i).ToString().Utf8Value());
+            }
+            data->ephemeral_fixed = o.Get("ephemeralFixed").ToBoolean().Value();
+        }
+    } catch (const Napi::Error &) {
+        // A Node without X509Certificate#toLegacyObject predates the fixed shapes.
+        data->cert_keys.clear();
+        data->ephemeral_fixed = false;
     }
-    o.Set("valid_from", c->valid_from);
-    o.Set("valid_to", c->valid_to);
-    o.Set("fingerprint", c->fingerprint);
-    o.Set("fingerprint256", c->fingerprint256);
-    o.Set("fingerprint512", c->fingerprint512);
+    data->shape_probe.Reset();
+    return *data;
+}
+
+static Napi::Object CertToJS(Napi::Env env, const uvtls_cert_info *c) {
+    // The values that apply to this certificate, in Node's older order (the order of the keys
+    // that apply when Node omits the others).
+    std::vector<std::pair<const char *, Napi::Value>> v;
+    v.reserve(20);
+    v.emplace_back("subject", FieldsToJS(env, c->subject));
+    v.emplace_back("issuer", FieldsToJS(env, c->issuer));
+    if (c->subjectaltname != nullptr)
+        v.emplace_back("subjectaltname", Napi::String::New(env, c->subjectaltname));
+    if (c->has_info_access)
+        v.emplace_back("infoAccess", InfoAccessToJS(env, c->info_access));
+    v.emplace_back("ca", Napi::Boolean::New(env, c->ca));
+    if (c->key_type == UVTLS_KEY_RSA) {
+        v.emplace_back("modulus", Napi::String::New(env, c->modulus));
+        v.emplace_back("bits", Napi::Number::New(env, c->bits));
+        v.emplace_back("exponent", Napi::String::New(env, c->exponent));
+        v.emplace_back("pubkey", Napi::Buffer<unsigned char>::Copy(env, c->pubkey, c->pubkey_len));
+    } else if (c->key_type == UVTLS_KEY_EC) {
+        v.emplace_back("bits", Napi::Number::New(env, c->bits));
+        if (c->pubkey != nullptr)
+            v.emplace_back("pubkey",
+                           Napi::Buffer<unsigned char>::Copy(env, c->pubkey, c->pubkey_len));
+        if (c->asn1_curve != nullptr)
+            v.emplace_back("asn1Curve", Napi::String::New(env, c->asn1_curve));
+        if (c->nist_curve != nullptr)
+            v.emplace_back("nistCurve", Napi::String::New(env, c->nist_curve));
+    }
+    v.emplace_back("valid_from", Napi::String::New(env, c->valid_from));
+    v.emplace_back("valid_to", Napi::String::New(env, c->valid_to));
+    v.emplace_back("fingerprint", Napi::String::New(env, c->fingerprint));
+    v.emplace_back("fingerprint256", Napi::String::New(env, c->fingerprint256));
+    v.emplace_back("fingerprint512", Napi::String::New(env, c->fingerprint512));
     if (c->has_ext_key_usage) {
         Napi::Array eku = Napi::Array::New(env, c->ext_key_usage_count);
         for (size_t i = 0; i < c->ext_key_usage_count; i++)
             eku.Set(uint32_t(i), c->ext_key_usage[i]);
-        o.Set("ext_key_usage", eku);
+        v.emplace_back("ext_key_usage", eku);
     }
-    o.Set("serialNumber", c->serial_number);
-    o.Set("raw", Napi::Buffer<unsigned char>::Copy(env, c->raw, c->raw_len));
+    v.emplace_back("serialNumber", Napi::String::New(env, c->serial_number));
+    v.emplace_back("raw", Napi::Buffer<unsigned char>::Copy(env, c->raw, c->raw_len));
+
+    Napi::Object o = Napi::Object::New(env);
+    const std::vector<std::string> &keys = NodeShape(env).cert_keys;
+    if (keys.empty()) {
+        for (auto &kv : v)
+            o.Set(kv.first, kv.second);
+        return o;
+    }
+    // Node's fixed shape: each of its keys, in its order, undefined when it does not apply.
+    // issuerCertificate is linked by ChainToJS, last, as Node does.
+    for (const std::string &key : keys) {
+        if (key == "issuerCertificate")
+            continue;
+        Napi::Value value = env.Undefined();
+        for (auto &kv : v) {
+            if (key == kv.first) {
+                value = kv.second;
+                break;
+            }
+        }
+        o.Set(key, value);
+    }
     return o;
 }
 

@@ -19,6 +19,10 @@ Napi::Error MakeError(Napi::Env env, const uvtls_error &err);
 // issuerCertificate, the last pointing at itself when it is self-issued.
 Napi::Value ChainToJS(Napi::Env env, const uvtls_cert_chain *chain);
 Napi::Object NullProtoObject(Napi::Env env);
+// The addon data, with the running Node's object shapes (cert_keys, ephemeral_fixed) learnt on
+// first use from the probe lib/x509-shape.js registered through setShapeProbe().
+struct AddonData;
+AddonData &NodeShape(Napi::Env env);
 // Borrowed view of a string or Buffer argument's bytes (strings are copied into `holder`).
 const char *BytesOf(const Napi::Value &value, std::string &holder, size_t *len);
 

@@ -202,15 +202,27 @@ Napi::Value ExportKeyingMaterial(const Napi::CallbackInfo &info, uvtls_engine *e
 }
 
 Napi::Value GetEphemeralKeyInfo(const Napi::CallbackInfo &info, uvtls_engine *e) {
+    Napi::Env env = info.Env();
     const char *type = nullptr, *name = nullptr;
     int size = 0;
-    Napi::Object o = Napi::Object::New(info.Env());
-    if (uvtls_engine_ephemeral_key(e, &type, &name, &size) < 0)
+    Napi::Object o = Napi::Object::New(env);
+    int rc = uvtls_engine_ephemeral_key(e, &type, &name, &size);
+    if (rc < 0)
         return o; // Node: {} on the server side and before the handshake
+    if (!NodeShape(env).ephemeral_fixed) {
+        // Older Nodes know only DH and ECDH keys: {} for a key exchange by group alone.
+        if (rc == UVTLS_EPHEMERAL_GROUP)
+            return o;
+        o.Set("type", type);
+        if (name != nullptr)
+            o.Set("name", name);
+        o.Set("size", size);
+        return o;
+    }
+    // Node 24+: always {type, name, size}, undefined where it does not apply.
     o.Set("type", type);
-    if (name != nullptr)
-        o.Set("name", name);
-    o.Set("size", size);
+    o.Set("name", name != nullptr ? Napi::Value(Napi::String::New(env, name)) : env.Undefined());
+    o.Set("size", size >= 0 ? Napi::Value(Napi::Number::New(env, size)) : env.Undefined());
     return o;
 }
 

@@ -460,8 +460,17 @@ const char *uvtls_engine_negotiated_group(const uvtls_engine *e) {
         SSL_get_session(uvtls_engine_ssl(e)) == NULL)
         return NULL;
     int nid = SSL_get_negotiated_group(uvtls_engine_ssl(e));
-    if (nid == NID_undef || (nid & TLSEXT_nid_unknown))
+    if (nid == NID_undef)
         return NULL;
+    if (nid & TLSEXT_nid_unknown) {
+#if OPENSSL_VERSION_NUMBER >= 0x30200000L
+        /* Groups that only a provider defines (ML-KEM and hybrids such as X25519MLKEM768, the
+         * default of OpenSSL 3.5) have no NID; OpenSSL still knows their TLS name. */
+        return SSL_get0_group_name(uvtls_engine_ssl(e));
+#else
+        return NULL;
+#endif
+    }
     return OBJ_nid2sn(nid);
 }
 

@@ -61,7 +61,8 @@ void uvtls_cert_description_free(uvtls_cert_description *d);
 char *uvtls_name_rfc4514(const void *name);
 
 /* The key exchange group the handshake negotiated ("X25519", "prime256v1", "ffdhe2048"), or
- * NULL before the handshake or when OpenSSL does not know it. Static storage. */
+ * NULL before the handshake or when OpenSSL does not know it. Static storage, or owned by the
+ * engine's context for provider-defined groups (X25519MLKEM768): copy it before the engine goes. */
 const char *uvtls_engine_negotiated_group(const uvtls_engine *e);
 
 /* Client: whether the server sent a CertificateRequest. Returns 1 and the CA names it listed

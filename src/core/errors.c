@@ -272,10 +272,30 @@ int uvtls_error_is_set(const uvtls_error *err) {
     return err->code[0] != '\0';
 }
 
-const char *uvtls_error_hint(const char *code) {
+static const char *hint_exact(const char *code) {
     for (size_t i = 0; i < sizeof(hints) / sizeof(hints[0]); i++) {
         if (strcmp(hints[i].code, code) == 0)
             return hints[i].hint;
+    }
+    return NULL;
+}
+
+const char *uvtls_error_hint(const char *code) {
+    const char *hint = hint_exact(code);
+    if (hint != NULL)
+        return hint;
+    /* OpenSSL 3.2 renamed the reasons of the SSL 3.0-era alerts from "sslv3 alert ..." to
+     * "ssl/tls alert ...", so Node on OpenSSL 3.5 (Node 22+) reports e.g.
+     * ERR_SSL_SSL/TLS_ALERT_HANDSHAKE_FAILURE where Node 20 says
+     * ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE. The code stays the running OpenSSL's, as Node's;
+     * the hint is the same for both spellings. */
+    static const char renamed[] = "ERR_SSL_SSL/TLS_ALERT_";
+    if (strncmp(code, renamed, sizeof(renamed) - 1) == 0) {
+        char old_name[96]; /* as uvtls_error.code */
+        int n = snprintf(old_name, sizeof(old_name), "ERR_SSL_SSLV3_ALERT_%s",
+                         code + sizeof(renamed) - 1);
+        if (n > 0 && (size_t)n < sizeof(old_name))
+            return hint_exact(old_name);
     }
     return NULL;
 }

@@ -376,8 +376,23 @@ int uvtls_engine_export_keying_material(const uvtls_engine *e, void *out, size_t
 int uvtls_engine_ephemeral_key(const uvtls_engine *e, const char **type, const char **name,
                                int *size) {
     EVP_PKEY *key = NULL;
-    if (uvtls_engine_is_server(e) || !SSL_get_peer_tmp_key(uvtls_engine_ssl(e), &key))
+    if (uvtls_engine_is_server(e))
         return -1;
+    if (!SSL_get_peer_tmp_key(uvtls_engine_ssl(e), &key)) {
+        ERR_clear_error();
+#if OPENSSL_VERSION_NUMBER >= 0x30200000L
+        /* ML-KEM and hybrid groups leave no peer key OpenSSL can hand out; the negotiated group
+         * still names the key exchange. Before the handshake there is no group. */
+        const char *group = SSL_get0_group_name(uvtls_engine_ssl(e));
+        if (group != NULL && SSL_is_init_finished(uvtls_engine_ssl(e))) {
+            *type = "TLSGroup";
+            *name = group;
+            *size = -1;
+            return UVTLS_EPHEMERAL_GROUP;
+        }
+#endif
+        return -1;
+    }
     int id = EVP_PKEY_get_base_id(key);
     *size = EVP_PKEY_get_bits(key);
     *name = NULL;
@@ -395,7 +410,7 @@ int uvtls_engine_ephemeral_key(const uvtls_engine *e, const char **type, const c
     }
     EVP_PKEY_free(key);
     ERR_clear_error();
-    return 0;
+    return UVTLS_EPHEMERAL_KEY;
 }
 
 int uvtls_engine_shared_sigalgs(const uvtls_engine *e, char *buf, size_t cap) {

@@ -71,8 +71,12 @@ size_t uvtls_engine_peer_finished(const uvtls_engine *e, void *buf, size_t cap);
 int uvtls_engine_export_keying_material(const uvtls_engine *e, void *out, size_t len,
                                         const char *label, size_t label_len, const void *context,
                                         size_t context_len, int use_context, uvtls_error *err);
-/* Client: the server's ephemeral key: type "ECDH"/"DH", curve name (ECDH) and size in bits.
- * Returns -1 when there is none (server side, or before the handshake). */
+/* Client: the server's ephemeral key: type "ECDH"/"DH", curve name (ECDH) and size in bits;
+ * returns UVTLS_EPHEMERAL_KEY. When the key exchange used a group without a classic ephemeral
+ * key (ML-KEM, hybrids such as X25519MLKEM768): type "TLSGroup", name = the group's name,
+ * size = -1; returns UVTLS_EPHEMERAL_GROUP. Returns -1 when there is none (server side, or
+ * before the handshake). `name` and `type` are static strings or owned by the session. */
+enum { UVTLS_EPHEMERAL_KEY = 0, UVTLS_EPHEMERAL_GROUP = 1 };
 int uvtls_engine_ephemeral_key(const uvtls_engine *e, const char **type, const char **name,
                                int *size);
 /* Shared signature algorithms as Node names them ("RSA-PSS+SHA256", "ECDSA+SHA256"),
