@@ -121,7 +121,7 @@ function configure(socket, options, alpn, npn) {
   if (options.session && handle) {
     try {
       handle.setSession(options.session);
-    } catch (err) {
+    } catch {
       // A stale or foreign session is no reason to fail: Node too just does a full handshake.
     }
   }

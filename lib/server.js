@@ -295,7 +295,7 @@ class Server extends EventEmitter {
   }
 
   listen(...args) {
-    let callback = typeof args[args.length - 1] === 'function' ? args.pop() : undefined;
+    const callback = typeof args[args.length - 1] === 'function' ? args.pop() : undefined;
     let opts = {};
     if (args[0] !== null && typeof args[0] === 'object') {
       opts = args[0];

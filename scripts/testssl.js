@@ -80,6 +80,7 @@ function badJsonFindings(findings) {
 // count; "VULNERABLE" in capitals is testssl's bad verdict; "NOT ok" is its bad protocol verdict.
 function badLines(report) {
   return report.split('\n').filter((line) => {
+    // eslint-disable-next-line no-control-regex -- ESC starts the ANSI colour codes stripped here
     const l = line.replace(/\x1b\[[0-9;]*m/g, '');
     if (/NOT ok/.test(l)) return true;
     const withoutGood = l.replace(/not vulnerable/gi, '');

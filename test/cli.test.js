@@ -43,7 +43,7 @@ function cli(givenArgs, { env, uid, gid, cwd, bin = BIN } = {}) {
     child.on('close', (code) => {
       let json;
       if (args.includes('--json')) {
-        try { json = JSON.parse(stdout); } catch (err) {
+        try { json = JSON.parse(stdout); } catch {
           reject(new Error(`not JSON (exit ${code}): ${stdout}\n${stderr}`));
           return;
         }

@@ -288,6 +288,7 @@ Napi::Value IssueCertificate(const Napi::CallbackInfo &info) {
 
     std::vector<std::string> eku = StringList(env, spec, "extKeyUsage");
     std::vector<const char *> eku_c;
+    eku_c.reserve(eku.size());
     for (const std::string &x : eku)
         eku_c.push_back(x.c_str());
     s.ext_key_usage = eku_c.data();
@@ -297,6 +298,7 @@ Napi::Value IssueCertificate(const Napi::CallbackInfo &info) {
     if (ku_v.IsArray() && ku.empty())
         ThrowArg(env, false, "spec.keyUsage must name at least one usage (or be left out)");
     std::vector<const char *> ku_c;
+    ku_c.reserve(ku.size());
     for (const std::string &x : ku)
         ku_c.push_back(x.c_str());
     s.key_usage = ku_c.data();

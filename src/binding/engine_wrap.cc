@@ -136,7 +136,7 @@ Napi::Value EngineWrap::Read(const Napi::CallbackInfo &info) {
         return n == UVTLS_EOF ? Napi::Value(Napi::Boolean::New(env, false)) : env.Null();
     if (more.empty())
         return Napi::Buffer<char>::Copy(env, scratch.data(), filled);
-    more.insert(more.end(), scratch.begin(), scratch.begin() + filled);
+    more.insert(more.end(), scratch.data(), scratch.data() + filled);
     return Napi::Buffer<char>::Copy(env, more.data(), more.size());
 }
 

@@ -169,6 +169,7 @@ static int passphrase_cb(char *buf, int size, int rwflag, void *userdata) {
     size_t n = strlen(pass);
     if (n > (size_t)size)
         n = (size_t)size;
+    /* NOLINTNEXTLINE(bugprone-not-null-terminated-result): OpenSSL takes the length */
     memcpy(buf, pass, n);
     return (int)n;
 }

@@ -407,7 +407,7 @@ static void code_from_packed(char *code, size_t cap, unsigned long packed, const
     const char *prefix = lib == ERR_LIB_SSL ? "" : "OSSL_";
     int n = snprintf(code, cap, "ERR_%s%s", prefix, ident);
     for (const char *r = reason; *r && n >= 0 && (size_t)n + 1 < cap; r++, n++)
-        code[n] = *r == ' ' ? '_' : (char)toupper((unsigned char)*r);
+        code[n] = (char)(*r == ' ' ? '_' : toupper((unsigned char)*r));
     if (n >= 0 && (size_t)n < cap)
         code[n] = '\0';
 }
@@ -443,6 +443,7 @@ int uvtls_error_set(uvtls_error *err, const char *stage, const char *code, const
     copy_string(err->code, sizeof(err->code), code);
     va_list ap;
     va_start(ap, fmt);
+    /* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): false positive, see va_start */
     vsnprintf(err->message, sizeof(err->message), fmt, ap);
     va_end(ap);
     err->hint = uvtls_error_hint(err->code);

@@ -73,6 +73,7 @@ int uvtls_engine_set_alpn(uvtls_engine *e, const unsigned char *wire, size_t len
         return 0;
     }
     uvtls_handshake_ext *x = uvtls_engine_ext(e);
+    /* NOLINTNEXTLINE(clang-analyzer-optin.portability.UnixAPI): valid_wire() rejects 0 */
     unsigned char *copy = malloc(len);
     if (copy == NULL)
         return uvtls_error_set(err, "handshake", "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
@@ -218,6 +219,7 @@ static void on_keylog(const SSL *ssl, const char *line) {
     char *buf = realloc(x->keylog_lines, x->keylog_len + n + 1);
     if (buf == NULL)
         return; /* a lost debugging line is better than a failed handshake */
+    /* NOLINTNEXTLINE(bugprone-not-null-terminated-result): lines counted, no NUL */
     memcpy(buf + x->keylog_len, line, n);
     buf[x->keylog_len + n] = '\n';
     x->keylog_lines = buf;

@@ -546,7 +546,7 @@ void uvtls_cert_info_free(uvtls_cert_info *info) {
 
 static int chain_push(uvtls_cert_chain *chain, const X509 *cert) {
     uvtls_cert_info *info = uvtls_cert_info_new(cert);
-    uvtls_cert_info **certs =
+    uvtls_cert_info **certs = /* NOLINTNEXTLINE(bugprone-sizeof-expression): pointer array */
         info ? realloc(chain->certs, (chain->count + 1) * sizeof(*certs)) : NULL;
     if (certs == NULL) {
         uvtls_cert_info_free(info);

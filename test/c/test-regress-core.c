@@ -38,7 +38,7 @@ static size_t take_all(uvtls_engine *e, unsigned char **firsts, size_t cap) {
     unsigned char *der;
     while ((der = uvtls_engine_take_new_session(e, &len)) != NULL) {
         CHECK(len > 0);
-        if (n < cap)
+        if (firsts != NULL && n < cap)
             firsts[n] = der;
         else
             free(der);

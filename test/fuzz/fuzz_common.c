@@ -467,7 +467,7 @@ void fuzz_getters(uvtls_engine *e) {
     (void)uvtls_engine_ephemeral_key(e, &a, &b, &size);
     if (uvtls_engine_state_get(e) == UVTLS_ENGINE_ESTABLISHED) {
         uvtls_error err;
-        uvtls_engine_export_keying_material(e, buf, 32, "EXPORTER-fuzz", "ctx", 3, 1, &err);
+        uvtls_engine_export_keying_material(e, buf, 32, "EXPORTER-fuzz", 13, "ctx", 3, 1, &err);
     }
     uvtls_cert_chain_free(uvtls_engine_peer_chain(e, 0));
     uvtls_cert_chain_free(uvtls_engine_peer_chain(e, 1));

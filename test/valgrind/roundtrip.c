@@ -204,7 +204,8 @@ static void getters(uvtls_engine *e) {
     CHECK(uvtls_engine_peer_finished(e, buf, sizeof(buf)) > 0);
     uvtls_engine_shared_sigalgs(e, text, sizeof(text));
     uvtls_error err;
-    CHECK(uvtls_engine_export_keying_material(e, buf, 32, "EXPORTER-test", "c", 1, 1, &err) == 0);
+    CHECK(uvtls_engine_export_keying_material(e, buf, 32, "EXPORTER-test", 13, "c", 1, 1, &err) ==
+          0);
     int size;
     uvtls_engine_ephemeral_key(e, &a, &b, &size);
     uvtls_cert_chain_free(uvtls_engine_peer_chain(e, 0));
