@@ -36,7 +36,15 @@ function invalidArgValue(name, value, reason = 'is invalid') {
     'ERR_INVALID_ARG_VALUE');
 }
 
-module.exports = { withCode, invalidArgType, invalidArgValue };
+// OpenSSL 3.2 renamed the reasons of the SSL 3.0-era alerts ("sslv3 alert handshake failure"
+// became "ssl/tls alert handshake failure"), so Node 22+ names the same alert
+// ERR_SSL_SSL/TLS_ALERT_HANDSHAKE_FAILURE where Node 20 says ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE.
+// Decisions about an alert use this one spelling; the error keeps the running Node's.
+function canonicalAlertCode(code) {
+  return typeof code === 'string' ? code.replace(/^ERR_SSL_SSL\/TLS_ALERT_/, 'ERR_SSL_SSLV3_ALERT_') : code;
+}
+
+module.exports = { withCode, invalidArgType, invalidArgValue, canonicalAlertCode };
 
 // --- hints that depend on where the error happened ------------------------------------------
 

@@ -10,7 +10,7 @@ const { EVENTS } = require('./events');
 const { JsTransport } = require('./js-transport');
 const { checkServerIdentity } = require('./identity');
 const { createSecureContext, SecureContext } = require('./secure-context');
-const { withCode, invalidArgType, invalidArgValue, refusedHint, notTlsHint, sideHint } = require('./errors');
+const { withCode, invalidArgType, invalidArgValue, refusedHint, notTlsHint, sideHint, canonicalAlertCode } = require('./errors');
 const { validateUint32, validateInt32, validateTimerDuration } = require('./validators');
 
 const kNative = Symbol('uvtls.nativeHandle');
@@ -758,7 +758,7 @@ function decorate(err, socket) {
   if (!socket._isServer && target && err.stage === 'handshake' && NOT_TLS.has(err.code)) {
     err.hint = notTlsHint(target.address, target.port);
   }
-  if (!socket._isServer && err.code === 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE' && !hasOwnCertificate(socket)) {
+  if (!socket._isServer && canonicalAlertCode(err.code) === 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE' && !hasOwnCertificate(socket)) {
     const request = certificateRequest(socket);
     err.hint = request
       ? 'The server requires a client certificate and we sent none; pass `cert` and `key` to connect().'

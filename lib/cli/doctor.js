@@ -15,6 +15,7 @@ const tls = require('tls');
 const { parse, UsageError } = require('./args');
 const { Report, emit } = require('./output');
 const files = require('./files');
+const { canonicalAlertCode } = require('../errors');
 
 const HELP = `Usage: uvtls doctor HOST:PORT [options]
 
@@ -269,7 +270,7 @@ function clientVerdict({ req, client, evidence, now }) {
   const names = req && req.caNames ? req.caNames : [];
   const accepts = names.length ? names.map((n) => `accepts: ${n}`)
     : ['accepts: (the server sent no CA names)'];
-  const alert = evidence ? CLIENT_ALERTS[evidence] : undefined;
+  const alert = evidence ? CLIENT_ALERTS[canonicalAlertCode(evidence)] : undefined;
   const code = evidence || 'ERR_UVTLS_CLOSED_AFTER_CERTIFICATE_REQUEST';
   if (!client) {
     return { cause: 'client-cert-required', message: 'the server requires a client certificate and none was given',
@@ -341,12 +342,13 @@ function probe(target, servername, timeout, options) {
 async function handshakeFailure(report, r, ctx) {
   const { values, target, servername, client, binding } = ctx;
   const err = r.error || {};
-  const code = err.code;
+  // Decided on one spelling of the alert codes; reported as the running Node spells them.
+  const code = canonicalAlertCode(err.code);
   const req = r.certificateRequest;
   if (req !== undefined) {
     report.data.tls = { certificateRequested: !!req, acceptedCaNames: req ? req.caNames || [] : null };
   }
-  const base = { code, hint: err.hint || (code && binding.hintFor(code)) || undefined };
+  const base = { code: err.code, hint: err.hint || (err.code && binding.hintFor(err.code)) || undefined };
   if (code === 'ERR_UVTLS_HANDSHAKE_TIMEOUT') {
     return fail(report, 'handshake', 'no-tls-answer', err.message, base);
   }
@@ -366,7 +368,7 @@ async function handshakeFailure(report, r, ctx) {
     // request we could not satisfy (none given, or --cert has a defect we can see) is the cause.
     const v = clientVerdict({ req, client, evidence: CLIENT_ALERTS[code] ? code : null, now: Date.now() });
     if (v) {
-      return fail(report, 'handshake', v.cause, v.message, { code: code || v.code, hint: v.hint || base.hint,
+      return fail(report, 'handshake', v.cause, v.message, { code: err.code || v.code, hint: v.hint || base.hint,
         details: [`the handshake failed: ${err.message}`,
           `the server asked for a client certificate${client ? '' : ' and none was given'}`, ...v.details] });
     }
