@@ -50,6 +50,10 @@ function assertOneCause(r, cause, name) {
   if (name) assert.strictEqual(fails[0].name, name, where);
   assert.strictEqual((r.text.stdout.match(/^\[FAIL\]/gm) || []).length, 1, where);
   assert.ok(fails[0].hint, `no hint${where}`);
+  // UVTLS_MATRIX_VERDICTS=file collects each row's verdict line (for reports).
+  if (process.env.UVTLS_MATRIX_VERDICTS) {
+    require('fs').appendFileSync(process.env.UVTLS_MATRIX_VERDICTS, `${cause}\t${r.text.stdout.match(/^\[FAIL\].*$/m)[0]}\n`);
+  }
   return fails[0];
 }
 

@@ -507,7 +507,7 @@ function chainLines(list, sentFps) {
 // certificates themselves so that one problem is not reported as another.
 function judgeServerChain(report, r, ctx) {
   const { values, binding, options } = ctx;
-  const trustName = values.ca ? values.ca : 'Node\'s trusted roots';
+  const trustName = values.ca ? values.ca : 'the trust store (Node\'s root certificates)';
   const sent = r.sent || [];
   const verified = r.verified && r.verified.length ? r.verified : sent;
   const sentFps = new Set(sent.map((x) => x.fingerprint256));
