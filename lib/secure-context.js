@@ -192,8 +192,12 @@ function buildSecureContext(options) {
   // is loaded.
   applyCiphers(ctx, options.ciphers, ctx.getMinVersion(), ctx.getMaxVersion());
 
+  // A string, as Node checks it (a number or Buffer here is a mistake, not a passphrase).
+  if (options.passphrase !== undefined && options.passphrase !== null && typeof options.passphrase !== 'string') {
+    throw invalidArgType('options.passphrase', 'of type string', options.passphrase);
+  }
   const passphrase = options.passphrase !== undefined && options.passphrase !== null
-    ? String(options.passphrase) : undefined;
+    ? options.passphrase : undefined;
 
   // Trust: `ca` replaces the default roots, as in Node.
   if (options.ca !== undefined && options.ca !== null) {

@@ -6,7 +6,7 @@ const { Duplex } = require('stream');
 const EventEmitter = require('events');
 const binding = require('./binding');
 const { createSecureContext, SecureContext } = require('./secure-context');
-const { invalidArgType, sideHint } = require('./errors');
+const { invalidArgType, sideHint, withCode } = require('./errors');
 
 const { HANDSHAKING, ERROR } = binding.states;
 
@@ -130,7 +130,8 @@ class SecurePair extends EventEmitter {
     options = options || {};
     if (context === undefined || context === null) context = createSecureContext();
     if (!(context instanceof SecureContext)) {
-      throw invalidArgType('context', 'an instance of SecureContext', context);
+      // Node's classic pair: its own code and words.
+      throw withCode(new TypeError('context must be a SecureContext'), 'ERR_TLS_INVALID_CONTEXT');
     }
     this.server = options.server;
     this.credentials = context;

@@ -13,7 +13,7 @@ const { alpnToWire } = require('./alpn');
 const { TLSSocket, kNative, decorate } = require('./socket');
 const { createSecureContext, SecureContext } = require('./secure-context');
 const { withCode, invalidArgType } = require('./errors');
-const { serverHandshakeTimeout } = require('./validators');
+const { serverHandshakeTimeout, validateInt32 } = require('./validators');
 
 class Server extends EventEmitter {
   constructor(options, secureConnectionListener) {
@@ -202,7 +202,14 @@ class Server extends EventEmitter {
         if (!ArrayBuffer.isView(key)) throw invalidArgType('pskCallback return value', 'an instance of Buffer, TypedArray, or DataView', key);
         return Buffer.from(key.buffer, key.byteOffset, key.byteLength);
       };
-      conn.enablePsk(this._options.pskIdentityHint);
+      try {
+        conn.enablePsk(this._options.pskIdentityHint);
+      } catch (err) {
+        // OpenSSL refuses a hint over 128 bytes; Node's code and words for it.
+        if (err && err.code === 'ERR_INVALID_ARG_VALUE') throw err;
+        throw withCode(new Error('Failed to set PSK identity hint'), 'ERR_TLS_PSK_SET_IDENTIY_HINT_FAILED',
+          'The pskIdentityHint is too long for OpenSSL (at most 128 bytes).');
+      }
     }
   }
 
@@ -511,12 +518,14 @@ function applySessionOptions(context, options) {
     if (!ArrayBuffer.isView(options.ticketKeys)) {
       throw invalidArgType('options.ticketKeys', 'an instance of Buffer, TypedArray, or DataView', options.ticketKeys);
     }
+    if (options.ticketKeys.byteLength !== 48) {
+      throw withCode(new TypeError("The property 'options.ticketKeys' must be exactly 48 bytes. " +
+        `Received ${options.ticketKeys.byteLength} bytes`), 'ERR_INVALID_ARG_VALUE');
+    }
     context.context.setTicketKeys(options.ticketKeys);
   }
   if (options.sessionTimeout !== undefined) {
-    if (!Number.isInteger(options.sessionTimeout) || options.sessionTimeout < 0) {
-      throw invalidArgType('options.sessionTimeout', 'a non-negative integer', options.sessionTimeout);
-    }
+    validateInt32(options.sessionTimeout, 'options.sessionTimeout', 0);
     context.context.setSessionTimeout(options.sessionTimeout);
   }
 }

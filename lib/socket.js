@@ -38,6 +38,9 @@ class TLSSocket extends Duplex {
     this.connecting = false;
     this.server = options.server;
     this._isServer = !!options.isServer;
+    if (this._isServer && options.SNICallback !== undefined && typeof options.SNICallback !== 'function') {
+      throw invalidArgType('options.SNICallback', 'of type function', options.SNICallback);
+    }
     this._rejectUnauthorized = options.rejectUnauthorized !== false;
     this._requestCert = !!options.requestCert;
     this._checkServerIdentity = options.checkServerIdentity || checkServerIdentity;

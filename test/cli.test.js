@@ -12,7 +12,7 @@ const tls = require('tls');
 const { once } = require('events');
 const uvtls = require('..');
 const { certs } = require('./fixtures/certs');
-const { nodeChildEnv } = require('./helpers');
+const { nodeChildEnv, worldReadableCopy } = require('./helpers');
 const { sslv3Alert } = require('./node-alerts');
 
 const BIN = path.join(__dirname, '..', 'bin', 'uvtls.js');
@@ -288,16 +288,9 @@ describe('uvtls command', function () {
     // a world-readable directory, since the checkout itself may sit in a 0700 directory (a CI
     // clone into mktemp -d) that user nobody cannot enter.
     function installForNobody() {
-      const root = path.join(__dirname, '..');
-      const dir = tmpdir('nobody');
-      fs.chmodSync(dir, 0o755);
-      for (const part of ['bin', 'lib', 'package.json']) {
-        fs.cpSync(path.join(root, part), path.join(dir, part), { recursive: true });
-      }
-      const addon = path.join(dir, 'uvtls.node');
-      fs.copyFileSync(process.env.UVTLS_BINDING || path.join(root, 'build', 'Release', 'uvtls.node'), addon);
-      execFileSync('chmod', ['-R', 'a+rX', dir]);
-      return { bin: path.join(dir, 'bin', 'uvtls.js'), env: { UVTLS_BINDING: addon }, cwd: dir };
+      const copy = worldReadableCopy();
+      after(copy.remove);
+      return { bin: path.join(copy.dir, 'bin', 'uvtls.js'), env: copy.env, cwd: copy.dir };
     }
 
     it('says who owns a file this user cannot read', async () => {

@@ -226,7 +226,32 @@ function collect(stream) {
   return () => Buffer.concat(chunks);
 }
 
+// A copy of bin/, lib/, package.json and the addon in a world-readable temporary directory, for
+// tests that run something as user nobody: the checkout itself may sit in a 0700 directory (a CI
+// clone into mktemp -d) that nobody cannot enter. Returns { dir, env, remove }: `dir` is what
+// to require (or dir/bin/uvtls.js to run), `env` points the copy at its addon.
+function worldReadableCopy() {
+  const fs = require('fs');
+  const os = require('os');
+  const path = require('path');
+  const root = path.join(__dirname, '..');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uvtls-nobody-'));
+  for (const part of ['bin', 'lib', 'package.json']) {
+    fs.cpSync(path.join(root, part), path.join(dir, part), { recursive: true });
+  }
+  const addon = path.join(dir, 'uvtls.node');
+  fs.copyFileSync(process.env.UVTLS_BINDING || path.join(root, 'build', 'Release', 'uvtls.node'), addon);
+  const open = (p) => {
+    fs.chmodSync(p, fs.statSync(p).isDirectory() ? 0o755 : 0o644);
+    if (fs.statSync(p).isDirectory()) for (const e of fs.readdirSync(p)) open(path.join(p, e));
+  };
+  open(dir);
+  fs.chmodSync(path.join(dir, 'bin', 'uvtls.js'), 0o755);
+  return { dir, env: { UVTLS_BINDING: addon }, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
 module.exports = {
+  worldReadableCopy,
   attach, linkPairs, pairClient, pairServer, nodeTlsServer, firstEvent, runOpenssl,
   startSServer, freePort, collect, toolEnv, nodeChildEnv, openTracker, delay, within, waitUntil,
   eventList, STEP_MS,

@@ -401,10 +401,13 @@ describe('regressions (issue 11): transport and server', function () {
       it(`listen(port) falls back from '::' to '0.0.0.0' on a fresh handle (reusePort ${reuse === '1'})`, async function () {
         if (typeof process.getuid !== 'function' || process.getuid() !== 0) this.skip(); // needs to become nobody
         const pki = JSON.stringify({ key: String(c.serverKey), cert: String(c.serverChain) });
+        // nobody may not enter the checkout (a CI clone into a 0700 mktemp -d): a copy it can read.
+        const copy = h.worldReadableCopy();
+        after(copy.remove);
         const run = (LIB) => new Promise((resolve, reject) => {
           const child = spawn(process.execPath, ['-e', listenChild], {
             cwd: '/', uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'pipe'],
-            env: childEnv({ PKI: pki, LIB, REUSE: reuse }),
+            env: childEnv({ PKI: pki, LIB, REUSE: reuse, UVTLS_ROOT: copy.dir, ...copy.env }),
           });
           let out = '';
           child.stdout.on('data', (d) => { out += d; });
