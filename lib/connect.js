@@ -58,7 +58,8 @@ function connect(...args) {
     throw invalidArgType('options.pskCallback', 'of type function', options.pskCallback);
   }
   if (options.handshakeTimeout !== undefined) checkHandshakeTimeout(options.handshakeTimeout);
-  const minDHSize = checkMinDHSize(options.minDHSize);
+  // Node spreads the options over its default (1024), so an explicit undefined is checked too.
+  const minDHSize = 'minDHSize' in options ? checkMinDHSize(options.minDHSize) : 1024;
   const timeout = options.timeout ? validateTimerDuration(options.timeout, 'timeout') : 0;
 
   let socket;
@@ -132,7 +133,6 @@ function configure(socket, options, alpn, npn) {
 // The smallest finite-field DH group a client accepts (Node's default 1024 bits), checked with
 // Node's messages.
 function checkMinDHSize(value) {
-  if (value === undefined) return 1024;
   if (typeof value !== 'number') {
     throw withCode(new TypeError(`options.minDHSize is not a number: ${String(value)}`), 'ERR_INVALID_ARG_TYPE');
   }
