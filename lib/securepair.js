@@ -6,7 +6,7 @@ const { Duplex } = require('stream');
 const EventEmitter = require('events');
 const binding = require('./binding');
 const { createSecureContext, SecureContext } = require('./secure-context');
-const { invalidArgType, sideHint, withCode } = require('./errors');
+const { sideHint, withCode } = require('./errors');
 
 const { HANDSHAKING, ERROR } = binding.states;
 
