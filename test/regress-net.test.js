@@ -46,9 +46,7 @@ describe('regressions (issue 11): transport and server', function () {
   // The environment of a child Node process: under `npm run test:asan` it keeps the sanitizer
   // runtime (and loads the ASan addon), without leak detection and with fast unwinding.
   function childEnv(extra) {
-    const env = { ...process.env, UVTLS_ROOT: root, ...extra };
-    if (env.ASAN_OPTIONS) env.ASAN_OPTIONS += ':detect_leaks=0:fast_unwind_on_malloc=1';
-    return env;
+    return h.nodeChildEnv({ UVTLS_ROOT: root, ...extra });
   }
 
   // Runs a Node script in a child process; resolves with {code, signal, stdout, stderr}. The
