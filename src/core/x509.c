@@ -60,13 +60,8 @@ static char *sb_finish_len(strbuf *sb, size_t *len) {
 }
 
 static char *sb_finish(strbuf *sb) {
-    if (sb->oom) {
-        free(sb->data);
-        return NULL;
-    }
-    if (sb->data == NULL)
-        return strdup("");
-    return sb->data;
+    size_t len;
+    return sb_finish_len(sb, &len);
 }
 
 /* --- names ---------------------------------------------------------------------------------- */
