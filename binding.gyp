@@ -24,10 +24,12 @@
       "src/binding/addon.cc",
       "src/binding/convert.cc",
       "src/binding/context_wrap.cc",
-      "src/binding/engine_wrap.cc",
+      "src/binding/address.cc",
+      "src/binding/conn_wrap.cc",
       "src/binding/engine_info.cc",
       "src/binding/cert_tools.cc",
-      "src/binding/net_wrap.cc"
+      "src/binding/js_call.cc",
+      "src/binding/server_wrap.cc"
     ],
     "include_dirs": ["src"],
     "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],

@@ -1,9 +1,9 @@
 'use strict';
-// Event kinds the native Conn/Server handles pass to `onevent` (src/binding/net_wrap.cc).
+// Event kinds of the native Conn and Server handles. They are defined once, in C (src/net/conn.h
+// and server.h), and read from the binding by name: JavaScript never numbers them itself.
+const binding = require('./binding');
+
 module.exports = {
-  EVENTS: {
-    CONNECT: 0, SECURE: 1, DATA: 2, END: 3, ERROR: 4, WRITTEN: 5, TIMEOUT: 6, CLOSE: 7,
-    CLIENT_HELLO: 8, SESSION: 9,
-  },
-  SERVER_EVENTS: { SECURE: 0, CLIENT_ERROR: 1, ERROR: 2, CLOSE: 3, CLIENT_HELLO: 4 },
+  EVENTS: Object.freeze({ ...binding.events.conn }),
+  SERVER_EVENTS: Object.freeze({ ...binding.events.server }),
 };

@@ -1,31 +1,27 @@
 'use strict';
-// SecurePair: the classic API. One engine; `encrypted` carries TLS records to and from a
+// SecurePair: the classic API. One TLS connection; `encrypted` carries TLS records to and from a
 // transport, `cleartext` carries application data. Nothing here does I/O: pipe `encrypted` to a
-// socket (or to another pair) and the engine does the rest.
+// socket (or to another pair). The connection is the same native driver every uvtls socket runs
+// on (src/net/conn.c, `external` mode): `encrypted`'s writes feed it, its OUTPUT events are what
+// `encrypted` reads, and handshake, early writes, close_notify and errors are the driver's.
 const { Duplex } = require('stream');
 const EventEmitter = require('events');
 const binding = require('./binding');
+const { EVENTS } = require('./events');
 const { createSecureContext, SecureContext } = require('./secure-context');
 const { sideHint, withCode } = require('./errors');
-
-const { HANDSHAKING, ERROR } = binding.states;
 
 class CleartextStream extends Duplex {
   constructor(pair) {
     // Like a net.Socket: when the peer ends, we end too (sending our close_notify).
     super({ allowHalfOpen: false });
     this._pair = pair;
-    this._pendingWrites = []; // written before the handshake finished
     this.encrypted = true;
     this.authorized = false;
     this.authorizationError = null;
   }
 
   _write(chunk, encoding, callback) {
-    if (!this._pair._secure) {
-      this._pendingWrites.push([chunk, callback]);
-      return;
-    }
     this._pair._writeClear(chunk, callback);
   }
 
@@ -38,49 +34,43 @@ class CleartextStream extends Duplex {
   }
 
   _destroy(err, callback) {
-    this._pair._teardown();
-    const pending = this._pendingWrites;
-    this._pendingWrites = [];
-    // Every write callback runs exactly once, with an error after destroy.
-    for (const [, cb] of pending) cb(err || destroyedError());
+    this._pair._teardown(err);
     callback(err);
   }
 
   getPeerCertificate(detailed) {
-    const engine = this._pair._engine;
-    if (!engine) return null;
-    return engine.getPeerCertificate(!!detailed) || {};
+    const conn = this._pair._live();
+    return conn ? conn.getPeerCertificate(!!detailed) || {} : null;
   }
 
   getCertificate() {
-    const engine = this._pair._engine;
-    if (!engine) return null;
-    return engine.getCertificate() || {};
+    const conn = this._pair._live();
+    return conn ? conn.getCertificate() || {} : null;
   }
 
   getCipher() {
-    const engine = this._pair._engine;
-    return engine ? engine.getCipher() : undefined;
+    const conn = this._pair._live();
+    return conn ? conn.getCipher() : undefined;
   }
 
   getProtocol() {
-    const engine = this._pair._engine;
-    return engine ? engine.getProtocol() : null;
+    const conn = this._pair._live();
+    return conn ? conn.getProtocol() : null;
   }
 
   getSession() {
-    const engine = this._pair._engine;
-    return engine ? engine.getSession() : undefined;
+    const conn = this._pair._live();
+    return conn ? conn.getSession() : undefined;
   }
 
   isSessionReused() {
-    const engine = this._pair._engine;
-    return engine ? engine.isSessionReused() : false;
+    const conn = this._pair._live();
+    return conn ? conn.isSessionReused() : false;
   }
 
   get servername() {
-    const engine = this._pair._engine;
-    return engine ? engine.getServername() : null;
+    const conn = this._pair._live();
+    return conn ? conn.getServername() : null;
   }
 }
 
@@ -104,7 +94,7 @@ class EncryptedStream extends Duplex {
   }
 
   _destroy(err, callback) {
-    this._pair._teardown();
+    this._pair._teardown(err);
     callback(err);
   }
 }
@@ -140,12 +130,17 @@ class SecurePair extends EventEmitter {
     // lets an unverified peer through.
     this._rejectUnauthorized = rejectUnauthorized !== false;
     this._requestCert = !!requestCert;
-    this._engine = new binding.Engine(context.context, {
+    this._SNICallback = this._isServer && typeof options.SNICallback === 'function' ? options.SNICallback : null;
+    this._conn = new binding.Conn(context.context, {
+      external: true,
       isServer: this._isServer,
       requestCert: this._requestCert,
       rejectUnauthorized: this._rejectUnauthorized,
       servername: this._isServer ? undefined : options.servername,
+      sniPause: this._SNICallback !== null,
     });
+    this._conn.onevent = (kind, a, b) => this._onEvent(kind, a, b);
+    this._open = true;            // the driver has not reported CLOSE
     this._secure = false;
     this._failed = false;
     this._clearEnded = false;     // cleartext 'end' pushed
@@ -154,10 +149,13 @@ class SecurePair extends EventEmitter {
     this._cipherPaused = false;   // encrypted reader is full
     this._heldFeed = null;        // encrypted write callback held for backpressure
     this._heldWrites = [];        // cleartext write callbacks held for backpressure
+    this._queuedWrites = [];      // cleartext write callbacks of writes the driver queued
     this.cleartext = new CleartextStream(this);
     this.encrypted = new EncryptedStream(this);
-    // A client speaks first: produce the ClientHello once listeners are attached.
-    process.nextTick(() => this._cycle());
+    // A client speaks first: the ClientHello once listeners are attached.
+    process.nextTick(() => {
+      if (this._open) this._conn.start();
+    });
   }
 
   destroy() {
@@ -165,51 +163,117 @@ class SecurePair extends EventEmitter {
     this.encrypted.destroy();
   }
 
+  // The driver until the pair is torn down, else null (getters then answer null, as before).
+  _live() {
+    return this._open && !this._tornDown ? this._conn : null;
+  }
+
+  // --- events from the driver ---------------------------------------------------------------
+
+  _onEvent(kind, a, b) {
+    switch (kind) {
+      case EVENTS.OUTPUT:
+        if (!this._cipherEnded && !this.encrypted.push(a)) this._cipherPaused = true;
+        break;
+      case EVENTS.OUTPUT_END:
+        this._endCipher();
+        break;
+      case EVENTS.CLIENT_HELLO:
+        this._chooseContext(a);
+        break;
+      case EVENTS.SECURE:
+        this._onSecure();
+        break;
+      case EVENTS.DATA:
+        if (!this.cleartext.push(a)) {
+          this._clearPaused = true;
+          this._conn.readStop();
+        }
+        break;
+      case EVENTS.END:
+        this._clearEnded = true;
+        this.cleartext.push(null);
+        break;
+      case EVENTS.WRITTEN: {
+        const callbacks = this._queuedWrites.splice(0, a);
+        const err = b < 0 ? destroyedError() : null;
+        for (const cb of callbacks) this._completeWrite(cb, err);
+        break;
+      }
+      case EVENTS.ERROR:
+        this._fail(a);
+        break;
+      case EVENTS.CLOSE:
+        this._open = false;
+        for (const cb of this._queuedWrites.splice(0)) cb(destroyedError());
+        break;
+      default:
+        break; // CONNECT, TIMEOUT, SESSION: the classic pair has no event for them
+    }
+  }
+
+  // The fifth argument's SNICallback (servername, callback(err, context)) picks the context.
+  _chooseContext(servername) {
+    let answered = false;
+    const answer = (err, ctx) => {
+      if (answered || !this._open) return;
+      answered = true;
+      if (err) return this._fail(err);
+      this._conn.resumeHello(ctx instanceof SecureContext ? ctx.context : null);
+    };
+    try {
+      this._SNICallback(servername || '', answer);
+    } catch (err) {
+      if (answered) throw err;
+      answer(err);
+    }
+  }
+
   // --- data paths ---------------------------------------------------------------------------
 
   _feedCipher(chunk, callback) {
     // After a failure or teardown the peer may still send (its last flight, an alert); that
     // ciphertext has nowhere to go and is dropped, not turned into a second error.
-    if (!this._engine || this._failed) return callback();
-    this._engine.feed(chunk);
-    this._cycle();
+    if (!this._open || this._failed) return callback();
+    this._conn.feed(chunk);
     // Backpressure: while the cleartext reader is full, hold the transport's write callback so
     // it stops sending us ciphertext.
-    if (this._clearPaused && !this._failed) this._heldFeed = callback;
+    if (this._clearPaused && !this._failed && this._open) this._heldFeed = callback;
     else callback();
   }
 
   _feedEof() {
-    if (!this._engine) return;
-    this._engine.feedEof();
-    this._cycle();
+    if (this._open) this._conn.feedEof();
   }
 
   _writeClear(chunk, callback) {
-    if (!this._engine) return callback(destroyedError());
-    const n = this._engine.write(chunk);
-    if (n < 0) {
-      const err = this._engine.error() || writeAfterEndError();
-      this._cycle();
-      return callback(err);
+    if (!this._open) return callback(destroyedError());
+    let done;
+    try {
+      done = this._conn.write(chunk);
+    } catch (err) {
+      return callback(err.code === 'EPIPE' ? writeAfterEndError() : err);
     }
-    this._flushCipher();
-    if (this._cipherPaused) this._heldWrites.push(callback);
-    else callback();
+    if (done) this._completeWrite(callback, null);
+    else this._queuedWrites.push(callback); // before the handshake ends: WRITTEN completes it
+  }
+
+  // A write the driver finished: held while `encrypted`'s reader is full (bounded buffering).
+  _completeWrite(callback, err) {
+    if (this._cipherPaused && !err) this._heldWrites.push(callback);
+    else callback(err);
   }
 
   _endClear(callback) {
-    if (!this._engine) return callback();
-    this._engine.shutdown();
-    this._flushCipher();
-    // We said close_notify: the transport can end its write side, as Node's TLSSocket does.
-    this._endCipher();
+    // close_notify, then the transport's write side ends (OUTPUT_END), as Node's TLSSocket does;
+    // during the handshake the driver sends it behind the early writes.
+    if (this._open) this._conn.shutdown();
     callback();
   }
 
   _clearWanted() {
     this._clearPaused = false;
-    this._readClear();
+    if (this._open) this._conn.readStart();
     if (!this._clearPaused && this._heldFeed) {
       const cb = this._heldFeed;
       this._heldFeed = null;
@@ -219,25 +283,11 @@ class SecurePair extends EventEmitter {
 
   _cipherWanted() {
     this._cipherPaused = false;
-    this._flushCipher();
     while (!this._cipherPaused && this._heldWrites.length > 0) this._heldWrites.shift()();
   }
 
-  // --- the engine loop ----------------------------------------------------------------------
-
-  _cycle() {
-    const engine = this._engine;
-    if (!engine) return;
-    let state = engine.state();
-    if (state === HANDSHAKING) state = engine.handshake();
-    this._flushCipher(); // the next flight, or an alert
-    if (state === ERROR) return this._fail(engine.error());
-    if (!this._secure && state !== HANDSHAKING) this._onSecure();
-    if (this._secure) this._readClear();
-  }
-
   _onSecure() {
-    const engine = this._engine;
+    const conn = this._conn;
     this._secure = true;
     const clear = this.cleartext;
     if (this._isServer && !this._requestCert) {
@@ -245,41 +295,12 @@ class SecurePair extends EventEmitter {
       clear.authorized = false;
       clear.authorizationError = null;
     } else {
-      const verifyError = engine.verifyError();
+      const verifyError = conn.verifyError();
       clear.authorized = verifyError === null;
       clear.authorizationError = verifyError === null ? null : verifyError.code;
     }
     this.emit('secure');
     clear.emit('secure');
-    if (!this._engine) return; // destroyed by a 'secure' listener
-    const pending = clear._pendingWrites;
-    clear._pendingWrites = [];
-    for (const [chunk, cb] of pending) this._writeClear(chunk, cb);
-  }
-
-  _readClear() {
-    while (this._engine && !this._clearPaused && !this._clearEnded) {
-      const data = this._engine.read();
-      if (this._engine.state() === ERROR) return this._fail(this._engine.error());
-      if (data === null) break;
-      if (data === false) {
-        this._clearEnded = true;
-        this.cleartext.push(null);
-        break;
-      }
-      if (!this.cleartext.push(data)) this._clearPaused = true;
-    }
-    this._flushCipher(); // reading may answer the peer (key updates)
-  }
-
-  _flushCipher() {
-    const engine = this._engine;
-    if (!engine || this._cipherEnded) return;
-    while (!this._cipherPaused) {
-      const out = engine.take();
-      if (out === null) break;
-      if (!this.encrypted.push(out)) this._cipherPaused = true;
-    }
   }
 
   _endCipher() {
@@ -292,13 +313,12 @@ class SecurePair extends EventEmitter {
     if (this._failed) return;
     this._failed = true;
     sideHint(err, { isServer: this._isServer });
-    // Let the peer read our alert before the transport ends.
-    this._flushCipher();
+    // The driver already handed out our alert: the peer reads it before the transport ends.
     this._endCipher();
-    const held = [this._heldFeed, ...this._heldWrites].filter(Boolean);
+    const held = [this._heldFeed, ...this._heldWrites, ...this._queuedWrites].filter(Boolean);
     this._heldFeed = null;
     this._heldWrites = [];
-    for (const cb of held) cb(err);
+    this._queuedWrites = [];
     // The classic API reports on the pair; Node's newer one on `cleartext`. A pair listener
     // takes it; otherwise cleartext errors (and, unheard, throws like any unhandled 'error').
     // Counting cleartext's listeners would not work: pipe() adds hidden ones.
@@ -308,17 +328,21 @@ class SecurePair extends EventEmitter {
     } else {
       this.cleartext.destroy(err);
     }
+    // After the report: a failed write callback on a live cleartext would be a second 'error'.
+    for (const cb of held) cb(err);
   }
 
   _teardown() {
-    const engine = this._engine;
-    if (!engine) return;
-    if (!this._cipherEnded && !this._failed) {
-      this._flushCipher();
-      this._endCipher();
-    }
-    this._engine = null;
-    engine.destroy();
+    if (this._tornDown) return;
+    this._tornDown = true;
+    // A pair torn down after its handshake says close_notify first, as before.
+    if (this._open && this._secure && !this._cipherEnded && !this._failed) this._conn.shutdown();
+    if (!this._cipherEnded && !this._failed) this._endCipher();
+    if (this._open) this._conn.close();
+    const pending = [...this._heldWrites, ...this._queuedWrites];
+    this._heldWrites = [];
+    this._queuedWrites = [];
+    for (const cb of pending) cb(destroyedError());
     if (!this.cleartext.destroyed) this.cleartext.destroy();
     if (!this.encrypted.destroyed && this._cipherEnded && this.encrypted.readableEnded) {
       this.encrypted.destroy();

@@ -110,7 +110,7 @@ describe('issue 11 (core): native objects are type-checked at every unwrap (item
       const { certs } = require(${JSON.stringify(path.join(__dirname, 'fixtures', 'certs'))});
       const c = certs();
       const ctx = uvtls.createSecureContext({ key: c.serverKey, cert: c.serverChain }).context;
-      const engine = new binding.Engine(ctx, { isServer: false });
+      const engine = new binding.Conn(ctx, { external: true });
       const typeError = { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' };
       const server = uvtls.createServer({ key: c.serverKey, cert: c.serverChain }, (s) => s.end());
       server.listen(0, '127.0.0.1', () => {
@@ -120,18 +120,17 @@ describe('issue 11 (core): native objects are type-checked at every unwrap (item
           const nativeServer = server._handle;
           assert.ok(conn && nativeServer, 'native handles found');
           for (const wrong of [engine, conn, nativeServer, {}, Object.create(binding.SecureContext.prototype)]) {
-            assert.throws(() => new binding.Engine(wrong, { isServer: false }), typeError);
             assert.throws(() => new binding.Conn(wrong, {}), typeError);
             assert.throws(() => new binding.Server(wrong, {}), typeError);
             assert.throws(() => nativeServer.setContext(wrong), typeError);
             assert.throws(() => conn.resumeHello(wrong), typeError);
           }
-          assert.throws(() => new binding.Engine(42, { isServer: false }), typeError);
+          assert.throws(() => new binding.Conn(42, { external: true }), typeError);
           // A method called on an object of another class never reaches native code.
-          assert.throws(() => binding.Engine.prototype.read.call(ctx), TypeError);
+          assert.throws(() => binding.Conn.prototype.write.call(ctx, 'x'), TypeError);
           assert.throws(() => binding.SecureContext.prototype.addCA.call(engine, c.caCert), TypeError);
           // The right objects still work.
-          engine.destroy();
+          engine.close();
           nativeServer.setContext(ctx);
           sock.destroy();
           server.close(() => console.log('type checks ok'));
@@ -256,11 +255,11 @@ describe('issue 11 (core): certificate strings keep their NUL bytes (item 3)', f
 
   it('a servername or PSK identity hint holding a NUL is refused, not cut short', () => {
     const ctx = uvtls.createSecureContext({}).context;
-    assert.throws(() => new binding.Engine(ctx, { isServer: false, servername: 'localhost\0.evil' }),
+    assert.throws(() => new binding.Conn(ctx, { external: true, servername: 'localhost\0.evil' }),
       { code: 'ERR_INVALID_ARG_VALUE' });
-    const e = new binding.Engine(ctx, { isServer: true });
+    const e = new binding.Conn(ctx, { external: true, isServer: true });
     assert.throws(() => e.enablePsk('hint\0more'), { code: 'ERR_INVALID_ARG_VALUE' });
-    e.destroy();
+    e.close();
   });
 });
 

@@ -8,8 +8,8 @@
 #include "binding/cert_tools.h"
 #include "binding/context_wrap.h"
 #include "binding/convert.h"
-#include "binding/engine_wrap.h"
-#include "binding/net_wrap.h"
+#include "binding/conn_wrap.h"
+#include "binding/server_wrap.h"
 
 using namespace uvtls;
 
@@ -33,6 +33,21 @@ void CloseAllHandles(napi_async_cleanup_hook_handle hook, void *arg) {
     Teardown *t = new Teardown{hook, data->loop};
     data->loop = nullptr;
     uvtls_loop_close_all(t->loop, LoopEmpty, t);
+}
+
+// {conn: {CONNECT: 0, ...}, server: {SECURE: 0, ...}}: the event kinds of src/net, by name, so
+// that JavaScript never numbers them itself.
+Napi::Object EventKinds(Napi::Env env) {
+    Napi::Object conn = Napi::Object::New(env);
+    for (int ev = 0; ev < UVTLS_CONN_EVENT_COUNT; ev++)
+        conn.Set(uvtls_conn_event_name(ev), ev);
+    Napi::Object server = Napi::Object::New(env);
+    for (int ev = 0; ev < UVTLS_SERVER_EVENT_COUNT; ev++)
+        server.Set(uvtls_server_event_name(ev), ev);
+    Napi::Object kinds = Napi::Object::New(env);
+    kinds.Set("conn", conn);
+    kinds.Set("server", server);
+    return kinds;
 }
 
 } // namespace
@@ -86,8 +101,6 @@ static Napi::Object InitUvtls(Napi::Env env, Napi::Object exports) {
 
     Napi::Function context = SecureContextWrap::Define(env);
     data->secure_context_ctor = Napi::Persistent(context);
-    Napi::Function engine = EngineWrap::Define(env);
-    data->engine_ctor = Napi::Persistent(engine);
 
     Napi::Function conn = ConnWrap::Define(env);
     data->conn_ctor = Napi::Persistent(conn);
@@ -96,7 +109,7 @@ static Napi::Object InitUvtls(Napi::Env env, Napi::Object exports) {
     exports.Set("Conn", conn);
     exports.Set("Server", server);
     exports.Set("SecureContext", context);
-    exports.Set("Engine", engine);
+    exports.Set("events", EventKinds(env));
     RegisterCertTools(env, exports);
     exports.Set("opensslVersion", Napi::String::New(env, uvtls_openssl_version_text()));
     exports.Set(

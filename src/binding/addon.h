@@ -17,7 +17,6 @@ namespace uvtls {
 
 struct AddonData {
     Napi::FunctionReference secure_context_ctor;
-    Napi::FunctionReference engine_ctor;
     Napi::FunctionReference conn_ctor;
     Napi::FunctionReference server_ctor;
     // The libuv side: Node's own loop, shared buffers, and every open handle. Heap-allocated and
@@ -27,8 +26,6 @@ struct AddonData {
     Napi::FunctionReference object_create; // Object.create, for null-prototype objects
     // Node's default roots, parsed once per environment and shared by every context without `ca`.
     uvtls_trust_store *default_roots = nullptr;
-    // Scratch space for reading cleartext; one per environment, reused by every engine.
-    std::vector<char> scratch = std::vector<char>(64 * 1024);
     // How the running Node shapes the plain objects of getPeerCertificate() and
     // getEphemeralKeyInfo(), asked once through `shape_probe` (lib/x509-shape.js) on first use.
     Napi::FunctionReference shape_probe;
@@ -51,9 +48,9 @@ inline AddonData *GetAddonData(Napi::Env env) {
 
 // --- Type tags ------------------------------------------------------------------------------
 // Every object a wrap class hands to JS carries its class's type tag, set in the constructor
-// (TagThis), and every unwrap checks it first (UnwrapChecked): an Engine passed where a
+// (TagThis), and every unwrap checks it first (UnwrapChecked): a Conn passed where a
 // SecureContext is expected, or a method called on a foreign `this`
-// (`Engine.prototype.read.call(secureContext)`), is a TypeError instead of a pointer of the
+// (`Conn.prototype.write.call(secureContext)`), is a TypeError instead of a pointer of the
 // wrong type. napi_unwrap alone cannot tell the classes apart: it returns whatever was wrapped.
 //
 // Each wrap class shadows ObjectWrap<T>::Unwrap with a checked one:
@@ -62,7 +59,6 @@ inline AddonData *GetAddonData(Napi::Env env) {
 // receiver of every instance method too.
 
 class SecureContextWrap;
-class EngineWrap;
 class ConnWrap;
 class ServerWrap;
 
@@ -71,10 +67,6 @@ template <typename T> struct TypeTagOf;
 template <> struct TypeTagOf<SecureContextWrap> {
     static constexpr napi_type_tag tag = {0x7576746c73435458ULL, 0x9d2b5a0c41e86f13ULL};
     static constexpr const char *name = "SecureContext";
-};
-template <> struct TypeTagOf<EngineWrap> {
-    static constexpr napi_type_tag tag = {0x7576746c73454e47ULL, 0x3f61c8e2b7a4d905ULL};
-    static constexpr const char *name = "Engine";
 };
 template <> struct TypeTagOf<ConnWrap> {
     static constexpr napi_type_tag tag = {0x7576746c73434f4eULL, 0xc04e1b97a62d58f3ULL};

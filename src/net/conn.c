@@ -50,8 +50,18 @@ struct uvtls_conn {
     size_t held_paused;    /* bytes read while the handshake waits at the ClientHello */
     unsigned closing : 1, secure : 1, reading : 1, read_wanted : 1, ended : 1, errored : 1,
         shutdown_wanted : 1, shutdown_sent : 1, connected : 1, draining : 1, is_pipe : 1,
-        is_server : 1, eof_seen : 1, hello_reported : 1;
+        is_server : 1, eof_seen : 1, hello_reported : 1, external : 1, started : 1;
 };
+
+static const char *const event_names[] = {
+#define UVTLS_CONN_EVENT_NAME(name) #name,
+    UVTLS_CONN_EVENTS(UVTLS_CONN_EVENT_NAME)
+#undef UVTLS_CONN_EVENT_NAME
+};
+
+const char *uvtls_conn_event_name(int ev) {
+    return ev >= 0 && ev < UVTLS_CONN_EVENT_COUNT ? event_names[ev] : NULL;
+}
 
 static void process(uvtls_conn *c);
 static void start_timer(uvtls_conn *c, unsigned ms);
@@ -175,7 +185,8 @@ void uvtls_conn_close(uvtls_conn *c) {
     if (c->closing)
         return;
     c->closing = 1;
-    uv_close(&c->io.handle, on_handle_closed);
+    if (!c->external)
+        uv_close(&c->io.handle, on_handle_closed);
     uv_close((uv_handle_t *)&c->timer, on_handle_closed);
 }
 
@@ -198,7 +209,9 @@ static uvtls_conn *conn_create(uvtls_loop *loop, const uvtls_conn_options *opts,
         uvtls_error_set(err, "connect", "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
         return NULL;
     }
-    int r = opts->pipe ? uv_pipe_init(loop->uv, &c->io.pipe, 0) : uv_tcp_init(loop->uv, &c->io.tcp);
+    int r = 0;
+    if (!opts->external)
+        r = opts->pipe ? uv_pipe_init(loop->uv, &c->io.pipe, 0) : uv_tcp_init(loop->uv, &c->io.tcp);
     if (r < 0) {
         free(c);
         uvtls_error_set(err, "connect", uv_err_name(r), "socket %s", uv_err_name(r));
@@ -207,7 +220,8 @@ static uvtls_conn *conn_create(uvtls_loop *loop, const uvtls_conn_options *opts,
     uv_timer_init(loop->uv, &c->timer);
     c->io.handle.data = c;
     c->timer.data = c;
-    c->open_handles = 2;
+    c->external = opts->external != 0;
+    c->open_handles = c->external ? 1 : 2;
     c->loop = loop;
     c->cb = cb;
     c->user = user;
@@ -315,11 +329,34 @@ static int queue_copy(uvtls_conn *c, const char *data, size_t len) {
     return submit_write(c, w, len);
 }
 
+/* The owner's transport takes ciphertext as fast as we make it (its own buffering is its
+ * backpressure): each batch goes out in an OUTPUT event, which the owner copies. The batch sits in
+ * the loop's send buffer, or in memory of its own when larger; it is ciphertext, and the receiver
+ * copies it before any JavaScript runs. The owner may call back in (a write from its handler):
+ * the engine hands out each byte once, in order, so a nested flush sends what follows. */
+static int flush_external(uvtls_conn *c) {
+    size_t pending;
+    while (!c->closing && (pending = uvtls_engine_pending(c->engine)) > 0) {
+        char *buf = pending <= sizeof(c->loop->send) ? c->loop->send : malloc(pending);
+        if (buf == NULL)
+            return UV_ENOMEM;
+        size_t n = uvtls_engine_take(c->engine, buf, pending);
+        c->bytes_written += n;
+        uvtls_conn_event_data d = {.data = buf, .len = n};
+        emit(c, UVTLS_CONN_OUTPUT, &d);
+        if (buf != c->loop->send)
+            free(buf);
+    }
+    return 0;
+}
+
 /* Sends all ciphertext the engine holds: uv_try_write from the loop's send buffer first, and
  * only what the kernel did not take is copied into a write request. Returns 0 or a libuv error. */
 static int flush(uvtls_conn *c) {
     if (c->closing || !c->connected)
         return 0;
+    if (c->external)
+        return flush_external(c);
     if (c->write_error != 0)
         return c->write_error;
     size_t pending;
@@ -611,37 +648,30 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
     *buf = uv_buf_init(c->loop->recv, sizeof(c->loop->recv));
 }
 
-static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
-    uvtls_conn *c = s->data;
-    if (nread == 0 || c->closing)
-        return;
-    if (nread < 0) {
-        uv_read_stop(s);
-        c->reading = 0;
-        if (nread != UV_EOF) {
-            report_write_error(c);
-            emit_uv_error(c, (int)nread, "read");
-            return;
-        }
-        uvtls_engine_feed_eof(c->engine);
-        c->eof_seen = 1;
-        if (!c->secure) {
-            process(c); /* fails with ECONNRESET, stage "handshake" */
-            return;
-        }
-        c->read_wanted = 1; /* the end must be seen even by a paused owner */
-        drain_cleartext(c);
-        report_write_error(c);
+/* The peer finished sending (a FIN, or the end of an external transport). */
+static void received_eof(uvtls_conn *c) {
+    c->reading = 0;
+    uvtls_engine_feed_eof(c->engine);
+    c->eof_seen = 1;
+    if (!c->secure) {
+        process(c); /* fails with ECONNRESET, stage "handshake" */
         return;
     }
-    c->bytes_read += (size_t)nread;
+    c->read_wanted = 1; /* the end must be seen even by a paused owner */
+    drain_cleartext(c);
+    report_write_error(c);
+}
+
+/* Ciphertext from the peer, from either transport: the one way bytes enter the driver. */
+static void received(uvtls_conn *c, const char *data, size_t len) {
+    c->bytes_read += len;
     if (c->secure && c->idle_timeout_ms)
         start_timer(c, c->idle_timeout_ms);
     if (c->hello_reported && !c->secure && uvtls_engine_hello_waiting(c->engine)) {
         /* Nothing read now is processed before the owner answers (SNICallback, OCSPRequest,
          * resumeSession may take long): it waits in the engine. An honest client sends little
          * or nothing before our reply; beyond a few records, the handshake fails. */
-        c->held_paused += (size_t)nread;
+        c->held_paused += len;
         if (c->held_paused > UVTLS_CONN_MAX_HELD_PAUSED) {
             uvtls_error err;
             uvtls_error_set(&err, "handshake", "ERR_TLS_HANDSHAKE_BUFFER_LIMIT",
@@ -653,11 +683,53 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
             return;
         }
     }
-    if (uvtls_engine_feed(c->engine, buf->base, (size_t)nread) < 0) {
+    if (uvtls_engine_feed(c->engine, data, len) < 0) {
         emit_error(c, uvtls_engine_error(c->engine));
         return;
     }
     process(c);
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
+    uvtls_conn *c = s->data;
+    if (nread == 0 || c->closing)
+        return;
+    if (nread == UV_EOF) {
+        uv_read_stop(s);
+        received_eof(c);
+        return;
+    }
+    if (nread < 0) {
+        uv_read_stop(s);
+        c->reading = 0;
+        report_write_error(c);
+        emit_uv_error(c, (int)nread, "read");
+        return;
+    }
+    received(c, buf->base, (size_t)nread);
+}
+
+int uvtls_conn_feed(uvtls_conn *c, const void *data, size_t len) {
+    if (!c->external)
+        return UV_EINVAL;
+    if (c->closing || c->eof_seen)
+        return UV_EPIPE;
+    if (len > 0)
+        received(c, data, len);
+    return 0;
+}
+
+int uvtls_conn_feed_eof(uvtls_conn *c) {
+    if (!c->external)
+        return UV_EINVAL;
+    if (c->closing || c->eof_seen)
+        return 0;
+    received_eof(c);
+    return 0;
+}
+
+int uvtls_conn_is_external(const uvtls_conn *c) {
+    return c->external;
 }
 
 int uvtls_conn_resume_hello(uvtls_conn *c, uvtls_context *ctx) {
@@ -671,7 +743,7 @@ int uvtls_conn_read_start(uvtls_conn *c) {
     c->read_wanted = 1;
     if (c->closing || !c->connected)
         return 0;
-    if (!c->reading && !c->ended) {
+    if (!c->reading && !c->ended && !c->external) {
         int r = uv_read_start(&c->io.stream, on_alloc, on_read);
         if (r < 0 && r != UV_EALREADY)
             return r;
@@ -684,7 +756,7 @@ int uvtls_conn_read_start(uvtls_conn *c) {
 
 int uvtls_conn_read_stop(uvtls_conn *c) {
     c->read_wanted = 0;
-    if (c->reading && !c->closing) {
+    if (c->reading && !c->closing && !c->external) {
         uv_read_stop(&c->io.stream);
         c->reading = 0;
         report_write_error(c); /* no read will tell why any more */
@@ -696,12 +768,30 @@ int uvtls_conn_read_stop(uvtls_conn *c) {
 
 static void begin(uvtls_conn *c) {
     c->connected = 1;
+    c->started = 1;
     start_timer(c, c->handshake_timeout_ms);
-    if (c->read_wanted) {
+    if (c->external) {
+        c->reading = 1; /* the owner's transport reads until it feeds the end */
+    } else if (c->read_wanted) {
         uv_read_start(&c->io.stream, on_alloc, on_read);
         c->reading = 1;
     }
     process(c); /* a client sends its ClientHello */
+}
+
+int uvtls_conn_start(uvtls_conn *c) {
+    if (!c->external)
+        return UV_EINVAL;
+    if (c->started || c->closing)
+        return UV_EALREADY;
+    if (!c->is_server) {
+        c->started = 1; /* an owner that starts us from CONNECT is not heard twice */
+        emit(c, UVTLS_CONN_CONNECT, NULL);
+        if (c->closing)
+            return 0;
+    }
+    begin(c);
+    return 0;
 }
 
 static void on_connect(uv_connect_t *req, int status) {
@@ -767,6 +857,10 @@ static int start_shutdown(uvtls_conn *c) {
     uvtls_engine_shutdown(c->engine);
     if (flush_or_fail(c) < 0)
         return -1;
+    if (c->external) {
+        emit(c, UVTLS_CONN_OUTPUT_END, NULL);
+        return 0;
+    }
     c->shutdown_req.data = c;
     int r = uv_shutdown(&c->shutdown_req, &c->io.stream, on_shutdown);
     return r == UV_ENOTCONN ? 0 : r;
@@ -792,33 +886,35 @@ void uvtls_conn_set_timeout(uvtls_conn *c, unsigned ms) {
 }
 
 int uvtls_conn_set_nodelay(uvtls_conn *c, int on) {
-    return c->is_pipe ? 0 : uv_tcp_nodelay(&c->io.tcp, on);
+    return c->is_pipe || c->external ? 0 : uv_tcp_nodelay(&c->io.tcp, on);
 }
 
 int uvtls_conn_set_keepalive(uvtls_conn *c, int on, unsigned delay_s) {
-    return c->is_pipe ? 0 : uv_tcp_keepalive(&c->io.tcp, on, delay_s);
+    return c->is_pipe || c->external ? 0 : uv_tcp_keepalive(&c->io.tcp, on, delay_s);
 }
 
 void uvtls_conn_ref(uvtls_conn *c) {
-    uv_ref(&c->io.handle);
+    if (!c->external)
+        uv_ref(&c->io.handle);
     uv_ref((uv_handle_t *)&c->timer);
 }
 
 void uvtls_conn_unref(uvtls_conn *c) {
-    uv_unref(&c->io.handle);
+    if (!c->external)
+        uv_unref(&c->io.handle);
     uv_unref((uv_handle_t *)&c->timer);
 }
 
 int uvtls_conn_peername(const uvtls_conn *c, struct sockaddr_storage *out) {
     int len = sizeof(*out);
-    if (c->is_pipe)
+    if (c->is_pipe || c->external)
         return UV_ENOTSUP;
     return uv_tcp_getpeername(&c->io.tcp, (struct sockaddr *)out, &len);
 }
 
 int uvtls_conn_sockname(const uvtls_conn *c, struct sockaddr_storage *out) {
     int len = sizeof(*out);
-    if (c->is_pipe)
+    if (c->is_pipe || c->external)
         return UV_ENOTSUP;
     return uv_tcp_getsockname(&c->io.tcp, (struct sockaddr *)out, &len);
 }

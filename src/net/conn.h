@@ -19,20 +19,33 @@ typedef struct uvtls_conn uvtls_conn;
  * failing it: a few records. */
 enum { UVTLS_CONN_MAX_HELD_PAUSED = 64 * 1024 };
 
+/* The events a conn reports, in one list: the enum below and the names the binding exports to
+ * JavaScript (lib/events.js reads them from there) both come from it. */
+#define UVTLS_CONN_EVENTS(X)                                                                      \
+    X(CONNECT)      /* client: transport connected, handshake started */                          \
+    X(SECURE)       /* handshake done (and verified when rejecting) */                            \
+    X(DATA)         /* cleartext: data/len, valid only during the call */                         \
+    X(END)          /* the peer finished sending (close_notify or FIN) */                         \
+    X(ERROR)        /* error; the owner decides to close */                                       \
+    X(WRITTEN)      /* `count` earlier writes completed, in order; `status` < 0 on failure */     \
+    X(TIMEOUT)      /* the idle timeout set with uvtls_conn_set_timeout() expired */              \
+    X(CLIENT_HELLO) /* server: paused at the ClientHello; data = host name or NULL; answer with   \
+                       uvtls_conn_resume_hello() */                                               \
+    X(SESSION)      /* a new session: data/len = DER (a client's from the server; a server's own  \
+                       when it collects them) */                                                  \
+    X(OUTPUT)       /* external transport: ciphertext data/len for the owner to send */           \
+    X(OUTPUT_END)   /* external transport: everything is sent; end the transport's write side */  \
+    X(CLOSE)        /* closed; the last event */
+
 typedef enum uvtls_conn_event {
-    UVTLS_CONN_CONNECT, /* client: transport connected, handshake started */
-    UVTLS_CONN_SECURE,  /* handshake done (and verified when rejecting) */
-    UVTLS_CONN_DATA,    /* cleartext: data/len, valid only during the call */
-    UVTLS_CONN_END,     /* the peer finished sending (close_notify or FIN) */
-    UVTLS_CONN_ERROR,   /* error; the owner decides to close */
-    UVTLS_CONN_WRITTEN, /* `count` earlier writes completed, in order; `status` < 0 on failure */
-    UVTLS_CONN_TIMEOUT, /* the idle timeout set with uvtls_conn_set_timeout() expired */
-    UVTLS_CONN_CLIENT_HELLO, /* server: paused at the ClientHello (SNI); data = host name or
-                                NULL; answer with uvtls_conn_resume_hello() */
-    UVTLS_CONN_SESSION,      /* a new session: data/len = DER (a client's from the server; a
-                                server's own when it collects them) */
-    UVTLS_CONN_CLOSE,        /* closed; the last event */
+#define UVTLS_CONN_EVENT_ENUM(name) UVTLS_CONN_##name,
+    UVTLS_CONN_EVENTS(UVTLS_CONN_EVENT_ENUM)
+#undef UVTLS_CONN_EVENT_ENUM
+        UVTLS_CONN_EVENT_COUNT
 } uvtls_conn_event;
+
+/* "CONNECT", "SECURE", ...: the event's name as JavaScript knows it; NULL when out of range. */
+const char *uvtls_conn_event_name(int ev);
 
 typedef struct uvtls_conn_event_data {
     const char *data;
@@ -49,6 +62,10 @@ typedef struct uvtls_conn_options {
     uvtls_engine_options engine;
     unsigned handshake_timeout_ms; /* 0: none */
     int pipe;                      /* a Unix socket instead of TCP */
+    int external; /* no socket: the owner runs the transport (a JavaScript stream). It feeds what
+                     the peer sent with uvtls_conn_feed()/uvtls_conn_feed_eof(), sends what
+                     OUTPUT events carry, ends its write side at OUTPUT_END, and starts the
+                     handshake with uvtls_conn_start(). Everything else is the same driver. */
     const unsigned char *alpn;     /* ALPN protocols, wire format (copied); NULL: none */
     size_t alpn_len;
     int sni_pause;       /* server: pause at the ClientHello (UVTLS_CONN_CLIENT_HELLO) */
@@ -74,6 +91,15 @@ void *uvtls_conn_user(const uvtls_conn *c);
 /* Starts connecting; the result arrives as CONNECT or ERROR. 0 or a libuv error code. */
 int uvtls_conn_connect(uvtls_conn *c, const struct sockaddr *addr, const struct sockaddr *local);
 int uvtls_conn_connect_pipe(uvtls_conn *c, const char *path);
+
+/* External transport: the transport is ready; a client sends its ClientHello, a server waits
+ * for one. 0, or UV_EALREADY when started before. */
+int uvtls_conn_start(uvtls_conn *c);
+/* External transport: bytes the peer sent; the end of them. 0 or a libuv error code (UV_EINVAL
+ * on a socket conn, UV_EPIPE once closing); a TLS failure is reported as ERROR. */
+int uvtls_conn_feed(uvtls_conn *c, const void *data, size_t len);
+int uvtls_conn_feed_eof(uvtls_conn *c);
+int uvtls_conn_is_external(const uvtls_conn *c);
 
 /* Encrypts and sends. Returns 1 when the data already reached the kernel (no WRITTEN event
  * follows for it), 0 when queued (one WRITTEN count follows), or < 0 on failure. Before the

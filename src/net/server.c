@@ -12,6 +12,16 @@
 
 #include "core/context.h"
 
+static const char *const event_names[] = {
+#define UVTLS_SERVER_EVENT_NAME(name) #name,
+    UVTLS_SERVER_EVENTS(UVTLS_SERVER_EVENT_NAME)
+#undef UVTLS_SERVER_EVENT_NAME
+};
+
+const char *uvtls_server_event_name(int ev) {
+    return ev >= 0 && ev < UVTLS_SERVER_EVENT_COUNT ? event_names[ev] : NULL;
+}
+
 typedef union any_stream {
     uv_handle_t handle;
     uv_stream_t stream;

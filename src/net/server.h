@@ -12,14 +12,24 @@
 
 typedef struct uvtls_server uvtls_server;
 
+/* The events a server reports, in one list (the enum and the names exported to JavaScript). */
+#define UVTLS_SERVER_EVENTS(X)                                                                    \
+    X(SECURE)       /* `conn` finished its handshake; take it or close it */                      \
+    X(CLIENT_ERROR) /* `conn` failed before secure; closed after the callback */                  \
+    X(ERROR)        /* accept failed (e.g. EMFILE); the server keeps listening */                 \
+    X(CLIENT_HELLO) /* `conn` paused at its ClientHello (SNI): take it, then resume it with       \
+                       uvtls_conn_resume_hello() */                                               \
+    X(CLOSE)        /* the last event */
+
 typedef enum uvtls_server_event {
-    UVTLS_SERVER_SECURE,       /* `conn` finished its handshake; take it or close it */
-    UVTLS_SERVER_CLIENT_ERROR, /* `conn` failed before secure; closed after the callback */
-    UVTLS_SERVER_ERROR,        /* accept failed (e.g. EMFILE); the server keeps listening */
-    UVTLS_SERVER_CLIENT_HELLO, /* `conn` paused at its ClientHello (SNI): take it, then resume
-                                  it with uvtls_conn_resume_hello() */
-    UVTLS_SERVER_CLOSE,        /* the last event */
+#define UVTLS_SERVER_EVENT_ENUM(name) UVTLS_SERVER_##name,
+    UVTLS_SERVER_EVENTS(UVTLS_SERVER_EVENT_ENUM)
+#undef UVTLS_SERVER_EVENT_ENUM
+        UVTLS_SERVER_EVENT_COUNT
 } uvtls_server_event;
+
+/* "SECURE", "CLIENT_ERROR", ...; NULL when out of range. */
+const char *uvtls_server_event_name(int ev);
 
 typedef void (*uvtls_server_cb)(uvtls_server *s, uvtls_server_event ev, uvtls_conn *conn,
                                 const uvtls_error *err, void *user);

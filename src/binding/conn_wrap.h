@@ -1,7 +1,9 @@
-// Conn and Server: JS handles of the libuv transport (src/net). Events reach JS through one
-// method, `onevent(kind, ...)`, on the handle object; see lib/socket.js and lib/server.js.
-#ifndef UVTLS_BINDING_NET_WRAP_H
-#define UVTLS_BINDING_NET_WRAP_H
+// Conn: the JS handle of one TLS connection driven by src/net/conn.c, whatever carries it: a
+// socket of its own (libuv), or a JavaScript stream (`external`: lib/js-transport.js,
+// lib/securepair.js feed it and send what it hands out). Events reach JS through the function
+// JS assigns to `onevent(kind, ...)`; the kinds are exported as `binding.events.conn`.
+#ifndef UVTLS_BINDING_CONN_WRAP_H
+#define UVTLS_BINDING_CONN_WRAP_H
 
 #include <napi.h>
 
@@ -36,10 +38,16 @@ class ConnWrap : public Napi::ObjectWrap<ConnWrap> {
   private:
     static void OnEvent(uvtls_conn *c, uvtls_conn_event ev, const uvtls_conn_event_data *d,
                         void *user);
+    void OnClose(uvtls_conn *c);
     uvtls_conn *Live(const Napi::CallbackInfo &info);
     void Adopt(uvtls_conn *conn, uvtls_server *server);
+    Napi::Value GetOnEvent(const Napi::CallbackInfo &info);
+    void SetOnEvent(const Napi::CallbackInfo &info, const Napi::Value &value);
     Napi::Value Connect(const Napi::CallbackInfo &info);
     Napi::Value ConnectPipe(const Napi::CallbackInfo &info);
+    Napi::Value Start(const Napi::CallbackInfo &info);
+    Napi::Value Feed(const Napi::CallbackInfo &info);
+    Napi::Value FeedEof(const Napi::CallbackInfo &info);
     Napi::Value Write(const Napi::CallbackInfo &info);
     Napi::Value Shutdown(const Napi::CallbackInfo &info);
     Napi::Value Close(const Napi::CallbackInfo &info);
@@ -61,41 +69,10 @@ class ConnWrap : public Napi::ObjectWrap<ConnWrap> {
     uvtls_conn *conn_ = nullptr;
     uvtls_server *server_ = nullptr; // the server that accepted us, told when we close
     Napi::ObjectReference self_;     // strong while the conn is open: an open socket stays alive
+    Napi::FunctionReference onevent_;
     std::unique_ptr<PskBridge> psk_;
     uint64_t bytes_read_ = 0; // the conn's counters, kept at CLOSE
     uint64_t bytes_written_ = 0;
-};
-
-class ServerWrap : public Napi::ObjectWrap<ServerWrap> {
-  public:
-    static Napi::Function Define(Napi::Env env);
-    explicit ServerWrap(const Napi::CallbackInfo &info);
-    static ServerWrap *Unwrap(Napi::Object o) {
-        return UnwrapChecked<ServerWrap>(o, "this");
-    }
-    ~ServerWrap() override;
-
-  private:
-    static void OnEvent(uvtls_server *s, uvtls_server_event ev, uvtls_conn *conn,
-                        const uvtls_error *err, void *user);
-    uvtls_server *Live(const Napi::CallbackInfo &info);
-    Napi::Value Listen(const Napi::CallbackInfo &info);
-    Napi::Value ListenPipe(const Napi::CallbackInfo &info);
-    Napi::Value Address(const Napi::CallbackInfo &info);
-    Napi::Value Close(const Napi::CallbackInfo &info);
-    Napi::Value Connections(const Napi::CallbackInfo &info);
-    Napi::Value SetMaxConnections(const Napi::CallbackInfo &info);
-    Napi::Value SetContext(const Napi::CallbackInfo &info);
-    Napi::Value Ref(const Napi::CallbackInfo &info);
-    Napi::Value Unref(const Napi::CallbackInfo &info);
-    Napi::Value SetALPNProtocols(const Napi::CallbackInfo &info);
-    Napi::Value SetSniPause(const Napi::CallbackInfo &info);
-    Napi::Value SetKeylog(const Napi::CallbackInfo &info);
-    Napi::Value SetOcspPause(const Napi::CallbackInfo &info);
-    Napi::Value SetSessionCache(const Napi::CallbackInfo &info);
-
-    uvtls_server *server_ = nullptr;
-    Napi::ObjectReference self_;
 };
 
 } // namespace uvtls

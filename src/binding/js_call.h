@@ -1,0 +1,21 @@
+// The one way the Conn and Server handles call into JavaScript: `self.onevent(kind, ...)`, made
+// safe for an environment that is going away (a worker being terminated) and for exceptions.
+#ifndef UVTLS_BINDING_JS_CALL_H
+#define UVTLS_BINDING_JS_CALL_H
+
+#include <napi.h>
+
+#include <vector>
+
+namespace uvtls {
+
+// False once the environment can no longer run JS (torn down, or a worker being terminated).
+bool CanCallJS(napi_env env);
+// Calls the `onevent` function JS gave the handle (OnEventTarget). Never lets anything unwind
+// into libuv. Returns false when the call failed (JS threw: reported as an uncaught exception).
+bool CallOnEvent(Napi::Env env, Napi::Object self, napi_value fn,
+                 const std::vector<napi_value> &args);
+
+} // namespace uvtls
+
+#endif
