@@ -99,7 +99,7 @@ describe('issue 11 (core): nothing process-wide outlives the addon (item 5)', fu
 describe('issue 11 (core): native objects are type-checked at every unwrap (item 6)', function () {
   this.timeout(60000);
 
-  it('an Engine, Conn, Server or plain object where a SecureContext is wanted is a TypeError', async () => {
+  it('a Conn, Server or plain object where a SecureContext is wanted is a TypeError', async () => {
     // In a child process: before the fix this was a segfault in SSL_new, which would take the
     // test runner down with it.
     const script = `

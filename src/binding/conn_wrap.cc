@@ -85,8 +85,7 @@ ConnWrap::ConnWrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<ConnWrap>(
     std::string alpn_holder;
     size_t alpn_len = 0;
     Napi::Value alpn = opts.Get("alpn");
-    const char *alpn_wire =
-        alpn.IsBuffer() ? BytesOf(alpn, alpn_holder, &alpn_len) : nullptr;
+    const char *alpn_wire = alpn.IsBuffer() ? BytesOf(alpn, alpn_holder, &alpn_len) : nullptr;
     uvtls_conn_options o = {};
     o.external = Flag(opts, "external");
     o.engine.is_server = o.external && Flag(opts, "isServer");

@@ -13,25 +13,25 @@
 namespace uvtls {
 
 Napi::Function ServerWrap::Define(Napi::Env env) {
-    return DefineClass(env, "Server",
-                       {
-                           InstanceAccessor("onevent", &ServerWrap::GetOnEvent,
-                                            &ServerWrap::SetOnEvent),
-                           InstanceMethod("listen", &ServerWrap::Listen),
-                           InstanceMethod("listenPipe", &ServerWrap::ListenPipe),
-                           InstanceMethod("address", &ServerWrap::Address),
-                           InstanceMethod("close", &ServerWrap::Close),
-                           InstanceMethod("connections", &ServerWrap::Connections),
-                           InstanceMethod("setMaxConnections", &ServerWrap::SetMaxConnections),
-                           InstanceMethod("setContext", &ServerWrap::SetContext),
-                           InstanceMethod("ref", &ServerWrap::Ref),
-                           InstanceMethod("unref", &ServerWrap::Unref),
-                           InstanceMethod("setALPNProtocols", &ServerWrap::SetALPNProtocols),
-                           InstanceMethod("setSniPause", &ServerWrap::SetSniPause),
-                           InstanceMethod("setKeylog", &ServerWrap::SetKeylog),
-                           InstanceMethod("setOcspPause", &ServerWrap::SetOcspPause),
-                           InstanceMethod("setSessionCache", &ServerWrap::SetSessionCache),
-                       });
+    return DefineClass(
+        env, "Server",
+        {
+            InstanceAccessor("onevent", &ServerWrap::GetOnEvent, &ServerWrap::SetOnEvent),
+            InstanceMethod("listen", &ServerWrap::Listen),
+            InstanceMethod("listenPipe", &ServerWrap::ListenPipe),
+            InstanceMethod("address", &ServerWrap::Address),
+            InstanceMethod("close", &ServerWrap::Close),
+            InstanceMethod("connections", &ServerWrap::Connections),
+            InstanceMethod("setMaxConnections", &ServerWrap::SetMaxConnections),
+            InstanceMethod("setContext", &ServerWrap::SetContext),
+            InstanceMethod("ref", &ServerWrap::Ref),
+            InstanceMethod("unref", &ServerWrap::Unref),
+            InstanceMethod("setALPNProtocols", &ServerWrap::SetALPNProtocols),
+            InstanceMethod("setSniPause", &ServerWrap::SetSniPause),
+            InstanceMethod("setKeylog", &ServerWrap::SetKeylog),
+            InstanceMethod("setOcspPause", &ServerWrap::SetOcspPause),
+            InstanceMethod("setSessionCache", &ServerWrap::SetSessionCache),
+        });
 }
 
 // new Server(secureContext, {requestCert, rejectUnauthorized, handshakeTimeout, maxConnections,
@@ -109,10 +109,9 @@ void ServerWrap::OnEvent(uvtls_server *s, uvtls_server_event ev, uvtls_conn *con
             const char *name = uvtls_engine_hello_servername(uvtls_conn_engine(conn));
             // A throw while JS set the paused handshake up leaves it with nobody to resume it:
             // that connection closes (its socket hears CLOSE); the exception is uncaught.
-            if (!CallOnEvent(
-                    env, obj, fn,
-                    {kind, wrap,
-                     name ? Napi::Value(Napi::String::New(env, name)) : env.Undefined()}))
+            if (!CallOnEvent(env, obj, fn,
+                             {kind, wrap,
+                              name ? Napi::Value(Napi::String::New(env, name)) : env.Undefined()}))
                 uvtls_conn_close(conn);
             break;
         }

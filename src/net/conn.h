@@ -21,20 +21,20 @@ enum { UVTLS_CONN_MAX_HELD_PAUSED = 64 * 1024 };
 
 /* The events a conn reports, in one list: the enum below and the names the binding exports to
  * JavaScript (lib/events.js reads them from there) both come from it. */
-#define UVTLS_CONN_EVENTS(X)                                                                      \
-    X(CONNECT)      /* client: transport connected, handshake started */                          \
-    X(SECURE)       /* handshake done (and verified when rejecting) */                            \
-    X(DATA)         /* cleartext: data/len, valid only during the call */                         \
-    X(END)          /* the peer finished sending (close_notify or FIN) */                         \
-    X(ERROR)        /* error; the owner decides to close */                                       \
-    X(WRITTEN)      /* `count` earlier writes completed, in order; `status` < 0 on failure */     \
-    X(TIMEOUT)      /* the idle timeout set with uvtls_conn_set_timeout() expired */              \
-    X(CLIENT_HELLO) /* server: paused at the ClientHello; data = host name or NULL; answer with   \
-                       uvtls_conn_resume_hello() */                                               \
-    X(SESSION)      /* a new session: data/len = DER (a client's from the server; a server's own  \
-                       when it collects them) */                                                  \
-    X(OUTPUT)       /* external transport: ciphertext data/len for the owner to send */           \
-    X(OUTPUT_END)   /* external transport: everything is sent; end the transport's write side */  \
+#define UVTLS_CONN_EVENTS(X)                                                                       \
+    X(CONNECT)      /* client: transport connected, handshake started */                           \
+    X(SECURE)       /* handshake done (and verified when rejecting) */                             \
+    X(DATA)         /* cleartext: data/len, valid only during the call */                          \
+    X(END)          /* the peer finished sending (close_notify or FIN) */                          \
+    X(ERROR)        /* error; the owner decides to close */                                        \
+    X(WRITTEN)      /* `count` earlier writes completed, in order; `status` < 0 on failure */      \
+    X(TIMEOUT)      /* the idle timeout set with uvtls_conn_set_timeout() expired */               \
+    X(CLIENT_HELLO) /* server: paused at the ClientHello; data = host name or NULL; answer with    \
+                       uvtls_conn_resume_hello() */                                                \
+    X(SESSION)      /* a new session: data/len = DER (a client's from the server; a server's own   \
+                       when it collects them) */                                                   \
+    X(OUTPUT)       /* external transport: ciphertext data/len for the owner to send */            \
+    X(OUTPUT_END)   /* external transport: everything is sent; end the transport's write side */   \
     X(CLOSE)        /* closed; the last event */
 
 typedef enum uvtls_conn_event {
@@ -66,7 +66,7 @@ typedef struct uvtls_conn_options {
                      the peer sent with uvtls_conn_feed()/uvtls_conn_feed_eof(), sends what
                      OUTPUT events carry, ends its write side at OUTPUT_END, and starts the
                      handshake with uvtls_conn_start(). Everything else is the same driver. */
-    const unsigned char *alpn;     /* ALPN protocols, wire format (copied); NULL: none */
+    const unsigned char *alpn; /* ALPN protocols, wire format (copied); NULL: none */
     size_t alpn_len;
     int sni_pause;       /* server: pause at the ClientHello (UVTLS_CONN_CLIENT_HELLO) */
     int keylog;          /* collect keylog lines (uvtls_engine_take_keylog) */

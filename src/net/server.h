@@ -13,12 +13,12 @@
 typedef struct uvtls_server uvtls_server;
 
 /* The events a server reports, in one list (the enum and the names exported to JavaScript). */
-#define UVTLS_SERVER_EVENTS(X)                                                                    \
-    X(SECURE)       /* `conn` finished its handshake; take it or close it */                      \
-    X(CLIENT_ERROR) /* `conn` failed before secure; closed after the callback */                  \
-    X(ERROR)        /* accept failed (e.g. EMFILE); the server keeps listening */                 \
-    X(CLIENT_HELLO) /* `conn` paused at its ClientHello (SNI): take it, then resume it with       \
-                       uvtls_conn_resume_hello() */                                               \
+#define UVTLS_SERVER_EVENTS(X)                                                                     \
+    X(SECURE)       /* `conn` finished its handshake; take it or close it */                       \
+    X(CLIENT_ERROR) /* `conn` failed before secure; closed after the callback */                   \
+    X(ERROR)        /* accept failed (e.g. EMFILE); the server keeps listening */                  \
+    X(CLIENT_HELLO) /* `conn` paused at its ClientHello (SNI): take it, then resume it with        \
+                       uvtls_conn_resume_hello() */                                                \
     X(CLOSE)        /* the last event */
 
 typedef enum uvtls_server_event {
