@@ -5,7 +5,7 @@ const dns = require('dns');
 const net = require('net');
 const binding = require('./binding');
 const { TLSSocket, kNative, contextOf, decorate } = require('./socket');
-const { invalidArgType, withCode, silentPeerHint } = require('./errors');
+const { invalidArgType, withCode } = require('./errors');
 const { alpnToWire } = require('./alpn');
 const { validateInteger, validateTimerDuration, TIMEOUT_MAX } = require('./validators');
 
@@ -74,6 +74,7 @@ function connect(...args) {
       rejectUnauthorized,
       servername,
       pipe: options.path !== undefined,
+      handshakeTimeout: options.handshakeTimeout,
     });
     socket = new TLSSocket({ [kNative]: handle }, socketOptions);
     socket._context = context;
@@ -91,7 +92,6 @@ function connect(...args) {
   socket._minDHSize = minDHSize;
   if (options.socket) socket._start();
   else startConnect(socket, socket._handle, options, host);
-  if (options.handshakeTimeout !== undefined) armHandshakeTimeout(socket, options.handshakeTimeout);
   if (timeout) socket.setTimeout(timeout);
   if (callback) socket.once('secureConnect', callback);
   return socket;
@@ -146,21 +146,6 @@ function checkMinDHSize(value) {
 // or a string meaning "none" would hide a mistake).
 function checkHandshakeTimeout(ms) {
   validateInteger(ms, 'options.handshakeTimeout', 1, TIMEOUT_MAX);
-}
-
-function armHandshakeTimeout(socket, ms) {
-  const timer = setTimeout(() => {
-    if (socket._secureEstablished || socket.destroyed) return;
-    const target = socket._connectTarget || {};
-    const err = withCode(new Error('TLS handshake timeout'), 'ERR_TLS_HANDSHAKE_TIMEOUT',
-      silentPeerHint(target.address, target.port, ms));
-    err.stage = 'handshake';
-    socket.destroy(err);
-  }, ms);
-  socket._handshakeTimer = timer; // follows socket.ref()/unref()
-  const stop = () => clearTimeout(timer);
-  socket.once('secureConnect', stop);
-  socket.once('close', stop);
 }
 
 function startConnect(socket, handle, options, host) {

@@ -52,6 +52,9 @@ class Server extends EventEmitter {
     applySessionOptions(this._context, options);
     setDefaultSessionIdContext(this._context, options);
     if (secureConnectionListener) this.on('secureConnection', secureConnectionListener);
+    // As Node's tls.Server: a socket or any duplex handed over with emit('connection', socket)
+    // (proxies, SNI routers, an HTTP CONNECT) is served like an accepted connection.
+    this.on('connection', (socket) => this._serveDuplex(socket));
     // Keylog costs a callback per secret: collected only while someone listens.
     this.on('newListener', (event) => {
       if (event === 'keylog' && this._handle) this._handle.setKeylog(true);
@@ -60,6 +63,34 @@ class Server extends EventEmitter {
         process.nextTick(() => this._applySessionEvents());
       }
     });
+  }
+
+  _serveDuplex(duplex) {
+    if (duplex instanceof TLSSocket || duplex === null || typeof duplex !== 'object') return;
+    const o = this._options;
+    const socket = new TLSSocket(duplex, {
+      isServer: true,
+      server: this,
+      secureContext: this._context,
+      requestCert: !!o.requestCert,
+      rejectUnauthorized: o.rejectUnauthorized !== false,
+    });
+    if (o.pauseOnConnect) socket.pause();
+    this._boundSecurePending(socket);
+  }
+
+  // The driver settings of a connection this server serves over a JS stream: the same its own
+  // listener gives the connections it accepts.
+  _helloOptions() {
+    return {
+      handshakeTimeout: this._handshakeTimeout,
+      alpn: this._alpn,
+      sniPause: this._sniPause(),
+      keylog: this.listenerCount('keylog') > 0,
+      ocspPause: this.listenerCount('OCSPRequest') > 0,
+      resumePause: this.listenerCount('resumeSession') > 0,
+      serverSessions: this.listenerCount('newSession') > 0,
+    };
   }
 
   // The handshake timeout in ms, as Node reads the option (also bounds the wait for

@@ -8,9 +8,10 @@ const { X509Certificate } = require('crypto');
 const binding = require('./binding');
 const { EVENTS } = require('./events');
 const { JsTransport } = require('./js-transport');
+const { alpnToWire } = require('./alpn');
 const { checkServerIdentity } = require('./identity');
 const { createSecureContext, SecureContext } = require('./secure-context');
-const { withCode, invalidArgType, invalidArgValue, refusedHint, notTlsHint, sideHint, canonicalAlertCode } = require('./errors');
+const { withCode, invalidArgType, invalidArgValue, refusedHint, notTlsHint, sideHint, canonicalAlertCode, silentPeerHint } = require('./errors');
 const { validateUint32, validateInt32, validateTimerDuration } = require('./validators');
 
 const kNative = Symbol('uvtls.nativeHandle');
@@ -42,6 +43,7 @@ class TLSSocket extends Duplex {
       throw invalidArgType('options.SNICallback', 'of type function', options.SNICallback);
     }
     this._rejectUnauthorized = options.rejectUnauthorized !== false;
+    this._handshakeTimeoutMs = options.handshakeTimeout;
     this._requestCert = !!options.requestCert;
     this._checkServerIdentity = options.checkServerIdentity || checkServerIdentity;
     this._verifyHost = options._verifyHost;
@@ -71,7 +73,14 @@ class TLSSocket extends Duplex {
         requestCert: this._requestCert,
         rejectUnauthorized: this._rejectUnauthorized,
         servername: this._isServer ? undefined : options.servername,
+        handshakeTimeout: this._isServer ? undefined : options.handshakeTimeout,
+        ...(this._isServer ? serverHelloOptions(options) : {}),
       });
+      // A connection a server was handed (server.emit('connection', duplex)) is the server's
+      // until its handshake ends: failures go to 'tlsClientError', success to
+      // 'secureConnection', as for the connections it accepts itself.
+      this._serverPending = this._isServer && isUvtlsServer(this.server);
+      if (this._isServer && !this._serverPending) this._SNICallback = options.SNICallback;
       this._attach(transport);
       this.connecting = !!socket.connecting;
       // As Node's: a server-side socket waits for the ClientHello at once; a client-side one
@@ -113,6 +122,15 @@ class TLSSocket extends Duplex {
         if (this._newSessionsPending > 0) this._securePending = true;
         else this._onSecure();
         break;
+      case EVENTS.CLIENT_HELLO:
+        // A server-side socket over a JS stream, paused at the ClientHello as the server's own
+        // connections are: its server answers, or (standalone) its own SNICallback.
+        if (isUvtlsServer(this.server)) {
+          this.server._onClientHello(this, this._handle, a);
+        } else {
+          this._chooseContext(a);
+        }
+        break;
       case EVENTS.DATA:
         this._appDataSeen = true;
         if (!this.push(a) && this._handle) this._handle.readStop();
@@ -149,6 +167,11 @@ class TLSSocket extends Duplex {
           break;
         }
         const rs = this._readableState;
+        if (err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT' && !this._isServer && this._connectTarget) {
+          // The driver's timer fired; where we connected to makes the hint concrete.
+          const { address, port } = this._connectTarget;
+          err.hint = silentPeerHint(address, port, this._handshakeTimeoutMs);
+        }
         if (err.code === 'ECONNRESET' && err.stage === 'handshake' && !this._isServer) {
           // As Node's: the disconnect names where connect() was asked to go, as it was asked.
           const target = this._connectOptions || {};
@@ -233,6 +256,27 @@ class TLSSocket extends Duplex {
   _closedAfterHandshake() {
     return !this._isServer && this._secureEstablished && !this._appDataSeen &&
       !this._writableState.ending && !this.destroyed && certificateRequest(this) !== null;
+  }
+
+  // SNICallback(servername, callback(err, context)) of a standalone server-side socket.
+  _chooseContext(servername) {
+    let answered = false;
+    const answer = (err, ctx) => {
+      if (answered || !this._handle || this.destroyed) return;
+      answered = true;
+      if (err) return this.destroy(err);
+      if (ctx !== undefined && ctx !== null && !(ctx instanceof SecureContext)) {
+        return this.destroy(invalidArgType('SNICallback context', 'an instance of SecureContext', ctx));
+      }
+      this._handle.resumeHello(ctx ? ctx.context : null);
+    };
+    if (typeof this._SNICallback !== 'function') return answer(null, null);
+    try {
+      this._SNICallback(servername || '', answer);
+    } catch (err) {
+      if (answered) throw err;
+      answer(err);
+    }
   }
 
   _onSecure() {
@@ -419,13 +463,11 @@ class TLSSocket extends Duplex {
 
   ref() {
     if (this._handle) this._handle.ref();
-    if (this._handshakeTimer) this._handshakeTimer.ref();
     return this;
   }
 
   unref() {
     if (this._handle) this._handle.unref();
-    if (this._handshakeTimer) this._handshakeTimer.unref();
     return this;
   }
 
@@ -670,6 +712,21 @@ const SAN_LABELS = { dns: 'DNS name', ip: 'IP address', email: 'email address', 
 
 function identityNotFound(what, hint) {
   return withCode(new Error(`No identity in the peer certificate: ${what}`), 'ERR_UVTLS_IDENTITY_NOT_FOUND', hint);
+}
+
+// What a server-side socket over a JS stream asks of the driver before the handshake: its
+// server's settings (the same the server's own connections get), or, standalone, its options'.
+function serverHelloOptions(options) {
+  if (isUvtlsServer(options.server)) return options.server._helloOptions();
+  return {
+    alpn: alpnToWire(options.ALPNProtocols),
+    sniPause: typeof options.SNICallback === 'function',
+  };
+}
+
+// A uvtls Server (not a net.Server or anything else passed as `server`).
+function isUvtlsServer(server) {
+  return !!server && typeof server._helloOptions === 'function' && typeof server._onClientHello === 'function';
 }
 
 function contextOf(options) {

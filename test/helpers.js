@@ -35,9 +35,9 @@ async function pairClient(port, context, { rejectUnauthorized = true, servername
 }
 
 // A plain TCP server whose connections are served by uvtls server pairs.
-async function pairServer(context, { requestCert = false, rejectUnauthorized, onPair } = {}) {
+async function pairServer(context, { requestCert = false, rejectUnauthorized, onPair, options } = {}) {
   const server = net.createServer((socket) => {
-    const pair = uvtls.createSecurePair(context, true, requestCert, rejectUnauthorized);
+    const pair = uvtls.createSecurePair(context, true, requestCert, rejectUnauthorized, options);
     attach(pair, socket);
     if (onPair) onPair(pair, socket);
   });
