@@ -98,7 +98,7 @@ class TLSSocket extends Duplex {
 
   _attach(handle) {
     this._handle = handle;
-    handle.onevent = (kind, a, b) => this._onEvent(kind, a, b);
+    handle.onevent = this._onEvent.bind(this);
     if (!this._isServer) {
       // Keylog costs a callback per secret: collect lines only while someone listens.
       this.on('newListener', (event) => {

@@ -174,8 +174,9 @@ void ConnWrap::OnClose(uvtls_conn *c) {
         uvtls_server_conn_closed(server);
 }
 
-// Each event is one call: onevent(kind[, a[, b]]). Bytes (DATA, SESSION, OUTPUT) are copied into
-// a Buffer before any JavaScript runs: they may sit in a buffer the loop shares.
+// Each event is one call: onevent(kind[, a[, b]]), its arguments on the stack. Bytes (DATA,
+// SESSION, OUTPUT) are copied into a Buffer before any JavaScript runs: they may sit in a buffer
+// the loop shares. Nothing else is allocated per event (the kind and counts are small integers).
 void ConnWrap::OnEvent(uvtls_conn *c, uvtls_conn_event ev, const uvtls_conn_event_data *d,
                        void *user) {
     ConnWrap *self = static_cast<ConnWrap *>(user);
@@ -184,32 +185,37 @@ void ConnWrap::OnEvent(uvtls_conn *c, uvtls_conn_event ev, const uvtls_conn_even
         return;
     }
     Napi::Env env = self->Env();
-    if (self->onevent_.IsEmpty() || !CanCallJS(env))
+    if (self->onevent_.IsEmpty() || GetAddonData(env)->tearing_down)
         return;
     try {
         Napi::HandleScope scope(env);
-        std::vector<napi_value> args = {Napi::Number::New(env, ev)};
+        napi_value obj = self->Value();
+        if (!CanCallJSOn(env, obj))
+            return;
+        napi_value args[3];
+        size_t argc = 1;
+        args[0] = Napi::Number::New(env, ev);
         switch (ev) {
         case UVTLS_CONN_DATA:
         case UVTLS_CONN_SESSION:
         case UVTLS_CONN_OUTPUT:
-            args.push_back(Napi::Buffer<char>::Copy(env, d->data, d->len));
+            args[argc++] = Napi::Buffer<char>::Copy(env, d->data, d->len);
             break;
         case UVTLS_CONN_ERROR:
-            args.push_back(MakeError(env, *d->error).Value());
+            args[argc++] = MakeError(env, *d->error).Value();
             break;
         case UVTLS_CONN_WRITTEN:
-            args.push_back(Napi::Number::New(env, static_cast<double>(d->count)));
-            args.push_back(Napi::Number::New(env, d->status));
+            args[argc++] = Napi::Number::New(env, static_cast<double>(d->count));
+            args[argc++] = Napi::Number::New(env, d->status);
             break;
         case UVTLS_CONN_CLIENT_HELLO:
-            args.push_back(d->data ? Napi::Value(Napi::String::New(env, d->data, d->len))
-                                   : env.Undefined());
+            args[argc++] =
+                d->data ? Napi::Value(Napi::String::New(env, d->data, d->len)) : env.Undefined();
             break;
         default:
             break;
         }
-        CallOnEvent(env, self->Value(), self->onevent_.Value(), args);
+        CallOnEvent(env, obj, self->onevent_.Value(), argc, args);
     } catch (const Napi::Error &) {
         // Building the arguments failed: the environment stopped running JS meanwhile. A C++
         // exception must never unwind into libuv.

@@ -50,16 +50,28 @@ void ReportFailedCall(napi_env env) {
 // callback runs, and node-addon-api's failure path then aborts the process (it cannot build an
 // Error from a termination). The function is the one JS assigned to `onevent`, kept by the
 // handle: no property lookup per event.
-bool CallOnEvent(Napi::Env env, Napi::Object self, napi_value fn,
-                 const std::vector<napi_value> &args) {
+bool CallOnEvent(napi_env env, napi_value self, napi_value fn, size_t argc,
+                 const napi_value *argv) {
     if (GetAddonData(env)->tearing_down || fn == nullptr)
         return false;
     napi_value result;
-    if (napi_make_callback(env, nullptr, self, fn, args.size(), args.data(), &result) != napi_ok) {
+    if (napi_make_callback(env, nullptr, self, fn, argc, argv, &result) != napi_ok) {
         ReportFailedCall(env);
         return false;
     }
     return true;
+}
+
+bool CallOnEvent(Napi::Env env, Napi::Object self, napi_value fn,
+                 const std::vector<napi_value> &args) {
+    return CallOnEvent(env, self, fn, args.size(), args.data());
+}
+
+// napi_unwrap is one of the calls Node refuses once JS can no longer run (as
+// napi_define_properties, which CanCallJS uses), and it only reads a private field.
+bool CanCallJSOn(napi_env env, napi_value wrapped) {
+    void *native = nullptr;
+    return !GetAddonData(env)->tearing_down && napi_unwrap(env, wrapped, &native) == napi_ok;
 }
 
 } // namespace uvtls

@@ -11,10 +11,14 @@ namespace uvtls {
 
 // False once the environment can no longer run JS (torn down, or a worker being terminated).
 bool CanCallJS(napi_env env);
+// The same question, answered through `wrapped` (an object of one of our wrap classes) without
+// allocating anything: for the per-event path. Needs an open handle scope.
+bool CanCallJSOn(napi_env env, napi_value wrapped);
 // Calls the `onevent` function JS gave the handle (OnEventTarget). Never lets anything unwind
 // into libuv. Returns false when the call failed (JS threw: reported as an uncaught exception).
 bool CallOnEvent(Napi::Env env, Napi::Object self, napi_value fn,
                  const std::vector<napi_value> &args);
+bool CallOnEvent(napi_env env, napi_value self, napi_value fn, size_t argc, const napi_value *argv);
 
 } // namespace uvtls
 

@@ -665,8 +665,16 @@ static void received_eof(uvtls_conn *c) {
 /* Ciphertext from the peer, from either transport: the one way bytes enter the driver. */
 static void received(uvtls_conn *c, const char *data, size_t len) {
     c->bytes_read += len;
-    if (c->secure && c->idle_timeout_ms)
-        start_timer(c, c->idle_timeout_ms);
+    if (c->secure) {
+        /* The data path: nothing of the handshake is looked at any more. */
+        if (c->idle_timeout_ms)
+            start_timer(c, c->idle_timeout_ms);
+        if (uvtls_engine_feed(c->engine, data, len) < 0)
+            emit_error(c, uvtls_engine_error(c->engine));
+        else
+            drain_cleartext(c);
+        return;
+    }
     if (c->hello_reported && !c->secure && uvtls_engine_hello_waiting(c->engine)) {
         /* Nothing read now is processed before the owner answers (SNICallback, OCSPRequest,
          * resumeSession may take long): it waits in the engine. An honest client sends little
