@@ -140,18 +140,6 @@ Napi::Object ConnWrap::FromAccepted(Napi::Env env, uvtls_conn *conn, uvtls_serve
     return wrap;
 }
 
-Napi::Value ConnWrap::GetOnEvent(const Napi::CallbackInfo &info) {
-    return onevent_.IsEmpty() ? info.Env().Undefined() : onevent_.Value();
-}
-
-void ConnWrap::SetOnEvent(const Napi::CallbackInfo &info, const Napi::Value &value) {
-    (void)info;
-    if (value.IsFunction())
-        onevent_ = Napi::Persistent(value.As<Napi::Function>());
-    else
-        onevent_.Reset();
-}
-
 void ConnWrap::OnClose(uvtls_conn *c) {
     Napi::Env env = Env();
     // The bookkeeping happens whether or not JS can still hear about it.

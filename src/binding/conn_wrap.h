@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "binding/addon.h"
+#include "binding/js_call.h"
 #include "binding/engine_info.h"
 
 extern "C" {
@@ -20,7 +21,7 @@ extern "C" {
 
 namespace uvtls {
 
-class ConnWrap : public Napi::ObjectWrap<ConnWrap> {
+class ConnWrap : public Napi::ObjectWrap<ConnWrap>, public EventTarget {
   public:
     static Napi::Function Define(Napi::Env env);
     explicit ConnWrap(const Napi::CallbackInfo &info);
@@ -41,8 +42,6 @@ class ConnWrap : public Napi::ObjectWrap<ConnWrap> {
     void OnClose(uvtls_conn *c);
     uvtls_conn *Live(const Napi::CallbackInfo &info);
     void Adopt(uvtls_conn *conn, uvtls_server *server);
-    Napi::Value GetOnEvent(const Napi::CallbackInfo &info);
-    void SetOnEvent(const Napi::CallbackInfo &info, const Napi::Value &value);
     Napi::Value Connect(const Napi::CallbackInfo &info);
     Napi::Value ConnectPipe(const Napi::CallbackInfo &info);
     Napi::Value Start(const Napi::CallbackInfo &info);
@@ -69,7 +68,6 @@ class ConnWrap : public Napi::ObjectWrap<ConnWrap> {
     uvtls_conn *conn_ = nullptr;
     uvtls_server *server_ = nullptr; // the server that accepted us, told when we close
     Napi::ObjectReference self_;     // strong while the conn is open: an open socket stays alive
-    Napi::FunctionReference onevent_;
     std::unique_ptr<PskBridge> psk_;
     uint64_t bytes_read_ = 0; // the conn's counters, kept at CLOSE
     uint64_t bytes_written_ = 0;

@@ -20,6 +20,26 @@ bool CallOnEvent(Napi::Env env, Napi::Object self, napi_value fn,
                  const std::vector<napi_value> &args);
 bool CallOnEvent(napi_env env, napi_value self, napi_value fn, size_t argc, const napi_value *argv);
 
+// The `onevent` property of the Conn and Server handles: JS assigns a function, the handle keeps
+// it (a strong reference, released at CLOSE), and every event calls it without a property
+// lookup. A wrap class inherits this and lists `InstanceAccessor("onevent", &W::GetOnEvent,
+// &W::SetOnEvent)`.
+class EventTarget {
+  public:
+    Napi::Value GetOnEvent(const Napi::CallbackInfo &info) {
+        return onevent_.IsEmpty() ? info.Env().Undefined() : onevent_.Value();
+    }
+    void SetOnEvent(const Napi::CallbackInfo &, const Napi::Value &value) {
+        if (value.IsFunction())
+            onevent_ = Napi::Persistent(value.As<Napi::Function>());
+        else
+            onevent_.Reset();
+    }
+
+  protected:
+    Napi::FunctionReference onevent_;
+};
+
 } // namespace uvtls
 
 #endif

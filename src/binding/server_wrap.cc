@@ -239,16 +239,4 @@ Napi::Value ServerWrap::SetKeylog(const Napi::CallbackInfo &info) {
     return info.Env().Undefined();
 }
 
-Napi::Value ServerWrap::GetOnEvent(const Napi::CallbackInfo &info) {
-    return onevent_.IsEmpty() ? info.Env().Undefined() : onevent_.Value();
-}
-
-void ServerWrap::SetOnEvent(const Napi::CallbackInfo &info, const Napi::Value &value) {
-    (void)info;
-    if (value.IsFunction())
-        onevent_ = Napi::Persistent(value.As<Napi::Function>());
-    else
-        onevent_.Reset();
-}
-
 } // namespace uvtls

@@ -6,6 +6,7 @@
 #include <napi.h>
 
 #include "binding/addon.h"
+#include "binding/js_call.h"
 
 extern "C" {
 #include "net/server.h"
@@ -13,7 +14,7 @@ extern "C" {
 
 namespace uvtls {
 
-class ServerWrap : public Napi::ObjectWrap<ServerWrap> {
+class ServerWrap : public Napi::ObjectWrap<ServerWrap>, public EventTarget {
   public:
     static Napi::Function Define(Napi::Env env);
     explicit ServerWrap(const Napi::CallbackInfo &info);
@@ -41,12 +42,8 @@ class ServerWrap : public Napi::ObjectWrap<ServerWrap> {
     Napi::Value SetOcspPause(const Napi::CallbackInfo &info);
     Napi::Value SetSessionCache(const Napi::CallbackInfo &info);
 
-    Napi::Value GetOnEvent(const Napi::CallbackInfo &info);
-    void SetOnEvent(const Napi::CallbackInfo &info, const Napi::Value &value);
-
     uvtls_server *server_ = nullptr;
     Napi::ObjectReference self_;
-    Napi::FunctionReference onevent_;
 };
 
 } // namespace uvtls
