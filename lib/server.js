@@ -59,6 +59,7 @@ class Server extends EventEmitter {
     this.on('newListener', (event) => {
       if (event === 'keylog' && this._handle) this._handle.setKeylog(true);
       if (event === 'OCSPRequest' && this._handle) this._handle.setOcspPause(true);
+      if (event === 'connection' && this._handle) this._handle.setReportAccept(true);
       if ((event === 'resumeSession' || event === 'newSession') && this._handle) {
         process.nextTick(() => this._applySessionEvents());
       }
@@ -366,6 +367,8 @@ class Server extends EventEmitter {
       if (this._sniPause()) h.setSniPause(true);
       if (this.listenerCount('keylog') > 0) h.setKeylog(true);
       if (this.listenerCount('OCSPRequest') > 0) h.setOcspPause(true);
+      // Beyond our own listener (for handed-over duplexes), someone wants 'connection'.
+      if (this.listenerCount('connection') > 1) h.setReportAccept(true);
       this._applySessionEvents();
       return h;
     };
@@ -424,6 +427,16 @@ class Server extends EventEmitter {
         this._onClientHello(socket, a, b);
         break;
       }
+      case SERVER_EVENTS.CONNECTION: {
+        // Node's 'connection', at accept, before the handshake (a listener may destroy() the
+        // socket, e.g. to refuse an address). The socket hears its own handshake from now on:
+        // it is the server's until secure, as after a ClientHello pause.
+        const socket = this._socketFor(a, { atAccept: true });
+        socket._serverPending = true;
+        this._boundSecurePending(socket);
+        this.emit('connection', socket);
+        break;
+      }
       case SERVER_EVENTS.SECURE: {
         const socket = this._socketFor(a);
         socket._onSecure();
@@ -448,7 +461,7 @@ class Server extends EventEmitter {
     }
   }
 
-  _socketFor(conn) {
+  _socketFor(conn, { atAccept = false } = {}) {
     const o = this._options;
     const socket = new TLSSocket({ [kNative]: conn }, {
       isServer: true,
@@ -457,7 +470,7 @@ class Server extends EventEmitter {
       rejectUnauthorized: o.rejectUnauthorized !== false,
       allowHalfOpen: !!o.allowHalfOpen,
     });
-    if (o.pauseOnConnect) {
+    if (o.pauseOnConnect && !atAccept) {
       // As net.Server: nothing is read from the connection until the socket is resumed (the
       // handshake itself has already run in C).
       socket.pause();

@@ -165,6 +165,37 @@ describe('transports: one driver, the same features on every transport', functio
     });
   }
 
+  describe("a server's 'connection' event (at accept, before the handshake)", function () {
+    it('gives a socket of this server; destroy() refuses the client; handshakes still end in secureConnection or tlsClientError', async function () {
+      const seen = { connections: 0, errors: 0 };
+      const server = track(uvtls.createServer({ key: c.serverKey, cert: c.serverChain, requestCert: true, ca: c.caCert }));
+      let refuseNext = false;
+      server.on('connection', (socket) => {
+        seen.connections++;
+        assert.strictEqual(socket.server, server);
+        if (refuseNext) socket.destroy();
+      });
+      server.on('secureConnection', (s) => { track(s); s.end('welcome'); });
+      server.on('tlsClientError', () => { seen.errors++; });
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const port = server.address().port;
+      const good = await clientFor('native', port, { key: c.clientKey, cert: c.clientCert });
+      assert.strictEqual(await received(good), 'welcome');
+      const bad = await clientFor('native', port, {});
+      const badError = new Promise((resolve) => bad.on('error', resolve));
+      await new Promise((resolve) => bad.on('close', resolve));
+      await badError;
+      await h.waitUntil(() => seen.errors === 1, 'tlsClientError for the client without a certificate');
+      refuseNext = true;
+      const refused = await clientFor('native', port, {});
+      const refusedError = new Promise((resolve) => refused.on('error', resolve));
+      await new Promise((resolve) => refused.on('close', resolve));
+      assert.match((await refusedError).code, /ECONNRESET|EPIPE/);
+      assert.strictEqual(seen.connections, 3);
+    });
+  });
+
   describe('standalone server-side new TLSSocket', function () {
     it('SNICallback, ALPNProtocols and a client certificate', async function () {
       const seen = {};

@@ -31,6 +31,7 @@ Napi::Function ServerWrap::Define(Napi::Env env) {
             InstanceMethod("setKeylog", &ServerWrap::SetKeylog),
             InstanceMethod("setOcspPause", &ServerWrap::SetOcspPause),
             InstanceMethod("setSessionCache", &ServerWrap::SetSessionCache),
+            InstanceMethod("setReportAccept", &ServerWrap::SetReportAccept),
         });
 }
 
@@ -86,7 +87,8 @@ void ServerWrap::OnEvent(uvtls_server *s, uvtls_server_event ev, uvtls_conn *con
     }
     if (!js || self->onevent_.IsEmpty()) {
         // Nobody can take the connection: the server closes it (it still reports to the server).
-        if (ev == UVTLS_SERVER_SECURE || ev == UVTLS_SERVER_CLIENT_HELLO)
+        if (ev == UVTLS_SERVER_SECURE || ev == UVTLS_SERVER_CLIENT_HELLO ||
+            ev == UVTLS_SERVER_CONNECTION)
             uvtls_conn_close(conn);
         return;
     }
@@ -115,6 +117,13 @@ void ServerWrap::OnEvent(uvtls_server *s, uvtls_server_event ev, uvtls_conn *con
                 uvtls_conn_close(conn);
             break;
         }
+        case UVTLS_SERVER_CONNECTION: {
+            // JS takes the connection at once (Node's 'connection'): its socket hears the rest.
+            Napi::Object wrap = ConnWrap::FromAccepted(env, conn, s);
+            adopted = true;
+            CallOnEvent(env, obj, fn, {kind, wrap});
+            break;
+        }
         case UVTLS_SERVER_CLIENT_ERROR:
             CallOnEvent(env, obj, fn,
                         {kind, MakeError(env, *err).Value(), ConnWrap::FromAccepted(env, conn, s)});
@@ -127,7 +136,9 @@ void ServerWrap::OnEvent(uvtls_server *s, uvtls_server_event ev, uvtls_conn *con
             break;
         }
     } catch (const Napi::Error &) {
-        if ((ev == UVTLS_SERVER_SECURE || ev == UVTLS_SERVER_CLIENT_HELLO) && !adopted)
+        if ((ev == UVTLS_SERVER_SECURE || ev == UVTLS_SERVER_CLIENT_HELLO ||
+             ev == UVTLS_SERVER_CONNECTION) &&
+            !adopted)
             uvtls_conn_close(conn);
     }
 }
@@ -226,6 +237,11 @@ Napi::Value ServerWrap::SetSniPause(const Napi::CallbackInfo &info) {
 Napi::Value ServerWrap::SetSessionCache(const Napi::CallbackInfo &info) {
     uvtls_server_set_session_cache(Live(info), info[0].ToBoolean().Value(),
                                    info[1].ToBoolean().Value());
+    return info.Env().Undefined();
+}
+
+Napi::Value ServerWrap::SetReportAccept(const Napi::CallbackInfo &info) {
+    uvtls_server_set_report_accept(Live(info), info[0].ToBoolean().Value());
     return info.Env().Undefined();
 }
 

@@ -178,6 +178,8 @@ static void on_connection(uv_stream_t *listener, int status) {
         if (s->opts.keep_alive)
             uvtls_conn_set_keepalive(c, 1, s->opts.keep_alive_delay_s);
     }
+    if (s->opts.report_accept)
+        s->cb(s, UVTLS_SERVER_CONNECTION, c, NULL, s->user);
 }
 
 static void on_closed(uv_handle_t *h) {
@@ -315,6 +317,10 @@ void uvtls_server_set_keylog(uvtls_server *s, int on) {
 void uvtls_server_set_session_cache(uvtls_server *s, int resume_pause, int server_sessions) {
     s->opts.resume_pause = resume_pause;
     s->opts.server_sessions = server_sessions;
+}
+
+void uvtls_server_set_report_accept(uvtls_server *s, int on) {
+    s->opts.report_accept = on;
 }
 
 void uvtls_server_set_ocsp_pause(uvtls_server *s, int on) {

@@ -19,6 +19,8 @@ typedef struct uvtls_server uvtls_server;
     X(ERROR)        /* accept failed (e.g. EMFILE); the server keeps listening */                  \
     X(CLIENT_HELLO) /* `conn` paused at its ClientHello (SNI): take it, then resume it with        \
                        uvtls_conn_resume_hello() */                                                \
+    X(CONNECTION)   /* `conn` was just accepted (report_accept): the owner may take it now; if it  \
+                       does not, the server keeps it as any other */                               \
     X(CLOSE)        /* the last event */
 
 typedef enum uvtls_server_event {
@@ -50,6 +52,7 @@ typedef struct uvtls_server_options {
     int ocsp_pause;      /* pause handshakes that ask for OCSP stapling ('OCSPRequest') */
     int resume_pause;    /* pause handshakes that carry a session id ('resumeSession') */
     int server_sessions; /* report new sessions ('newSession') */
+    int report_accept;   /* report each accepted connection (CONNECTION: Node's 'connection') */
 } uvtls_server_options;
 
 uvtls_server *uvtls_server_new(uvtls_loop *loop, uvtls_context *ctx,
@@ -69,6 +72,7 @@ void uvtls_server_set_sni_pause(uvtls_server *s, int on);
 void uvtls_server_set_keylog(uvtls_server *s, int on);
 void uvtls_server_set_ocsp_pause(uvtls_server *s, int on);
 void uvtls_server_set_session_cache(uvtls_server *s, int resume_pause, int server_sessions);
+void uvtls_server_set_report_accept(uvtls_server *s, int on);
 /* Stops listening. CLOSE follows once every connection has closed. */
 void uvtls_server_close(uvtls_server *s);
 size_t uvtls_server_connections(const uvtls_server *s);
