@@ -477,7 +477,7 @@ const char *uvtls_engine_negotiated_group(const uvtls_engine *e) {
 int uvtls_engine_cert_request(const uvtls_engine *e, char ***names, size_t *count) {
     *names = NULL;
     *count = 0;
-    if (uvtls_engine_is_server(e) || !uvtls_engine_ext(e)->cert_request_seen)
+    if (uvtls_engine_is_server(e) || !uvtls_engine_ext_const(e)->peer.cert_request_seen)
         return 0;
     const STACK_OF(X509_NAME) *cas = SSL_get0_peer_CA_list(uvtls_engine_ssl(e));
     int n = cas ? sk_X509_NAME_num(cas) : 0;

@@ -30,8 +30,12 @@ SSL *uvtls_engine_ssl(const uvtls_engine *e) {
     return e->ssl;
 }
 
-uvtls_handshake_ext *uvtls_engine_ext(const uvtls_engine *e) {
-    return (uvtls_handshake_ext *)&e->ext;
+uvtls_handshake_ext *uvtls_engine_ext(uvtls_engine *e) {
+    return &e->ext;
+}
+
+const uvtls_handshake_ext *uvtls_engine_ext_const(const uvtls_engine *e) {
+    return &e->ext;
 }
 
 uvtls_engine *uvtls_engine_from_ssl(const SSL *ssl) {
@@ -58,7 +62,7 @@ static int note_cert_request(SSL *ssl, void *arg) {
     (void)arg;
     uvtls_engine *e = SSL_get_app_data(ssl);
     if (e != NULL)
-        e->ext.cert_request_seen = 1;
+        e->ext.peer.cert_request_seen = 1;
     return 1;
 }
 
