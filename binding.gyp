@@ -28,6 +28,7 @@
       "src/net/loop.c",
       "src/net/conn.c",
       "src/net/server.c",
+      "src/net/address.c",
       "src/binding/addon.cc",
       "src/binding/convert.cc",
       "src/binding/context_wrap.cc",

@@ -101,43 +101,6 @@ bool CallOnEvent(Napi::Env env, Napi::Object self, const std::vector<napi_value>
     return true;
 }
 
-Napi::Value SockaddrToJS(Napi::Env env, const struct sockaddr_storage &ss) {
-    char host[64] = "";
-    int port = 0;
-    const char *family = "IPv4";
-    if (ss.ss_family == AF_INET6) {
-        const auto *a = reinterpret_cast<const struct sockaddr_in6 *>(&ss);
-        uv_ip6_name(a, host, sizeof(host));
-        port = ntohs(a->sin6_port);
-        family = "IPv6";
-    } else if (ss.ss_family == AF_INET) {
-        const auto *a = reinterpret_cast<const struct sockaddr_in *>(&ss);
-        uv_ip4_name(a, host, sizeof(host));
-        port = ntohs(a->sin_port);
-    } else {
-        return env.Undefined();
-    }
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("address", host);
-    o.Set("family", family);
-    o.Set("port", port);
-    return o;
-}
-
-// "127.0.0.1"/"::1" + port -> sockaddr. Returns a libuv error code.
-int ParseAddress(const std::string &ip, int port, struct sockaddr_storage *out) {
-    std::memset(out, 0, sizeof(*out));
-    if (ip.find(':') != std::string::npos)
-        return uv_ip6_addr(ip.c_str(), port, reinterpret_cast<struct sockaddr_in6 *>(out));
-    return uv_ip4_addr(ip.c_str(), port, reinterpret_cast<struct sockaddr_in *>(out));
-}
-
-[[noreturn]] void ThrowUv(Napi::Env env, int r, const char *syscall) {
-    uvtls_error err;
-    uvtls_error_set(&err, syscall, uv_err_name(r), "%s %s", syscall, uv_err_name(r));
-    ThrowError(env, err);
-}
-
 } // namespace
 
 // ----------------------------------------------------------------------------------------------
@@ -333,13 +296,14 @@ Napi::Value ConnWrap::Connect(const Napi::CallbackInfo &info) {
     uvtls_conn *c = Live(info);
     struct sockaddr_storage addr, local;
     std::string ip = info[0].ToString().Utf8Value();
-    int r = ParseAddress(ip, info[1].ToNumber().Int32Value(), &addr);
+    int r = uvtls_net_address_parse(ip.c_str(), info[1].ToNumber().Int32Value(), &addr);
     if (r < 0)
         ThrowUv(info.Env(), r, "connect");
     bool has_local = info[2].IsString();
     if (has_local) {
-        r = ParseAddress(info[2].ToString().Utf8Value(),
-                         info[3].IsNumber() ? info[3].ToNumber().Int32Value() : 0, &local);
+        r = uvtls_net_address_parse(info[2].ToString().Utf8Value().c_str(),
+                                    info[3].IsNumber() ? info[3].ToNumber().Int32Value() : 0,
+                                    &local);
         if (r < 0)
             ThrowUv(info.Env(), r, "bind");
     }
@@ -582,7 +546,8 @@ uvtls_server *ServerWrap::Live(const Napi::CallbackInfo &info) {
 Napi::Value ServerWrap::Listen(const Napi::CallbackInfo &info) {
     uvtls_server *s = Live(info);
     struct sockaddr_storage addr;
-    int r = ParseAddress(info[0].ToString().Utf8Value(), info[1].ToNumber().Int32Value(), &addr);
+    int r = uvtls_net_address_parse(info[0].ToString().Utf8Value().c_str(),
+                                    info[1].ToNumber().Int32Value(), &addr);
     if (r < 0)
         ThrowUv(info.Env(), r, "listen");
     uvtls_error err;
