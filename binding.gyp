@@ -35,6 +35,7 @@
       "src/binding/engine_wrap.cc",
       "src/binding/engine_info.cc",
       "src/binding/cert_tools.cc",
+      "src/binding/errors_export.cc",
       "src/binding/net_wrap.cc"
     ],
     "include_dirs": ["src"],

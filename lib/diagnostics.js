@@ -3,14 +3,14 @@
 // (getPeerIdentity) and a plain-object snapshot of the connection (getConnectionInfo). Kept out
 // of lib/socket.js; install() puts them on TLSSocket.prototype.
 const binding = require('./binding');
-const { withCode, invalidArgType, invalidArgValue } = require('./errors');
+const { withCode, invalidArgType, invalidArgValue, codes } = require('./errors');
 
 const IDENTITY_SOURCES = new Set(['common_name', 'distinguished_name', 'subject_alternative_name']);
 const SAN_TYPES = new Set(['dns', 'ip', 'email', 'uri', 'other_name']);
 const SAN_LABELS = { dns: 'DNS name', ip: 'IP address', email: 'email address', uri: 'URI', other_name: 'otherName' };
 
 function identityNotFound(what, hint) {
-  return withCode(new Error(`No identity in the peer certificate: ${what}`), 'ERR_UVTLS_IDENTITY_NOT_FOUND', hint);
+  return withCode(new Error(`No identity in the peer certificate: ${what}`), codes.ERR_UVTLS_IDENTITY_NOT_FOUND, hint);
 }
 
 const methods = {
@@ -24,7 +24,7 @@ const methods = {
     const index = pick('index', 'ssl_cert_login_san_index');
     if (!IDENTITY_SOURCES.has(from)) {
       throw withCode(invalidArgValue('options.from', from,
-        `must be one of ${[...IDENTITY_SOURCES].map((x) => `'${x}'`).join(', ')}`), 'ERR_INVALID_ARG_VALUE',
+        `must be one of ${[...IDENTITY_SOURCES].map((x) => `'${x}'`).join(', ')}`), codes.ERR_INVALID_ARG_VALUE,
       'Choose where the identity comes from, as RabbitMQ\'s ssl_cert_login_from: common_name, ' +
         'distinguished_name, or subject_alternative_name with a sanType.');
     }
@@ -32,20 +32,20 @@ const methods = {
     if (from === 'subject_alternative_name') {
       if (!SAN_TYPES.has(sanType)) {
         throw withCode(invalidArgValue('options.sanType', sanType,
-          `must be one of ${[...SAN_TYPES].map((x) => `'${x}'`).join(', ')}`), 'ERR_INVALID_ARG_VALUE',
+          `must be one of ${[...SAN_TYPES].map((x) => `'${x}'`).join(', ')}`), codes.ERR_INVALID_ARG_VALUE,
         'With subject_alternative_name, say which kind of name to take (sanType: dns, ip, email, uri or other_name).');
       }
       if (index !== undefined) {
         position = typeof index === 'string' && /^\d+$/.test(index) ? Number(index) : index;
         if (!Number.isSafeInteger(position) || position < 0) {
           throw withCode(invalidArgValue('options.index', index, 'must be a non-negative integer'),
-            'ERR_INVALID_ARG_VALUE', 'The index counts names of that type from 0.');
+            codes.ERR_INVALID_ARG_VALUE, 'The index counts names of that type from 0.');
         }
       }
     }
     const info = this._peerDescription();
     if (info === null) {
-      throw withCode(new Error('The peer presented no certificate'), 'ERR_UVTLS_NO_PEER_CERTIFICATE',
+      throw withCode(new Error('The peer presented no certificate'), codes.ERR_UVTLS_NO_PEER_CERTIFICATE,
         this._isServer
           ? 'Clients send a certificate only when asked: create the server with `requestCert: true` ' +
             '(and `ca` naming the client CA).'

@@ -9,7 +9,7 @@
 /* Checks a wire-format list; `what` names it in the error message. Returns 0 or -1 with err. */
 static int check_wire(const unsigned char *wire, size_t len, const char *what, uvtls_error *err) {
     if (!uvtls_wire_valid(wire, len) || len > UVTLS_WIRE_LIST_MAX)
-        return uvtls_error_set(err, "handshake", "ERR_INVALID_ARG_VALUE",
+        return uvtls_error_set(err, UVTLS_STAGE(HANDSHAKE), UVTLS_CODE(ERR_INVALID_ARG_VALUE),
                                "%s names must be 1 to 255 bytes each", what);
     return 0;
 }
@@ -18,7 +18,8 @@ static int check_wire(const unsigned char *wire, size_t len, const char *what, u
 static int keep_wire(unsigned char **dst, size_t *dst_len, const unsigned char *wire, size_t len,
                      uvtls_error *err) {
     if (uvtls_bytes_replace(dst, dst_len, wire, len) < 0)
-        return uvtls_error_set(err, "handshake", "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
+        return uvtls_error_set(err, UVTLS_STAGE(HANDSHAKE), UVTLS_CODE(ERR_UVTLS_OUT_OF_MEMORY),
+                               "out of memory");
     return 0;
 }
 
@@ -36,7 +37,7 @@ int uvtls_engine_set_alpn(uvtls_engine *e, const unsigned char *wire, size_t len
         return keep_wire(&a->offer, &a->offer_len, wire, len, err);
     }
     if (SSL_set_alpn_protos(uvtls_engine_ssl(e), wire, (unsigned)len) != 0)
-        return uvtls_error_openssl(err, "handshake", "ERR_INVALID_ARG_VALUE",
+        return uvtls_error_openssl(err, UVTLS_STAGE(HANDSHAKE), UVTLS_CODE(ERR_INVALID_ARG_VALUE),
                                    "cannot set ALPN protocols");
     return 0;
 }

@@ -10,6 +10,9 @@
 /* Borrowed: valid until uvtls_engine_free(). */
 SSL *uvtls_engine_ssl(const uvtls_engine *e);
 
+/* Room for the group name OpenSSL reports for an EC key ("brainpoolP512r1" and the like). */
+enum { UVTLS_GROUP_NAME_MAX = 64 };
+
 /* New sessions kept for the owner at most: a TLS 1.3 server sends two tickets by default; a
  * peer that sends a flood of them only replaces the oldest. */
 enum { UVTLS_NEW_SESSIONS_MAX = 8 };

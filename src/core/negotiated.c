@@ -10,9 +10,6 @@
 
 #include "core/engine_internal.h"
 
-/* Longest group name OpenSSL reports for an EC key ("brainpoolP512r1" and the like). */
-enum { GROUP_NAME_MAX = 64 };
-
 size_t uvtls_engine_finished(const uvtls_engine *e, void *buf, size_t cap) {
     return SSL_get_finished(uvtls_engine_ssl(e), buf, cap);
 }
@@ -26,7 +23,7 @@ int uvtls_engine_export_keying_material(const uvtls_engine *e, void *out, size_t
                                         size_t context_len, int use_context, uvtls_error *err) {
     if (SSL_export_keying_material(uvtls_engine_ssl(e), out, len, label, label_len, context,
                                    context_len, use_context) != 1)
-        return uvtls_error_openssl(err, "read", "ERR_TLS_INVALID_STATE",
+        return uvtls_error_openssl(err, UVTLS_STAGE(READ), UVTLS_CODE(ERR_TLS_INVALID_STATE),
                                    "keying material is only available after the handshake");
     return 0;
 }
@@ -59,7 +56,7 @@ int uvtls_engine_ephemeral_key(const uvtls_engine *e, const char **type, const c
     } else {
         *type = "ECDH";
         if (id == EVP_PKEY_EC) {
-            char group[GROUP_NAME_MAX];
+            char group[UVTLS_GROUP_NAME_MAX];
             if (EVP_PKEY_get_utf8_string_param(key, "group", group, sizeof(group), NULL))
                 *name = OBJ_nid2sn(OBJ_txt2nid(group));
         } else {

@@ -41,7 +41,8 @@ int uvtls_engine_set_psk(uvtls_engine *e, uvtls_psk_handler handler, void *user,
     if (uvtls_engine_is_server(e)) {
         SSL_set_psk_server_callback(ssl, handler ? psk_server : NULL);
         if (identity_hint != NULL && !SSL_use_psk_identity_hint(ssl, identity_hint))
-            return uvtls_error_openssl(err, "handshake", "ERR_INVALID_ARG_VALUE",
+            return uvtls_error_openssl(err, UVTLS_STAGE(HANDSHAKE),
+                                       UVTLS_CODE(ERR_INVALID_ARG_VALUE),
                                        "invalid pskIdentityHint");
     } else {
         SSL_set_psk_client_callback(ssl, handler ? psk_client : NULL);

@@ -13,12 +13,12 @@ int uvtls_engine_set_session(uvtls_engine *e, const void *der, size_t len, uvtls
     const unsigned char *p = der;
     SSL_SESSION *s = len <= LONG_MAX ? d2i_SSL_SESSION(NULL, &p, (long)len) : NULL;
     if (s == NULL)
-        return uvtls_error_openssl(err, "handshake", "ERR_INVALID_ARG_VALUE",
+        return uvtls_error_openssl(err, UVTLS_STAGE(HANDSHAKE), UVTLS_CODE(ERR_INVALID_ARG_VALUE),
                                    "the session is not a valid TLS session");
     int ok = SSL_set_session(uvtls_engine_ssl(e), s);
     SSL_SESSION_free(s);
     if (!ok)
-        return uvtls_error_openssl(err, "handshake", "ERR_INVALID_ARG_VALUE",
+        return uvtls_error_openssl(err, UVTLS_STAGE(HANDSHAKE), UVTLS_CODE(ERR_INVALID_ARG_VALUE),
                                    "cannot use the session");
     return 0;
 }
