@@ -86,7 +86,7 @@ static const char *const code_names[] = {
 };
 
 static const char *const stage_names[] = {
-#define UVTLS_STAGE_TEXT(name, text) [UVTLS_STAGE_##name] = text,
+#define UVTLS_STAGE_TEXT(name, text) [UVTLS_STAGE_##name] = (text),
     UVTLS_ERROR_STAGES(UVTLS_STAGE_TEXT)
 #undef UVTLS_STAGE_TEXT
 };

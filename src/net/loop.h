@@ -11,7 +11,8 @@
  * never a bare -1; where it also takes a uvtls_error, that error is filled with Node's code for
  * the same failure (net/address.h: uvtls_net_error). Constructors return the object or NULL
  * with the uvtls_error filled. Callbacks follow libuv's rule: a call that fails never calls its
- * callback; one that succeeds calls it exactly once.
+ * callback; one that succeeds calls it exactly once. (One exception remains, in conn.h:
+ * uvtls_conn_resume_hello() returns -1 when the conn is not paused.)
  */
 #ifndef UVTLS_NET_LOOP_H
 #define UVTLS_NET_LOOP_H

@@ -52,6 +52,14 @@ static void copy_code(char *dst, size_t cap, const uvtls_error *err) {
     snprintf(dst, cap, "%s", err != NULL ? err->code : "(none)");
 }
 
+/* Keeps what arrived, up to the buffer's size (the tests send less). */
+static void append(char *buf, size_t cap, size_t *len, const char *data, size_t n) {
+    if (*len + n <= cap) {
+        memcpy(buf + *len, data, n);
+        *len += n;
+    }
+}
+
 /* --- the server side ------------------------------------------------------------------------ */
 
 static void taken_cb(uvtls_conn *c, uvtls_conn_event ev, const uvtls_conn_event_data *d,
@@ -60,10 +68,7 @@ static void taken_cb(uvtls_conn *c, uvtls_conn_event ev, const uvtls_conn_event_
     switch (ev) {
     case UVTLS_CONN_DATA:
         f->taken_data++;
-        if (f->taken_len + d->len <= sizeof(f->taken_buf)) {
-            memcpy(f->taken_buf + f->taken_len, d->data, d->len);
-            f->taken_len += d->len;
-        }
+        append(f->taken_buf, sizeof(f->taken_buf), &f->taken_len, d->data, d->len);
         CHECK(uvtls_conn_write(c, d->data, d->len) >= 0); /* echo */
         break;
     case UVTLS_CONN_END:
@@ -136,10 +141,7 @@ static void client_cb(uvtls_conn *c, uvtls_conn_event ev, const uvtls_conn_event
         CHECK(uvtls_conn_write(c, PING, sizeof(PING) - 1) >= 0);
         break;
     case UVTLS_CONN_DATA:
-        if (f->echo_len + d->len <= sizeof(f->echo)) {
-            memcpy(f->echo + f->echo_len, d->data, d->len);
-            f->echo_len += d->len;
-        }
+        append(f->echo, sizeof(f->echo), &f->echo_len, d->data, d->len);
         if (f->echo_len == sizeof(PING) - 1)
             CHECK_INT_EQ(uvtls_conn_shutdown(c), 0);
         break;
@@ -182,10 +184,14 @@ static uvtls_conn *connect_client(fixture *f) {
 
 /* --- set-up and tear-down ------------------------------------------------------------------- */
 
-static int fixture_init(fixture *f, int max_connections) {
-    memset(f, 0, sizeof(*f));
-    if (uv_loop_init(&f->uv) != 0)
-        return -1;
+static void fixture_free(fixture *f) {
+    uvtls_context_unref(f->server_ctx);
+    uvtls_context_unref(f->client_ctx);
+    free(f->loop);
+    f->loop = NULL;
+}
+
+static int fixture_setup(fixture *f, int max_connections) {
     f->loop = malloc(sizeof(*f->loop));
     f->server_ctx = make_server_context();
     f->client_ctx = make_client_context();
@@ -201,11 +207,28 @@ static int fixture_init(fixture *f, int max_connections) {
     if (f->server == NULL)
         return -1;
     struct sockaddr_storage any;
-    CHECK_INT_EQ(uvtls_net_address_parse("127.0.0.1", 0, &any), 0);
-    if (uvtls_server_listen(f->server, (const struct sockaddr *)&any, BACKLOG, &err) != 0 ||
+    if (uvtls_net_address_parse("127.0.0.1", 0, &any) != 0 ||
+        uvtls_server_listen(f->server, (const struct sockaddr *)&any, BACKLOG, &err) != 0 ||
         uvtls_server_sockname(f->server, &f->addr) != 0)
         return -1;
     return 0;
+}
+
+/* A loop with a server listening on 127.0.0.1 and an ephemeral port. On failure everything
+ * made so far is closed and freed, and -1 returned. */
+static int fixture_init(fixture *f, int max_connections) {
+    memset(f, 0, sizeof(*f));
+    if (uv_loop_init(&f->uv) != 0)
+        return -1;
+    if (fixture_setup(f, max_connections) == 0)
+        return 0;
+    if (f->server != NULL) {
+        uvtls_server_close(f->server);
+        uv_run(&f->uv, UV_RUN_DEFAULT);
+    }
+    uv_loop_close(&f->uv);
+    fixture_free(f);
+    return -1;
 }
 
 /* Runs the loop until nothing is left, then checks that everything was closed. */
@@ -214,12 +237,6 @@ static void fixture_run_and_close(fixture *f) {
     CHECK(f->server == NULL); /* SERVER_CLOSE came */
     CHECK_INT_EQ(f->loop->open_items, 0);
     CHECK_INT_EQ(uv_loop_close(&f->uv), 0); /* no handle left open */
-}
-
-static void fixture_free(fixture *f) {
-    uvtls_context_unref(f->server_ctx);
-    uvtls_context_unref(f->client_ctx);
-    free(f->loop);
 }
 
 /* --- tests ---------------------------------------------------------------------------------- */
@@ -232,6 +249,7 @@ TEST_IMPL(net_connect_handshake_echo_shutdown_close) {
     CHECK_INT_EQ(f.connect_cb, 1);
     CHECK_INT_EQ(f.secure_cb, 1);
     CHECK_INT_EQ(f.server_secure, 1);
+    CHECK(f.taken_data >= 1); /* one DATA event per batch read: the record may arrive split */
     CHECK_INT_EQ(f.taken_len, sizeof(PING) - 1);
     CHECK(memcmp(f.taken_buf, PING, sizeof(PING) - 1) == 0);
     CHECK_INT_EQ(f.echo_len, sizeof(PING) - 1);
