@@ -293,10 +293,12 @@ size_t uvtls_engine_take(uvtls_engine *e, void *buf, size_t cap) {
         return 0;
     if (BIO_read_ex(e->out, buf, cap, &got) != 1) {
         /* A memory BIO with bytes pending does not refuse a read; should it, the engine fails
-         * rather than report "nothing pending" and leave the bytes stuck. */
+         * rather than report "nothing pending" with the bytes stuck, and drops what it held so
+         * that a caller looping while uvtls_engine_pending() > 0 stops. */
         uvtls_error_openssl(&e->error, UVTLS_STAGE(WRITE), UVTLS_CODE(ERR_UVTLS_TLS),
                             "cannot take ciphertext from the engine");
         e->state = UVTLS_ENGINE_ERROR;
+        (void)BIO_reset(e->out);
         return 0;
     }
     shrink_output(e);

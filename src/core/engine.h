@@ -73,9 +73,10 @@ ssize_t uvtls_engine_read(uvtls_engine *e, void *buf, size_t cap);
 ssize_t uvtls_engine_write(uvtls_engine *e, const void *data, size_t len);
 
 /* Ciphertext waiting to be sent, and taking it out: up to `cap` bytes into `buf`, returning how
- * many. 0 when nothing is pending (or cap is 0); a failure also returns 0 and moves the engine
- * into UVTLS_ENGINE_ERROR, so a caller that got 0 while uvtls_engine_pending() was non-zero
- * checks uvtls_engine_state_get(). */
+ * many. 0 when nothing is pending (or cap is 0); a failure also returns 0, moves the engine
+ * into UVTLS_ENGINE_ERROR and drops the pending ciphertext (pending() is 0 afterwards, so a
+ * `while (pending() > 0) take()` loop ends), so a caller that got 0 while
+ * uvtls_engine_pending() was non-zero checks uvtls_engine_state_get(). */
 size_t uvtls_engine_pending(const uvtls_engine *e);
 size_t uvtls_engine_take(uvtls_engine *e, void *buf, size_t cap);
 
