@@ -1,6 +1,8 @@
 'use strict';
-// Node-style errors for invalid arguments, with uvtls's hints from the native hint table.
-const { hintFor } = require('./binding');
+// Node-style errors for invalid arguments, with uvtls's hints from the native hint table. The
+// codes, stages and hints are defined once, in C (src/core/error_codes.h, errors.c), and read
+// here through the binding.
+const { hintFor, codes, stages } = require('./binding');
 
 function describeReceived(value) {
   if (value === null || value === undefined) return ` Received ${value}`;
@@ -25,7 +27,7 @@ function withCode(err, code, hint) {
 function invalidArgType(name, expected, actual) {
   const what = name.includes('.') ? 'property' : 'argument';
   return withCode(new TypeError(`The "${name}" ${what} must be ${expected}.` +
-    describeReceived(actual)), 'ERR_INVALID_ARG_TYPE');
+    describeReceived(actual)), codes.ERR_INVALID_ARG_TYPE);
 }
 
 function invalidArgValue(name, value, reason = 'is invalid') {
@@ -33,7 +35,7 @@ function invalidArgValue(name, value, reason = 'is invalid') {
   let shown;
   try { shown = require('util').inspect(value); } catch { shown = String(value); }
   return withCode(new TypeError(`The ${what} '${name}' ${reason}. Received ${shown}`),
-    'ERR_INVALID_ARG_VALUE');
+    codes.ERR_INVALID_ARG_VALUE);
 }
 
 // OpenSSL 3.2 renamed the reasons of the SSL 3.0-era alerts ("sslv3 alert handshake failure"
@@ -44,7 +46,7 @@ function canonicalAlertCode(code) {
   return typeof code === 'string' ? code.replace(/^ERR_SSL_SSL\/TLS_ALERT_/, 'ERR_SSL_SSLV3_ALERT_') : code;
 }
 
-module.exports = { withCode, invalidArgType, invalidArgValue, canonicalAlertCode };
+module.exports = { withCode, invalidArgType, invalidArgValue, canonicalAlertCode, codes, stages };
 
 // --- hints that depend on where the error happened ------------------------------------------
 
@@ -105,42 +107,15 @@ function silentPeerHint(address, port, ms) {
     '(raise `handshakeTimeout`).';
 }
 
-// The same verification failure means different things on the two sides: a server judges the
-// client's certificate against its own `ca`.
-const SERVER_VERIFY_HINTS = {
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'The client presented a self-signed certificate; add it (or better, ' +
-    'the CA that should sign client certificates) to the server\'s `ca` option.',
-  SELF_SIGNED_CERT_IN_CHAIN: 'The client certificate chains up to a root CA this server does not ' +
-    'trust; add that root CA to the server\'s `ca` option.',
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'The client certificate was issued by a CA this server does ' +
-    'not trust; add the CA that issues client certificates to the server\'s `ca` option.',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'The client certificate was issued by a CA this server does not ' +
-    'trust (or the client did not send its intermediate CA); add the issuing CA to the server\'s ' +
-    '`ca` option, or have the client send its full chain in `cert`.',
-  UNABLE_TO_GET_ISSUER_CERT: 'The client certificate\'s chain does not reach a CA this server trusts; ' +
-    'add the client CA to the server\'s `ca` option.',
-  CERT_HAS_EXPIRED: 'The client\'s certificate has expired (or this machine\'s clock is wrong); renew ' +
-    'the client certificate or fix the clock.',
-  CERT_NOT_YET_VALID: 'The client\'s certificate is not valid yet: this machine\'s clock is probably ' +
-    'behind, or the certificate was issued with a future start date.',
-  INVALID_PURPOSE: 'The client\'s certificate may not be used for client authentication (its ' +
-    'extendedKeyUsage lacks clientAuth); issue it with `extendedKeyUsage = clientAuth`.',
-  CERT_REVOKED: 'The client\'s certificate is listed in a CRL passed in `crl`; issue the client a ' +
-    'new certificate.',
-};
-const CLIENT_VERIFY_HINTS = {
-  INVALID_PURPOSE: 'The server\'s certificate may not be used by a server (its extendedKeyUsage ' +
-    'lacks serverAuth, e.g. a client certificate installed on the server); issue it with ' +
-    '`extendedKeyUsage = serverAuth`.',
-};
-
 // Adds what only the caller knows to an error: which side we are, and the time this machine
 // believes it is (OpenSSL keeps no peer certificate after a failed verification, so its dates
 // cannot be quoted here; the clock is the other half of the comparison).
 function sideHint(err, { isServer } = {}) {
   if (!(err instanceof Error) || typeof err.code !== 'string') return err;
-  if (err.stage === 'verify') {
-    const h = (isServer ? SERVER_VERIFY_HINTS : CLIENT_VERIFY_HINTS)[err.code];
+  if (err.stage === stages.VERIFY) {
+    // The same verification failure means different things on the two sides (a server judges
+    // the client's certificate against its own `ca`): the C table holds a hint per side.
+    const h = hintFor(err.code, isServer ? 'server' : 'client');
     if (h) err.hint = h;
     if ((err.code === 'CERT_HAS_EXPIRED' || err.code === 'CERT_NOT_YET_VALID') && err.hint &&
         !err.hint.includes('clock says')) {

@@ -10,6 +10,7 @@
 #include "binding/convert.h"
 #include "binding/conn_wrap.h"
 #include "binding/server_wrap.h"
+#include "binding/errors_export.h"
 
 using namespace uvtls;
 
@@ -112,12 +113,7 @@ static Napi::Object InitUvtls(Napi::Env env, Napi::Object exports) {
     exports.Set("events", EventKinds(env));
     RegisterCertTools(env, exports);
     exports.Set("opensslVersion", Napi::String::New(env, uvtls_openssl_version_text()));
-    exports.Set(
-        "hintFor", Napi::Function::New(env, [](const Napi::CallbackInfo &info) -> Napi::Value {
-            std::string code = info[0].ToString().Utf8Value();
-            const char *hint = uvtls_error_hint(code.c_str());
-            return hint ? Napi::Value(Napi::String::New(info.Env(), hint)) : info.Env().Undefined();
-        }));
+    RegisterErrors(env, exports);
     // lib/x509-shape.js: called once, on the first certificate or ephemeral-key object.
     exports.Set("setShapeProbe",
                 Napi::Function::New(env, [](const Napi::CallbackInfo &info) -> Napi::Value {

@@ -4,12 +4,15 @@
 #include <string>
 #include <vector>
 
-#include "binding/address.h"
 #include "binding/addon.h"
 #include "binding/context_wrap.h"
 #include "binding/convert.h"
 #include "binding/engine_info.h"
 #include "binding/js_call.h"
+
+extern "C" {
+#include "net/address.h"
+}
 
 namespace uvtls {
 
@@ -233,13 +236,14 @@ Napi::Value ConnWrap::Connect(const Napi::CallbackInfo &info) {
     uvtls_conn *c = Live(info);
     struct sockaddr_storage addr, local;
     std::string ip = info[0].ToString().Utf8Value();
-    int r = ParseAddress(ip, info[1].ToNumber().Int32Value(), &addr);
+    int r = uvtls_net_address_parse(ip.c_str(), info[1].ToNumber().Int32Value(), &addr);
     if (r < 0)
         ThrowUv(info.Env(), r, "connect");
     bool has_local = info[2].IsString();
     if (has_local) {
-        r = ParseAddress(info[2].ToString().Utf8Value(),
-                         info[3].IsNumber() ? info[3].ToNumber().Int32Value() : 0, &local);
+        r = uvtls_net_address_parse(info[2].ToString().Utf8Value().c_str(),
+                                    info[3].IsNumber() ? info[3].ToNumber().Int32Value() : 0,
+                                    &local);
         if (r < 0)
             ThrowUv(info.Env(), r, "bind");
     }

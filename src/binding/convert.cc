@@ -24,6 +24,23 @@ void ThrowError(Napi::Env env, const uvtls_error &err) {
     throw MakeError(env, err);
 }
 
+Napi::Value SockaddrToJS(Napi::Env env, const struct sockaddr_storage &ss) {
+    uvtls_net_address a;
+    if (uvtls_net_address_format(reinterpret_cast<const struct sockaddr *>(&ss), &a) < 0)
+        return env.Undefined();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("address", a.host);
+    o.Set("family", a.family);
+    o.Set("port", a.port);
+    return o;
+}
+
+void ThrowUv(Napi::Env env, int r, const char *syscall) {
+    uvtls_error err;
+    uvtls_net_error(&err, syscall, r, nullptr);
+    ThrowError(env, err);
+}
+
 Napi::Object NullProtoObject(Napi::Env env) {
     Napi::Value created = GetAddonData(env)->object_create.Call({env.Null()});
     return created.As<Napi::Object>();

@@ -7,6 +7,7 @@
 extern "C" {
 #include "core/errors.h"
 #include "core/x509.h"
+#include "net/address.h"
 }
 
 namespace uvtls {
@@ -23,6 +24,11 @@ Napi::Object NullProtoObject(Napi::Env env);
 // first use from the probe lib/x509-shape.js registered through setShapeProbe().
 struct AddonData;
 AddonData &NodeShape(Napi::Env env);
+// Node's address object ({address, family, port}) for an IPv4/IPv6 sockaddr; undefined for
+// other families.
+Napi::Value SockaddrToJS(Napi::Env env, const struct sockaddr_storage &ss);
+// Throws a failed system call (`r` a libuv error) as Node reports it: "connect ECONNREFUSED".
+[[noreturn]] void ThrowUv(Napi::Env env, int r, const char *syscall);
 // Borrowed view of a string or Buffer argument's bytes (strings are copied into `holder`).
 const char *BytesOf(const Napi::Value &value, std::string &holder, size_t *len);
 

@@ -3,12 +3,15 @@
 
 #include <string>
 
-#include "binding/address.h"
 #include "binding/addon.h"
 #include "binding/conn_wrap.h"
 #include "binding/context_wrap.h"
 #include "binding/convert.h"
 #include "binding/js_call.h"
+
+extern "C" {
+#include "net/address.h"
+}
 
 namespace uvtls {
 
@@ -155,7 +158,8 @@ uvtls_server *ServerWrap::Live(const Napi::CallbackInfo &info) {
 Napi::Value ServerWrap::Listen(const Napi::CallbackInfo &info) {
     uvtls_server *s = Live(info);
     struct sockaddr_storage addr;
-    int r = ParseAddress(info[0].ToString().Utf8Value(), info[1].ToNumber().Int32Value(), &addr);
+    int r = uvtls_net_address_parse(info[0].ToString().Utf8Value().c_str(),
+                                    info[1].ToNumber().Int32Value(), &addr);
     if (r < 0)
         ThrowUv(info.Env(), r, "listen");
     uvtls_error err;

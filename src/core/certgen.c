@@ -14,12 +14,17 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-static const char STAGE[] = "certificate";
+#define STAGE UVTLS_STAGE(CERTIFICATE)
+
+/* A random serial number: 16 bytes (128 bits, above the 64 the CA/Browser rules ask for). */
+enum { SERIAL_RANDOM_BYTES = 16 };
+/* "subject attribute <name>" in an error message; a longer name is cut there. */
+enum { ATTRIBUTE_WHAT_MAX = 96 };
 
 /* Fills `err` with ERR_INVALID_ARG_VALUE, naming OpenSSL's reason when there is one. */
 static int bad_arg(uvtls_error *err, const char *what, const char *value) {
     const char *reason = ERR_reason_error_string(ERR_peek_error());
-    uvtls_error_set(err, STAGE, "ERR_INVALID_ARG_VALUE", "invalid %s \"%s\"%s%s", what,
+    uvtls_error_set(err, STAGE, UVTLS_CODE(ERR_INVALID_ARG_VALUE), "invalid %s \"%s\"%s%s", what,
                     value ? value : "", reason ? ": " : "", reason ? reason : "");
     ERR_clear_error();
     return -1;
@@ -47,14 +52,15 @@ char *uvtls_keygen_pem(uvtls_keygen_type type, int bits, uvtls_error *err) {
         if (bits == 0)
             bits = UVTLS_RSA_DEFAULT_BITS;
         if (bits < UVTLS_RSA_MIN_BITS || bits > UVTLS_RSA_MAX_BITS) {
-            uvtls_error_set(err, STAGE, "ERR_INVALID_ARG_VALUE",
+            uvtls_error_set(err, STAGE, UVTLS_CODE(ERR_INVALID_ARG_VALUE),
                             "RSA key size must be between %d and %d bits, got %d",
                             UVTLS_RSA_MIN_BITS, UVTLS_RSA_MAX_BITS, bits);
             return NULL;
         }
         key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
     } else {
-        uvtls_error_set(err, STAGE, "ERR_INVALID_ARG_VALUE", "unknown key type %d", (int)type);
+        uvtls_error_set(err, STAGE, UVTLS_CODE(ERR_INVALID_ARG_VALUE), "unknown key type %d",
+                        (int)type);
         return NULL;
     }
     BIO *bio = BIO_new(BIO_s_mem());
@@ -65,7 +71,7 @@ char *uvtls_keygen_pem(uvtls_keygen_type type, int bits, uvtls_error *err) {
     BIO_free(bio);
     EVP_PKEY_free(key);
     if (pem == NULL)
-        uvtls_error_openssl(err, STAGE, "ERR_UVTLS_KEYGEN", "key generation failed");
+        uvtls_error_openssl(err, STAGE, UVTLS_CODE(ERR_UVTLS_KEYGEN), "key generation failed");
     ERR_clear_error();
     return pem;
 }
@@ -81,7 +87,8 @@ static EVP_PKEY *read_key(const char *pem, size_t len, const char *what, uvtls_e
     EVP_PKEY *key = bio ? PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL) : NULL;
     BIO_free(bio);
     if (key == NULL) {
-        uvtls_error_openssl(err, STAGE, "ERR_UVTLS_BAD_KEY", "could not read the private key");
+        uvtls_error_openssl(err, STAGE, UVTLS_CODE(ERR_UVTLS_BAD_KEY),
+                            "could not read the private key");
         /* Say which of the two keys was bad, in words, with OpenSSL's reason for detail. */
         snprintf(err->message, sizeof(err->message),
                  "%s is not a readable unencrypted private key in PEM%s%.128s%s", what,
@@ -97,7 +104,7 @@ static X509 *read_cert(const char *pem, size_t len, uvtls_error *err) {
     X509 *x = bio ? PEM_read_bio_X509(bio, NULL, no_passphrase, NULL) : NULL;
     BIO_free(bio);
     if (x == NULL) {
-        uvtls_error_openssl(err, STAGE, "ERR_UVTLS_BAD_CERTIFICATE",
+        uvtls_error_openssl(err, STAGE, UVTLS_CODE(ERR_UVTLS_BAD_CERTIFICATE),
                             "could not read the issuer certificate");
         uvtls_error_set_hint(err, "Pass the issuing CA's certificate in PEM (-----BEGIN "
                                   "CERTIFICATE-----) together with its private key.");
@@ -116,9 +123,9 @@ static int set_serial(X509 *x, const char *hex, uvtls_error *err) {
             return bad_arg(err, "serial (1 to 40 hex digits, not zero)", hex);
         }
     } else {
-        unsigned char buf[16];
+        unsigned char buf[SERIAL_RANDOM_BYTES];
         if (RAND_bytes(buf, sizeof(buf)) != 1)
-            return uvtls_error_openssl(err, STAGE, "ERR_UVTLS_KEYGEN", "no random bytes");
+            return uvtls_error_openssl(err, STAGE, UVTLS_CODE(ERR_UVTLS_KEYGEN), "no random bytes");
         buf[0] = (unsigned char)((buf[0] & 0x7f) | 0x40); /* positive, and a full 16 bytes */
         bn = BN_bin2bn(buf, sizeof(buf), NULL);
     }
@@ -127,7 +134,7 @@ static int set_serial(X509 *x, const char *hex, uvtls_error *err) {
     ASN1_INTEGER_free(serial);
     BN_free(bn);
     if (rc < 0)
-        uvtls_error_openssl(err, STAGE, "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
+        uvtls_error_openssl(err, STAGE, UVTLS_CODE(ERR_UVTLS_OUT_OF_MEMORY), "out of memory");
     return rc;
 }
 
@@ -145,7 +152,7 @@ static int set_subject(X509 *x, const uvtls_cert_spec *spec, uvtls_error *err) {
         int set = a->same_rdn && i > 0 ? -1 : 0;
         if (!X509_NAME_add_entry_by_txt(name, a->key, MBSTRING_UTF8,
                                         (const unsigned char *)a->value, -1, -1, set)) {
-            char what[96];
+            char what[ATTRIBUTE_WHAT_MAX];
             snprintf(what, sizeof(what), "subject attribute %s", a->key);
             return bad_arg(err, what, a->value);
         }
@@ -156,26 +163,28 @@ static int set_subject(X509 *x, const uvtls_cert_spec *spec, uvtls_error *err) {
 /* Adds `value` (an i2d-able extension structure) under `nid`; frees nothing. */
 static int add_ext(X509 *x, int nid, void *value, int critical, uvtls_error *err) {
     if (X509_add1_ext_i2d(x, nid, value, critical, X509V3_ADD_REPLACE) != 1)
-        return uvtls_error_openssl(err, STAGE, "ERR_UVTLS_OUT_OF_MEMORY",
+        return uvtls_error_openssl(err, STAGE, UVTLS_CODE(ERR_UVTLS_OUT_OF_MEMORY),
                                    "could not add a certificate extension");
     return 0;
 }
 
 static int add_basic_constraints(X509 *x, const uvtls_cert_spec *spec, uvtls_error *err) {
     if (spec->path_length >= 0 && !spec->is_ca) {
-        uvtls_error_set(err, STAGE, "ERR_INVALID_ARG_VALUE",
+        uvtls_error_set(err, STAGE, UVTLS_CODE(ERR_INVALID_ARG_VALUE),
                         "pathLength only applies to a CA certificate (isCA: true)");
         return -1;
     }
     BASIC_CONSTRAINTS *bc = BASIC_CONSTRAINTS_new();
     if (bc == NULL)
-        return uvtls_error_openssl(err, STAGE, "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
+        return uvtls_error_openssl(err, STAGE, UVTLS_CODE(ERR_UVTLS_OUT_OF_MEMORY),
+                                   "out of memory");
     bc->ca = spec->is_ca ? 0xFF : 0;
     int rc = 0;
     if (spec->is_ca && spec->path_length >= 0) {
         bc->pathlen = ASN1_INTEGER_new();
         if (bc->pathlen == NULL || !ASN1_INTEGER_set(bc->pathlen, spec->path_length))
-            rc = uvtls_error_openssl(err, STAGE, "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
+            rc = uvtls_error_openssl(err, STAGE, UVTLS_CODE(ERR_UVTLS_OUT_OF_MEMORY),
+                                     "out of memory");
     }
     if (rc == 0)
         rc = add_ext(x, NID_basic_constraints, bc, 1, err);
@@ -214,14 +223,16 @@ static int add_key_usage(X509 *x, const uvtls_cert_spec *spec, EVP_PKEY *subject
     }
     ASN1_BIT_STRING *bits = ASN1_BIT_STRING_new();
     if (bits == NULL)
-        return uvtls_error_openssl(err, STAGE, "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
+        return uvtls_error_openssl(err, STAGE, UVTLS_CODE(ERR_UVTLS_OUT_OF_MEMORY),
+                                   "out of memory");
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < count; i++) {
         int bit = names[i] ? key_usage_bit(names[i]) : -1;
         if (bit < 0)
             rc = bad_arg(err, "keyUsage name", names[i]);
         else if (!ASN1_BIT_STRING_set_bit(bits, bit, 1))
-            rc = uvtls_error_openssl(err, STAGE, "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
+            rc = uvtls_error_openssl(err, STAGE, UVTLS_CODE(ERR_UVTLS_OUT_OF_MEMORY),
+                                     "out of memory");
     }
     if (rc == 0)
         rc = add_ext(x, NID_key_usage, bits, 1, err);
@@ -234,7 +245,8 @@ static int add_ext_key_usage(X509 *x, const uvtls_cert_spec *spec, uvtls_error *
         return 0;
     EXTENDED_KEY_USAGE *eku = sk_ASN1_OBJECT_new_null();
     if (eku == NULL)
-        return uvtls_error_openssl(err, STAGE, "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
+        return uvtls_error_openssl(err, STAGE, UVTLS_CODE(ERR_UVTLS_OUT_OF_MEMORY),
+                                   "out of memory");
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < spec->ext_key_usage_count; i++) {
         const char *name = spec->ext_key_usage[i];
@@ -244,7 +256,8 @@ static int add_ext_key_usage(X509 *x, const uvtls_cert_spec *spec, uvtls_error *
             rc = bad_arg(err, "extKeyUsage", name);
         else if (!sk_ASN1_OBJECT_push(eku, obj)) {
             ASN1_OBJECT_free(obj);
-            rc = uvtls_error_openssl(err, STAGE, "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
+            rc = uvtls_error_openssl(err, STAGE, UVTLS_CODE(ERR_UVTLS_OUT_OF_MEMORY),
+                                     "out of memory");
         }
     }
     if (rc == 0)
@@ -306,7 +319,7 @@ static GENERAL_NAME *make_san(const uvtls_san_spec *s, uvtls_error *err) {
     }
     if (gn == NULL || v == NULL) {
         GENERAL_NAME_free(gn);
-        uvtls_error_openssl(err, STAGE, "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
+        uvtls_error_openssl(err, STAGE, UVTLS_CODE(ERR_UVTLS_OUT_OF_MEMORY), "out of memory");
         return NULL;
     }
     GENERAL_NAME_set0_value(gn, type, v);
@@ -318,7 +331,8 @@ static int add_sans(X509 *x, const uvtls_cert_spec *spec, uvtls_error *err) {
         return 0;
     GENERAL_NAMES *names = sk_GENERAL_NAME_new_null();
     if (names == NULL)
-        return uvtls_error_openssl(err, STAGE, "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
+        return uvtls_error_openssl(err, STAGE, UVTLS_CODE(ERR_UVTLS_OUT_OF_MEMORY),
+                                   "out of memory");
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < spec->san_count; i++) {
         GENERAL_NAME *gn = make_san(&spec->sans[i], err);
@@ -326,7 +340,8 @@ static int add_sans(X509 *x, const uvtls_cert_spec *spec, uvtls_error *err) {
             rc = -1;
         else if (!sk_GENERAL_NAME_push(names, gn)) {
             GENERAL_NAME_free(gn);
-            rc = uvtls_error_openssl(err, STAGE, "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
+            rc = uvtls_error_openssl(err, STAGE, UVTLS_CODE(ERR_UVTLS_OUT_OF_MEMORY),
+                                     "out of memory");
         }
     }
     /* RFC 5280 4.2.1.6: critical when the subject is empty, as the SAN is then the identity. */
@@ -357,26 +372,29 @@ static ASN1_OCTET_STRING *key_id(X509 *cert) {
 static int add_key_ids(X509 *x, X509 *issuer, uvtls_error *err) {
     ASN1_OCTET_STRING *skid = key_id(x);
     int rc = skid ? add_ext(x, NID_subject_key_identifier, skid, 0, err)
-                  : uvtls_error_openssl(err, STAGE, "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
+                  : uvtls_error_openssl(err, STAGE, UVTLS_CODE(ERR_UVTLS_OUT_OF_MEMORY),
+                                        "out of memory");
     ASN1_OCTET_STRING_free(skid);
     if (rc < 0)
         return rc;
     X509 *from = issuer ? issuer : x;
     AUTHORITY_KEYID *akid = AUTHORITY_KEYID_new();
     if (akid == NULL)
-        return uvtls_error_openssl(err, STAGE, "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
+        return uvtls_error_openssl(err, STAGE, UVTLS_CODE(ERR_UVTLS_OUT_OF_MEMORY),
+                                   "out of memory");
     akid->keyid = X509_get_ext_d2i(from, NID_subject_key_identifier, NULL, NULL);
     if (akid->keyid == NULL)
         akid->keyid = key_id(from);
     rc = akid->keyid ? add_ext(x, NID_authority_key_identifier, akid, 0, err)
-                     : uvtls_error_openssl(err, STAGE, "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
+                     : uvtls_error_openssl(err, STAGE, UVTLS_CODE(ERR_UVTLS_OUT_OF_MEMORY),
+                                           "out of memory");
     AUTHORITY_KEYID_free(akid);
     return rc;
 }
 
 static int check_spec(const uvtls_cert_spec *spec, uvtls_error *err) {
     if ((spec->issuer_cert_pem == NULL) != (spec->issuer_key_pem == NULL)) {
-        uvtls_error_set(err, STAGE, "ERR_INVALID_ARG_VALUE",
+        uvtls_error_set(err, STAGE, UVTLS_CODE(ERR_INVALID_ARG_VALUE),
                         "issuerCertPem and issuerKeyPem go together: give both, or neither "
                         "for a self-signed certificate");
         return -1;
@@ -384,7 +402,7 @@ static int check_spec(const uvtls_cert_spec *spec, uvtls_error *err) {
     /* Upper bound: X509_time_adj_ex takes days as long, but beyond 9999-12-31 GeneralizedTime
      * ends; 100 years is plenty for a test PKI. */
     if (spec->days < 1 || spec->days > 36500) {
-        uvtls_error_set(err, STAGE, "ERR_INVALID_ARG_VALUE",
+        uvtls_error_set(err, STAGE, UVTLS_CODE(ERR_INVALID_ARG_VALUE),
                         "days must be between 1 and 36500, got %d", spec->days);
         return -1;
     }
@@ -396,12 +414,14 @@ static int build(X509 *x, const uvtls_cert_spec *spec, EVP_PKEY *subject_key, X5
     if (!X509_set_version(x, X509_VERSION_3) || !X509_set_pubkey(x, subject_key) ||
         X509_gmtime_adj(X509_getm_notBefore(x), -3600) == NULL ||
         X509_time_adj_ex(X509_getm_notAfter(x), spec->days, 0, NULL) == NULL)
-        return uvtls_error_openssl(err, STAGE, "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
+        return uvtls_error_openssl(err, STAGE, UVTLS_CODE(ERR_UVTLS_OUT_OF_MEMORY),
+                                   "out of memory");
     UVTLS_GUARD(set_serial(x, spec->serial_hex, err));
     UVTLS_GUARD(set_subject(x, spec, err));
     X509_NAME *issuer_name = issuer ? X509_get_subject_name(issuer) : X509_get_subject_name(x);
     if (!X509_set_issuer_name(x, issuer_name))
-        return uvtls_error_openssl(err, STAGE, "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
+        return uvtls_error_openssl(err, STAGE, UVTLS_CODE(ERR_UVTLS_OUT_OF_MEMORY),
+                                   "out of memory");
     UVTLS_GUARD(add_basic_constraints(x, spec, err));
     UVTLS_GUARD(add_key_usage(x, spec, subject_key, err));
     UVTLS_GUARD(add_ext_key_usage(x, spec, err));
@@ -411,7 +431,8 @@ static int build(X509 *x, const uvtls_cert_spec *spec, EVP_PKEY *subject_key, X5
     int id = EVP_PKEY_get_base_id(signer);
     const EVP_MD *md = id == EVP_PKEY_ED25519 || id == EVP_PKEY_ED448 ? NULL : EVP_sha256();
     if (X509_sign(x, signer, md) <= 0)
-        return uvtls_error_openssl(err, STAGE, "ERR_UVTLS_SIGN", "could not sign the certificate");
+        return uvtls_error_openssl(err, STAGE, UVTLS_CODE(ERR_UVTLS_SIGN),
+                                   "could not sign the certificate");
     return 0;
 }
 
@@ -443,14 +464,14 @@ char *uvtls_cert_issue_pem(const uvtls_cert_spec *spec, uvtls_error *err) {
             goto done;
         }
         if (!X509_check_ca(issuer)) {
-            uvtls_error_set(err, STAGE, "ERR_INVALID_ARG_VALUE",
+            uvtls_error_set(err, STAGE, UVTLS_CODE(ERR_INVALID_ARG_VALUE),
                             "issuerCertPem is not a CA certificate (basicConstraints CA:TRUE)");
             goto done;
         }
     }
     x = X509_new();
     if (x == NULL) {
-        uvtls_error_openssl(err, STAGE, "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
+        uvtls_error_openssl(err, STAGE, UVTLS_CODE(ERR_UVTLS_OUT_OF_MEMORY), "out of memory");
         goto done;
     }
     if (build(x, spec, subject_key, issuer, issuer_key ? issuer_key : subject_key, err) == 0) {
@@ -459,7 +480,7 @@ char *uvtls_cert_issue_pem(const uvtls_cert_spec *spec, uvtls_error *err) {
             pem = bio_text(bio);
         BIO_free(bio);
         if (pem == NULL)
-            uvtls_error_openssl(err, STAGE, "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
+            uvtls_error_openssl(err, STAGE, UVTLS_CODE(ERR_UVTLS_OUT_OF_MEMORY), "out of memory");
     }
 done:
     X509_free(x);

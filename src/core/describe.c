@@ -47,14 +47,17 @@ char *uvtls_name_rfc4514(const void *name) {
      * becoming \XX escapes, which is what a person reading a diagnostic wants. */
     unsigned long flags = XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB;
     char *out = NULL;
-    if (X509_NAME_print_ex(bio, (X509_NAME *)name, 0, flags) >= 0)
+    if (X509_NAME_print_ex(bio, name, 0, flags) >= 0)
         out = bio_text(bio);
     BIO_free(bio);
     return out;
 }
 
+/* Room for the dotted form of any OID seen in practice; longer ones get a buffer of their own. */
+enum { OID_TEXT_INLINE = 128 };
+
 static char *obj_dotted(const ASN1_OBJECT *obj) {
-    char buf[128];
+    char buf[OID_TEXT_INLINE];
     int n = OBJ_obj2txt(buf, sizeof(buf), obj, 1);
     if (n < 0)
         return NULL;
@@ -302,7 +305,7 @@ static void describe_key(uvtls_cert_description *d, X509 *x) {
         d->key_type = "rsa";
         break;
     case EVP_PKEY_EC: {
-        char group[64];
+        char group[UVTLS_GROUP_NAME_MAX];
         d->key_type = "ec";
         if (EVP_PKEY_get_utf8_string_param(key, "group", group, sizeof(group), NULL)) {
             int nid = OBJ_txt2nid(group);
@@ -408,7 +411,7 @@ uvtls_cert_description *uvtls_cert_describe(const void *data, size_t len, uvtls_
     X509 *x = data != NULL && len > 0 ? parse(data, len) : NULL;
     if (x == NULL) {
         ERR_clear_error();
-        uvtls_error_set(err, "certificate", "ERR_UVTLS_BAD_CERTIFICATE",
+        uvtls_error_set(err, UVTLS_STAGE(CERTIFICATE), UVTLS_CODE(ERR_UVTLS_BAD_CERTIFICATE),
                         "the bytes are not an X.509 certificate (DER or PEM)");
         uvtls_error_set_hint(err, "Pass the certificate's DER bytes (for example "
                                   "X509Certificate.raw or a .der/.crt file read as a Buffer); "
@@ -421,7 +424,7 @@ uvtls_cert_description *uvtls_cert_describe(const void *data, size_t len, uvtls_
     ERR_clear_error(); /* X509_verify of a non-self-signed certificate leaves errors behind */
     if (rc < 0) {
         uvtls_cert_description_free(d);
-        uvtls_error_set(err, "certificate", "ERR_UVTLS_BAD_CERTIFICATE",
+        uvtls_error_set(err, UVTLS_STAGE(CERTIFICATE), UVTLS_CODE(ERR_UVTLS_BAD_CERTIFICATE),
                         "the certificate could not be read (malformed field or out of memory)");
         return NULL;
     }
@@ -477,7 +480,7 @@ const char *uvtls_engine_negotiated_group(const uvtls_engine *e) {
 int uvtls_engine_cert_request(const uvtls_engine *e, char ***names, size_t *count) {
     *names = NULL;
     *count = 0;
-    if (uvtls_engine_is_server(e) || !uvtls_engine_ext(e)->cert_request_seen)
+    if (uvtls_engine_is_server(e) || !uvtls_engine_ext_const(e)->peer.cert_request_seen)
         return 0;
     const STACK_OF(X509_NAME) *cas = SSL_get0_peer_CA_list(uvtls_engine_ssl(e));
     int n = cas ? sk_X509_NAME_num(cas) : 0;

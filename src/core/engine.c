@@ -30,8 +30,12 @@ SSL *uvtls_engine_ssl(const uvtls_engine *e) {
     return e->ssl;
 }
 
-uvtls_handshake_ext *uvtls_engine_ext(const uvtls_engine *e) {
-    return (uvtls_handshake_ext *)&e->ext;
+uvtls_handshake_ext *uvtls_engine_ext(uvtls_engine *e) {
+    return &e->ext;
+}
+
+const uvtls_handshake_ext *uvtls_engine_ext_const(const uvtls_engine *e) {
+    return &e->ext;
 }
 
 uvtls_engine *uvtls_engine_from_ssl(const SSL *ssl) {
@@ -58,7 +62,7 @@ static int note_cert_request(SSL *ssl, void *arg) {
     (void)arg;
     uvtls_engine *e = SSL_get_app_data(ssl);
     if (e != NULL)
-        e->ext.cert_request_seen = 1;
+        e->ext.peer.cert_request_seen = 1;
     return 1;
 }
 
@@ -66,7 +70,8 @@ uvtls_engine *uvtls_engine_new(uvtls_context *ctx, const uvtls_engine_options *o
                                uvtls_error *err) {
     uvtls_engine *e = calloc(1, sizeof(*e));
     if (e == NULL) {
-        uvtls_error_set(err, "handshake", "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
+        uvtls_error_set(err, UVTLS_STAGE(HANDSHAKE), UVTLS_CODE(ERR_UVTLS_OUT_OF_MEMORY),
+                        "out of memory");
         return NULL;
     }
     e->ssl = SSL_new(uvtls_context_ssl_ctx(ctx));
@@ -77,7 +82,8 @@ uvtls_engine *uvtls_engine_new(uvtls_context *ctx, const uvtls_engine_options *o
         BIO_free(e->out);
         SSL_free(e->ssl);
         free(e);
-        uvtls_error_openssl(err, "handshake", "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
+        uvtls_error_openssl(err, UVTLS_STAGE(HANDSHAKE), UVTLS_CODE(ERR_UVTLS_OUT_OF_MEMORY),
+                            "out of memory");
         return NULL;
     }
     /* An empty input BIO means "wait for more", not end of stream: the transport's end is
@@ -97,7 +103,8 @@ uvtls_engine *uvtls_engine_new(uvtls_context *ctx, const uvtls_engine_options *o
         SSL_set_cert_cb(e->ssl, note_cert_request, NULL);
         if (opts->servername != NULL && opts->servername[0] != '\0' &&
             !SSL_set_tlsext_host_name(e->ssl, opts->servername)) {
-            uvtls_error_openssl(err, "handshake", "ERR_INVALID_ARG_VALUE", "invalid servername");
+            uvtls_error_openssl(err, UVTLS_STAGE(HANDSHAKE), UVTLS_CODE(ERR_INVALID_ARG_VALUE),
+                                "invalid servername");
             uvtls_engine_free(e);
             return NULL;
         }
@@ -123,7 +130,7 @@ static int fail(uvtls_engine *e, const char *stage) {
         /* Report the verification result itself, with Node's code, not the SSL wrapper. */
         uvtls_error_verify(&e->error, verify);
     } else {
-        uvtls_error_openssl(&e->error, stage, "ERR_UVTLS_TLS", "TLS failure");
+        uvtls_error_openssl(&e->error, stage, UVTLS_CODE(ERR_UVTLS_TLS), "TLS failure");
     }
     e->state = UVTLS_ENGINE_ERROR;
     return UVTLS_FAIL;
@@ -163,7 +170,7 @@ static void shrink_output(uvtls_engine *e) {
 
 static void fail_reset(uvtls_engine *e) {
     ERR_clear_error();
-    uvtls_error_set(&e->error, "handshake", "ECONNRESET",
+    uvtls_error_set(&e->error, UVTLS_STAGE(HANDSHAKE), UVTLS_CODE(ECONNRESET),
                     "Client network socket disconnected before secure TLS connection was "
                     "established");
     e->state = UVTLS_ENGINE_ERROR;
@@ -177,7 +184,8 @@ int uvtls_engine_feed(uvtls_engine *e, const void *data, size_t len) {
         int chunk = len > INT_MAX ? INT_MAX : (int)len;
         int n = BIO_write(e->in, p, chunk);
         if (n <= 0) {
-            uvtls_error_openssl(&e->error, "read", "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
+            uvtls_error_openssl(&e->error, UVTLS_STAGE(READ), UVTLS_CODE(ERR_UVTLS_OUT_OF_MEMORY),
+                                "out of memory");
             e->state = UVTLS_ENGINE_ERROR;
             return -1;
         }
@@ -210,13 +218,13 @@ uvtls_engine_state uvtls_engine_handshake(uvtls_engine *e) {
             fail_reset(e);
         break;
     case SSL_ERROR_SSL:
-        fail(e, "handshake");
+        fail(e, UVTLS_STAGE(HANDSHAKE));
         break;
     default:
         if (e->eof_fed)
             fail_reset(e);
         else
-            fail(e, "handshake");
+            fail(e, UVTLS_STAGE(HANDSHAKE));
         break;
     }
     return e->state;
@@ -252,7 +260,7 @@ ssize_t uvtls_engine_read(uvtls_engine *e, void *buf, size_t cap) {
         note_peer_close(e);
         return UVTLS_EOF;
     default:
-        return fail(e, "read");
+        return fail(e, UVTLS_STAGE(READ));
     }
 }
 
@@ -260,7 +268,7 @@ ssize_t uvtls_engine_write(uvtls_engine *e, const void *data, size_t len) {
     if (e->state == UVTLS_ENGINE_ERROR)
         return UVTLS_FAIL;
     if (e->state == UVTLS_ENGINE_HANDSHAKING || e->sent_close) {
-        uvtls_error_set(&e->error, "write", "ERR_UVTLS_NOT_ESTABLISHED",
+        uvtls_error_set(&e->error, UVTLS_STAGE(WRITE), UVTLS_CODE(ERR_UVTLS_NOT_ESTABLISHED),
                         e->sent_close ? "write after end" : "write before the handshake ended");
         return UVTLS_FAIL;
     }
@@ -269,7 +277,7 @@ ssize_t uvtls_engine_write(uvtls_engine *e, const void *data, size_t len) {
     while (done < len) {
         size_t n = 0;
         if (SSL_write_ex(e->ssl, (const char *)data + done, len - done, &n) != 1)
-            return fail(e, "write");
+            return fail(e, UVTLS_STAGE(WRITE));
         done += n;
     }
     return (ssize_t)done;
@@ -283,8 +291,16 @@ size_t uvtls_engine_take(uvtls_engine *e, void *buf, size_t cap) {
     size_t got = 0;
     if (cap == 0 || BIO_ctrl_pending(e->out) == 0)
         return 0;
-    if (BIO_read_ex(e->out, buf, cap, &got) != 1)
+    if (BIO_read_ex(e->out, buf, cap, &got) != 1) {
+        /* A memory BIO with bytes pending does not refuse a read; should it, the engine fails
+         * rather than report "nothing pending" with the bytes stuck, and drops what it held so
+         * that a caller looping while uvtls_engine_pending() > 0 stops. */
+        uvtls_error_openssl(&e->error, UVTLS_STAGE(WRITE), UVTLS_CODE(ERR_UVTLS_TLS),
+                            "cannot take ciphertext from the engine");
+        e->state = UVTLS_ENGINE_ERROR;
+        (void)BIO_reset(e->out);
         return 0;
+    }
     shrink_output(e);
     return got;
 }

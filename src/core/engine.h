@@ -9,6 +9,12 @@
  * uvtls_engine_read() (afterwards), then sends whatever uvtls_engine_pending() reports. The same
  * engine serves a libuv socket, a JS duplex and a secure pair.
  *
+ * Return conventions: setters and commands return 0, or -1 on failure (see uvtls_engine_error()
+ * for why). The I/O functions return a byte count or one of UVTLS_AGAIN (0: nothing now, feed
+ * more), UVTLS_FAIL (-1: the engine is in UVTLS_ENGINE_ERROR) and UVTLS_EOF (-2: the peer ended).
+ * uvtls_engine_take() returns a size_t: 0 means nothing was taken, and the engine's state says
+ * whether that is because nothing was pending or because it failed.
+ *
  * Ownership: the engine holds a reference to its context. Buffers passed in are copied before
  * the call returns. Nothing here calls back into the caller, so every function may be called
  * from any callback of the caller's own.
@@ -32,7 +38,7 @@ typedef enum uvtls_engine_state {
     UVTLS_ENGINE_ERROR = 4,   /* see uvtls_engine_error() */
 } uvtls_engine_state;
 
-/* uvtls_engine_read() results besides a byte count. */
+/* uvtls_engine_read() and uvtls_engine_write() results besides a byte count. */
 enum { UVTLS_AGAIN = 0, UVTLS_FAIL = -1, UVTLS_EOF = -2 };
 
 typedef struct uvtls_engine_options {
@@ -66,7 +72,11 @@ ssize_t uvtls_engine_read(uvtls_engine *e, void *buf, size_t cap);
  * Requires the established state. */
 ssize_t uvtls_engine_write(uvtls_engine *e, const void *data, size_t len);
 
-/* Ciphertext waiting to be sent, and taking it out. */
+/* Ciphertext waiting to be sent, and taking it out: up to `cap` bytes into `buf`, returning how
+ * many. 0 when nothing is pending (or cap is 0); a failure also returns 0, moves the engine
+ * into UVTLS_ENGINE_ERROR and drops the pending ciphertext (pending() is 0 afterwards, so a
+ * `while (pending() > 0) take()` loop ends), so a caller that got 0 while
+ * uvtls_engine_pending() was non-zero checks uvtls_engine_state_get(). */
 size_t uvtls_engine_pending(const uvtls_engine *e);
 size_t uvtls_engine_take(uvtls_engine *e, void *buf, size_t cap);
 

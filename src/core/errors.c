@@ -79,6 +79,26 @@ static const char *const verify_codes[] = {
     [X509_V_ERR_EC_KEY_EXPLICIT_PARAMS] = "EC_KEY_EXPLICIT_PARAMS",
 };
 
+static const char *const code_names[] = {
+#define UVTLS_CODE_TEXT(code) [UVTLS_CODE_##code] = #code,
+    UVTLS_ERROR_CODES(UVTLS_CODE_TEXT)
+#undef UVTLS_CODE_TEXT
+};
+
+static const char *const stage_names[] = {
+#define UVTLS_STAGE_TEXT(name, text) [UVTLS_STAGE_##name] = (text),
+    UVTLS_ERROR_STAGES(UVTLS_STAGE_TEXT)
+#undef UVTLS_STAGE_TEXT
+};
+
+const char *uvtls_code_name(uvtls_code code) {
+    return (unsigned)code < UVTLS_CODE_COUNT ? code_names[code] : NULL;
+}
+
+const char *uvtls_stage_name(uvtls_stage stage) {
+    return (unsigned)stage < UVTLS_STAGE_COUNT ? stage_names[stage] : NULL;
+}
+
 typedef struct hint_entry {
     const char *code;
     const char *hint;
@@ -264,6 +284,43 @@ static const hint_entry hints[] = {
                    "certificate or protocol version, check the peer's logs."},
 };
 
+/* The same verification failure seen from the server: it judged the CLIENT's certificate
+ * against its own `ca`, so the fix is on the server's side or in the client's certificate. */
+static const hint_entry server_hints[] = {
+    {"DEPTH_ZERO_SELF_SIGNED_CERT",
+     "The client presented a self-signed certificate; add it (or better, the CA that should sign "
+     "client certificates) to the server's `ca` option."},
+    {"SELF_SIGNED_CERT_IN_CHAIN", "The client certificate chains up to a root CA this server does "
+                                  "not trust; add that root CA to the server's `ca` option."},
+    {"UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+     "The client certificate was issued by a CA this server does not trust; add the CA that "
+     "issues client certificates to the server's `ca` option."},
+    {"UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+     "The client certificate was issued by a CA this server does not trust (or the client did "
+     "not send its intermediate CA); add the issuing CA to the server's `ca` option, or have the "
+     "client send its full chain in `cert`."},
+    {"UNABLE_TO_GET_ISSUER_CERT", "The client certificate's chain does not reach a CA this server "
+                                  "trusts; add the client CA to the server's `ca` option."},
+    {"CERT_HAS_EXPIRED", "The client's certificate has expired (or this machine's clock is wrong); "
+                         "renew the client certificate or fix the clock."},
+    {"CERT_NOT_YET_VALID",
+     "The client's certificate is not valid yet: this machine's clock is probably behind, or the "
+     "certificate was issued with a future start date."},
+    {"INVALID_PURPOSE",
+     "The client's certificate may not be used for client authentication (its extendedKeyUsage "
+     "lacks clientAuth); issue it with `extendedKeyUsage = clientAuth`."},
+    {"CERT_REVOKED", "The client's certificate is listed in a CRL passed in `crl`; issue the "
+                     "client a new certificate."},
+};
+
+/* Seen from the client, where the general hint does not say enough. */
+static const hint_entry client_hints[] = {
+    {"INVALID_PURPOSE",
+     "The server's certificate may not be used by a server (its extendedKeyUsage lacks "
+     "serverAuth, e.g. a client certificate installed on the server); issue it with "
+     "`extendedKeyUsage = serverAuth`."},
+};
+
 void uvtls_error_clear(uvtls_error *err) {
     memset(err, 0, sizeof(*err));
 }
@@ -272,12 +329,16 @@ int uvtls_error_is_set(const uvtls_error *err) {
     return err->code[0] != '\0';
 }
 
-static const char *hint_exact(const char *code) {
-    for (size_t i = 0; i < sizeof(hints) / sizeof(hints[0]); i++) {
-        if (strcmp(hints[i].code, code) == 0)
-            return hints[i].hint;
+static const char *hint_in(const hint_entry *table, size_t n, const char *code) {
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(table[i].code, code) == 0)
+            return table[i].hint;
     }
     return NULL;
+}
+
+static const char *hint_exact(const char *code) {
+    return hint_in(hints, sizeof(hints) / sizeof(hints[0]), code);
 }
 
 const char *uvtls_error_hint(const char *code) {
@@ -291,13 +352,22 @@ const char *uvtls_error_hint(const char *code) {
      * the hint is the same for both spellings. */
     static const char renamed[] = "ERR_SSL_SSL/TLS_ALERT_";
     if (strncmp(code, renamed, sizeof(renamed) - 1) == 0) {
-        char old_name[96]; /* as uvtls_error.code */
+        char old_name[sizeof(((const uvtls_error *)NULL)->code)];
         int n = snprintf(old_name, sizeof(old_name), "ERR_SSL_SSLV3_ALERT_%s",
                          code + sizeof(renamed) - 1);
         if (n > 0 && (size_t)n < sizeof(old_name))
             return hint_exact(old_name);
     }
     return NULL;
+}
+
+const char *uvtls_error_hint_side(const char *code, uvtls_side side) {
+    const char *hint = NULL;
+    if (side == UVTLS_SIDE_SERVER)
+        hint = hint_in(server_hints, sizeof(server_hints) / sizeof(server_hints[0]), code);
+    else if (side == UVTLS_SIDE_CLIENT)
+        hint = hint_in(client_hints, sizeof(client_hints) / sizeof(client_hints[0]), code);
+    return hint != NULL ? hint : uvtls_error_hint(code);
 }
 
 void uvtls_error_set_hint(uvtls_error *err, const char *hint) {
@@ -452,7 +522,7 @@ int uvtls_error_set(uvtls_error *err, const char *stage, const char *code, const
 
 int uvtls_error_verify(uvtls_error *err, long verify_result) {
     const char *code = uvtls_verify_code(verify_result);
-    uvtls_error_set(err, "verify", code ? code : "UNSPECIFIED", "%s",
+    uvtls_error_set(err, UVTLS_STAGE(VERIFY), code ? code : "UNSPECIFIED", "%s",
                     X509_verify_cert_error_string(verify_result));
     err->verify_result = verify_result;
     ERR_clear_error();

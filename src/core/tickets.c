@@ -17,6 +17,9 @@
 
 #include "core/context_internal.h"
 
+/* OpenSSL's ticket callback: a 16-byte key name and the IV of AES-128-CBC (one AES block). */
+enum { TICKET_NAME_LEN = 16, TICKET_IV_LEN = 16 };
+
 static uvtls_ticket_keys *keys_of(SSL_CTX *c) {
     uvtls_context *ctx = uvtls_context_from_ssl_ctx(c);
     return ctx != NULL ? uvtls_context_ticket_keys(ctx) : NULL;
@@ -24,25 +27,28 @@ static uvtls_ticket_keys *keys_of(SSL_CTX *c) {
 
 /* Encrypts new tickets with our keys; decrypts only tickets named with our key name (others
  * fall back to a full handshake). */
-static int ticket_cb(SSL *ssl, unsigned char name[16], unsigned char iv[EVP_MAX_IV_LENGTH],
-                     EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc) {
+static int ticket_cb(SSL *ssl, unsigned char name[TICKET_NAME_LEN],
+                     unsigned char iv[EVP_MAX_IV_LENGTH], EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx,
+                     int enc) {
     uvtls_ticket_keys *k = keys_of(SSL_get_SSL_CTX(ssl));
     if (k == NULL)
         return -1;
+    /* OSSL_PARAM takes a mutable pointer it never writes through: a local copy, not a cast. */
+    char digest[] = "SHA256";
     OSSL_PARAM params[] = {
         OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, k->hmac, sizeof(k->hmac)),
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
         OSSL_PARAM_construct_end(),
     };
     if (enc) {
-        memcpy(name, k->name, 16);
-        if (RAND_bytes(iv, 16) != 1 ||
+        memcpy(name, k->name, TICKET_NAME_LEN);
+        if (RAND_bytes(iv, TICKET_IV_LEN) != 1 ||
             EVP_EncryptInit_ex(cctx, EVP_aes_128_cbc(), NULL, k->aes, iv) != 1 ||
             EVP_MAC_CTX_set_params(hctx, params) != 1)
             return -1;
         return 1;
     }
-    if (memcmp(name, k->name, 16) != 0)
+    if (memcmp(name, k->name, TICKET_NAME_LEN) != 0)
         return 0;
     if (EVP_MAC_CTX_set_params(hctx, params) != 1 ||
         EVP_DecryptInit_ex(cctx, EVP_aes_128_cbc(), NULL, k->aes, iv) != 1)
@@ -50,17 +56,20 @@ static int ticket_cb(SSL *ssl, unsigned char name[16], unsigned char iv[EVP_MAX_
     return 1;
 }
 
+_Static_assert(sizeof(((uvtls_ticket_keys *)NULL)->name) == TICKET_NAME_LEN,
+               "a ticket key name is OpenSSL's 16 bytes");
+
 int uvtls_tickets_install(void *ssl_ctx, uvtls_ticket_keys *keys) {
     if (RAND_bytes((unsigned char *)keys, sizeof(*keys)) != 1)
         return -1;
-    SSL_CTX_set_tlsext_ticket_key_evp_cb((SSL_CTX *)ssl_ctx, ticket_cb);
+    SSL_CTX_set_tlsext_ticket_key_evp_cb(ssl_ctx, ticket_cb);
     return 0;
 }
 
 int uvtls_context_set_ticket_keys(uvtls_context *ctx, const unsigned char *keys, size_t len,
                                   uvtls_error *err) {
     if (len != UVTLS_TICKET_KEYS_LEN)
-        return uvtls_error_set(err, "context", "ERR_INVALID_ARG_VALUE",
+        return uvtls_error_set(err, UVTLS_STAGE(CONTEXT), UVTLS_CODE(ERR_INVALID_ARG_VALUE),
                                "Ticket keys length must be 48 bytes");
     memcpy(uvtls_context_ticket_keys(ctx), keys, sizeof(uvtls_ticket_keys));
     return 0;

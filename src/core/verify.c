@@ -27,7 +27,7 @@ static int verify_chain(X509_STORE_CTX *store_ctx, void *arg) {
     /* The policy lives in the engine (found through the SSL's app data), not in an ex_data index:
      * indexes are process-wide and set up lazily, which is not thread-safe across workers. */
     const uvtls_engine *e = ssl != NULL ? uvtls_engine_from_ssl(ssl) : NULL;
-    int reject = e != NULL && uvtls_engine_ext(e)->reject_unauthorized;
+    int reject = e != NULL && uvtls_engine_ext_const(e)->peer.reject_unauthorized;
     if (result != X509_V_OK && reject)
         return 0; /* OpenSSL sends the alert that matches `result` */
     return 1;
@@ -49,7 +49,7 @@ void uvtls_verify_configure(SSL *ssl, int is_server, int request_cert, int rejec
     SSL_set_verify(ssl, mode, continue_on_error);
     uvtls_engine *e = uvtls_engine_from_ssl(ssl);
     if (e != NULL)
-        uvtls_engine_ext(e)->reject_unauthorized = reject_unauthorized != 0;
+        uvtls_engine_ext(e)->peer.reject_unauthorized = reject_unauthorized != 0;
 }
 
 long uvtls_verify_result(const SSL *ssl) {
@@ -69,7 +69,7 @@ long uvtls_verify_result(const SSL *ssl) {
     if (cipher != NULL && SSL_CIPHER_get_auth_nid(cipher) == NID_auth_psk)
         return X509_V_OK;
     const uvtls_engine *e = uvtls_engine_from_ssl(ssl);
-    if (e != NULL && uvtls_engine_ext(e)->psk_used)
+    if (e != NULL && uvtls_engine_ext_const(e)->psk.used)
         return X509_V_OK;
     if (SSL_get_psk_identity(ssl) != NULL)
         return X509_V_OK;

@@ -2,6 +2,7 @@
 #include "net/conn.h"
 
 #include "core/extensions.h"
+#include "net/address.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,8 +92,7 @@ static void emit_error(uvtls_conn *c, const uvtls_error *err) {
 /* libuv failure -> Node-style error: code "ECONNRESET", message "read ECONNRESET". */
 static void emit_uv_error(uvtls_conn *c, int status, const char *syscall) {
     uvtls_error err;
-    const char *code = uv_err_name(status);
-    uvtls_error_set(&err, syscall, code, "%s %s", syscall, code);
+    uvtls_net_error(&err, syscall, status, NULL);
     if (c->secure && (status == UV_ECONNRESET || status == UV_EPIPE)) {
         /* The table's ECONNRESET hint speaks of the handshake; this one came later. */
         uvtls_error_set_hint(&err, "The peer reset the connection without ending it (it crashed, "
@@ -214,7 +214,8 @@ static uvtls_conn *conn_create(uvtls_loop *loop, const uvtls_conn_options *opts,
         r = opts->pipe ? uv_pipe_init(loop->uv, &c->io.pipe, 0) : uv_tcp_init(loop->uv, &c->io.tcp);
     if (r < 0) {
         free(c);
-        uvtls_error_set(err, "connect", uv_err_name(r), "socket %s", uv_err_name(r));
+        uvtls_net_error(err, "socket", r, NULL);
+        err->stage = "connect";
         return NULL;
     }
     uv_timer_init(loop->uv, &c->timer);
@@ -341,6 +342,11 @@ static int flush_external(uvtls_conn *c) {
         if (buf == NULL)
             return UV_ENOMEM;
         size_t n = uvtls_engine_take(c->engine, buf, pending);
+        if (n == 0) {
+            if (buf != c->loop->send)
+                free(buf);
+            return 0;
+        }
         c->bytes_written += n;
         uvtls_conn_event_data d = {.data = buf, .len = n};
         emit(c, UVTLS_CONN_OUTPUT, &d);
@@ -363,6 +369,8 @@ static int flush(uvtls_conn *c) {
     while ((pending = uvtls_engine_pending(c->engine)) > 0) {
         if (c->in_flight == 0 && pending <= sizeof(c->loop->send)) {
             size_t n = uvtls_engine_take(c->engine, c->loop->send, pending);
+            if (n == 0)
+                return 0; /* take failed: the engine is in its error state, reported by caller */
             uv_buf_t buf = uv_buf_init(c->loop->send, (unsigned)n);
             int r = uv_try_write(&c->io.stream, &buf, 1);
             if (r == UV_EAGAIN || r == UV_ENOSYS)
@@ -380,6 +388,10 @@ static int flush(uvtls_conn *c) {
             if (w == NULL)
                 return UV_ENOMEM;
             size_t n = uvtls_engine_take(c->engine, w->data, pending);
+            if (n == 0) {
+                free(w);
+                return 0;
+            }
             int q = submit_write(c, w, n);
             if (q < 0)
                 return q;
@@ -741,8 +753,10 @@ int uvtls_conn_is_external(const uvtls_conn *c) {
 }
 
 int uvtls_conn_resume_hello(uvtls_conn *c, uvtls_context *ctx) {
-    if (c->closing || uvtls_engine_resume_hello(c->engine, ctx) < 0)
-        return -1;
+    if (c->closing)
+        return UV_EPIPE;
+    if (uvtls_engine_resume_hello(c->engine, ctx) < 0)
+        return UV_EINVAL; /* not paused */
     process(c);
     return 0;
 }
@@ -808,7 +822,7 @@ static void on_connect(uv_connect_t *req, int status) {
         return;
     if (status < 0) {
         uvtls_error err;
-        uvtls_error_set(&err, "connect", uv_err_name(status), "connect %s", uv_err_name(status));
+        uvtls_net_error(&err, "connect", status, NULL);
         emit_error(c, &err);
         return;
     }
@@ -841,7 +855,7 @@ uvtls_conn *uvtls_conn_accept(uv_stream_t *server, uvtls_loop *loop, uvtls_conte
         return NULL; /* the descriptor is still the listener's: see conn.h */
     int r = uv_accept(server, &c->io.stream);
     if (r < 0) {
-        uvtls_error_set(err, "accept", uv_err_name(r), "accept %s", uv_err_name(r));
+        uvtls_net_error(err, "accept", r, NULL);
         conn_discard(c);
         return NULL;
     }

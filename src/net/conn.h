@@ -108,7 +108,8 @@ int uvtls_conn_write(uvtls_conn *c, const void *data, size_t len);
 /* Ciphertext and early cleartext waiting for the kernel, in bytes. */
 size_t uvtls_conn_queued(const uvtls_conn *c);
 
-/* Ends the ClientHello pause; `ctx` (or NULL for the current one) serves the connection. */
+/* Ends the ClientHello pause; `ctx` (or NULL for the current one) serves the connection. 0, or
+ * UV_EPIPE once closing, UV_EINVAL when not paused. */
 int uvtls_conn_resume_hello(uvtls_conn *c, uvtls_context *ctx);
 
 /* Reading is on after connect/accept; stop it while the owner's reader is full. */

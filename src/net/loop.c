@@ -38,8 +38,9 @@ size_t uvtls_loop_close_all(uvtls_loop *loop, void (*on_empty)(void *arg), void 
     }
     loop->on_empty = on_empty;
     loop->on_empty_arg = arg;
-    /* close() may remove the item (and others) from the list: walk from the head each time
-     * over items not yet asked to close. */
+    /* close() only starts closing (uv_close): items leave the list later, in their close
+     * callbacks, so the list can be walked once; `next` is read first all the same, in case an
+     * item removes itself at once. */
     uvtls_loop_item *item = loop->items.next;
     while (item != &loop->items) {
         uvtls_loop_item *next = item->next;

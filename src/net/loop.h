@@ -5,6 +5,13 @@
  *   connections, instead of ~200 KiB of buffers each.
  * - A registry of open servers and connections, so that an environment being torn down (a
  *   worker thread exiting) can close every handle it still owns.
+ *
+ * Return convention of src/net (loop, address, conn, server): a function that can fail returns
+ * 0 on success and a negative libuv error (UV_E*, e.g. UV_ENOMEM, UV_EADDRINUSE) on failure,
+ * never a bare -1; where it also takes a uvtls_error, that error is filled with Node's code for
+ * the same failure (net/address.h: uvtls_net_error). Constructors return the object or NULL
+ * with the uvtls_error filled. Callbacks follow libuv's rule: a call that fails never calls its
+ * callback; one that succeeds calls it exactly once.
  */
 #ifndef UVTLS_NET_LOOP_H
 #define UVTLS_NET_LOOP_H

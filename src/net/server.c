@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/context.h"
+#include "net/address.h"
 
 static const char *const event_names[] = {
 #define UVTLS_SERVER_EVENT_NAME(name) #name,
@@ -50,10 +51,6 @@ struct uvtls_server {
     int spare_wanted; /* a descriptor waits for `spare` (libuv stopped polling meanwhile) */
     size_t discards;  /* handles taking descriptors, not closed yet */
 };
-
-typedef struct server_conn {
-    uvtls_server *server;
-} server_conn;
 
 static void maybe_finish(uvtls_server *s) {
     if (!s->handle_closed || s->connections > 0 || s->discards > 0)
@@ -140,7 +137,7 @@ static void on_connection(uv_stream_t *listener, int status) {
     uvtls_server *s = listener->data;
     uvtls_error err;
     if (status < 0) {
-        uvtls_error_set(&err, "accept", uv_err_name(status), "accept %s", uv_err_name(status));
+        uvtls_net_error(&err, "accept", status, NULL);
         s->cb(s, UVTLS_SERVER_ERROR, NULL, &err, s->user);
         return;
     }
@@ -211,7 +208,7 @@ uvtls_server *uvtls_server_new(uvtls_loop *loop, uvtls_context *ctx,
     int r = opts->pipe ? uv_pipe_init(loop->uv, &s->io.pipe, 0) : uv_tcp_init(loop->uv, &s->io.tcp);
     if (r < 0) {
         free(s);
-        uvtls_error_set(err, "listen", uv_err_name(r), "listen %s", uv_err_name(r));
+        uvtls_net_error(err, "listen", r, NULL);
         return NULL;
     }
     s->io.handle.data = s;
@@ -225,15 +222,10 @@ uvtls_server *uvtls_server_new(uvtls_loop *loop, uvtls_context *ctx,
     return s;
 }
 
-static int listen_error(uvtls_error *err, int r, const char *what) {
-    return uvtls_error_set(err, "listen", uv_err_name(r), "listen %s %s", uv_err_name(r), what);
-}
-
 int uvtls_server_listen(uvtls_server *s, const struct sockaddr *addr, int backlog,
                         uvtls_error *err) {
     unsigned flags = s->opts.ipv6_only ? UV_TCP_IPV6ONLY : 0;
-    int r;
-    r = 0;
+    int r = 0;
     if (s->opts.reuse_port) {
         /* libuv creates its socket at bind time, too late for SO_REUSEPORT: make it here. */
         int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -251,17 +243,11 @@ int uvtls_server_listen(uvtls_server *s, const struct sockaddr *addr, int backlo
     if (r == 0)
         r = uv_listen(&s->io.stream, backlog, on_connection);
     if (r < 0) {
-        char host[64] = "";
-        if (addr->sa_family == AF_INET6)
-            uv_ip6_name((const struct sockaddr_in6 *)addr, host, sizeof(host));
-        else
-            uv_ip4_name((const struct sockaddr_in *)addr, host, sizeof(host));
-        int port = addr->sa_family == AF_INET6
-                       ? ntohs(((const struct sockaddr_in6 *)addr)->sin6_port)
-                       : ntohs(((const struct sockaddr_in *)addr)->sin_port);
-        char where[96];
-        snprintf(where, sizeof(where), "%s:%d", host, port);
-        return listen_error(err, r, where);
+        uvtls_net_address a;
+        char where[UVTLS_NET_HOST_MAX + sizeof(":65535")] = "";
+        if (uvtls_net_address_format(addr, &a) == 0)
+            snprintf(where, sizeof(where), "%s:%d", a.host, a.port);
+        return uvtls_net_error(err, "listen", r, where);
     }
     return 0;
 }
@@ -271,7 +257,7 @@ int uvtls_server_listen_pipe(uvtls_server *s, const char *path, int backlog, uvt
     if (r == 0)
         r = uv_listen(&s->io.stream, backlog, on_connection);
     if (r < 0)
-        return listen_error(err, r, path);
+        return uvtls_net_error(err, "listen", r, path);
     return 0;
 }
 
@@ -297,7 +283,7 @@ int uvtls_server_set_alpn(uvtls_server *s, const unsigned char *wire, size_t len
     if (wire != NULL && len > 0) {
         copy = malloc(len);
         if (copy == NULL)
-            return -1;
+            return UV_ENOMEM;
         memcpy(copy, wire, len);
     }
     free(s->alpn);

@@ -58,7 +58,7 @@ typedef struct uvtls_server_options {
 uvtls_server *uvtls_server_new(uvtls_loop *loop, uvtls_context *ctx,
                                const uvtls_server_options *opts, uvtls_server_cb cb, void *user,
                                uvtls_error *err);
-/* Bind and listen. Returns 0, or -1 with err (code "EADDRINUSE", ...). */
+/* Bind and listen. Returns 0, or a negative UV_E* with err filled (code "EADDRINUSE", ...). */
 int uvtls_server_listen(uvtls_server *s, const struct sockaddr *addr, int backlog,
                         uvtls_error *err);
 int uvtls_server_listen_pipe(uvtls_server *s, const char *path, int backlog, uvtls_error *err);
@@ -66,7 +66,8 @@ int uvtls_server_sockname(const uvtls_server *s, struct sockaddr_storage *out);
 /* Swaps the context used for new handshakes (setSecureContext); open conns keep theirs. */
 void uvtls_server_set_context(uvtls_server *s, uvtls_context *ctx);
 void uvtls_server_set_max_connections(uvtls_server *s, int max);
-/* For new connections: ALPN protocols (wire format; NULL/0 for none), SNI pause, keylog. */
+/* For new connections: ALPN protocols (wire format; NULL/0 for none; returns 0 or UV_ENOMEM),
+ * SNI pause, keylog. */
 int uvtls_server_set_alpn(uvtls_server *s, const unsigned char *wire, size_t len);
 void uvtls_server_set_sni_pause(uvtls_server *s, int on);
 void uvtls_server_set_keylog(uvtls_server *s, int on);

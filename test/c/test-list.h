@@ -137,3 +137,11 @@ TEST_DECLARE(fuzz_regression_group_without_client_hello)
 TEST_DECLARE(regress_new_sessions_fifo_keeps_each_ticket)
 TEST_DECLARE(regress_new_sessions_fifo_is_bounded)
 TEST_DECLARE(regress_new_sessions_freed_untaken)
+
+/* test-net.c */
+TEST_DECLARE(net_connect_handshake_echo_shutdown_close)
+TEST_DECLARE(net_close_inside_callback)
+TEST_DECLARE(net_peer_reset_during_handshake)
+TEST_DECLARE(net_max_connections_drops_the_extra_one)
+TEST_DECLARE(net_write_after_close_fails_exactly_once)
+TEST_DECLARE(net_address_and_error_names)
