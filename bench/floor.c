@@ -292,7 +292,8 @@ static void bench_idle(int n, int client_cert, int free_buffers) {
     for (int i = 0; i < n; i++)
         end_free(s[i]);
     size_t m3 = heap_in_use();
-    printf("{\"kind\":\"idle\",\"clientCert\":%d,\"freeBuffers\":%d,\"server_bytes\":%.0f,\"client_bytes\":%.0f,"
+    printf("{\"kind\":\"idle\",\"clientCert\":%d,\"freeBuffers\":%d,\"server_bytes\":%.0f,\"client_"
+           "bytes\":%.0f,"
            "\"leaked\":%.0f}\n",
            client_cert, free_buffers, (double)(m2 - m3) / n, (double)(m1 - m2) / n,
            ((double)m3 - (double)m0) / n);

@@ -20,11 +20,11 @@ const { make } = require('./pki');
 const scale = Number(process.env.BENCH_SCALE || 1);
 const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : null;
 const want = (section) => !only || only.includes(section);
-const SECONDS = Math.max(1, Math.round(3 * scale)); // per `openssl s_time` run
+const SECONDS = Math.max(1, Math.round(2 * scale)); // per `openssl s_time` run
 const S_TIME_CLIENTS = 3;
-const CLIENT_HANDSHAKES = Math.max(50, Math.round(500 * scale));
-const MIB = Math.max(16, Math.round(256 * scale));
-const RUNS = Number(process.env.BENCH_RUNS) || Math.max(3, Math.round(9 * scale));
+const CLIENT_HANDSHAKES = Math.max(50, Math.round(400 * scale));
+const MIB = Math.max(16, Math.round(128 * scale));
+const RUNS = Number(process.env.BENCH_RUNS) || Math.max(3, Math.round(5 * scale));
 const IDLE = Math.max(200, Math.round(2000 * scale));
 const FLOOR_HANDSHAKES = Math.max(50, Math.round(300 * scale));
 const IMPLS = ['node', 'uvtls'];
