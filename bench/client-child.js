@@ -1,67 +1,70 @@
 'use strict';
-// The load generator: `node client-child.js <impl> <mode> <port> <n> ...`, always in its own
-// process. mode handshakes: n sequential-ish handshakes (concurrency 8); bulk: one connection
-// sending n MiB; idle: n connections that stay open until the parent says 'exit'.
-const [impl, mode, portArg, nArg] = process.argv.slice(2);
-const tls = impl === 'uvtls' ? require('..') : require('tls');
-const { ca, clientKey, clientCert } = JSON.parse(process.env.BENCH_TLS);
-const port = Number(portArg);
-const n = Number(nArg);
-const opts = { port, host: '127.0.0.1', servername: 'localhost', ca, key: clientKey, cert: clientCert,
-  maxVersion: 'TLSv1.3' };
-if (impl !== 'uvtls') opts.secureContext = tls.createSecureContext(opts);
-else opts.secureContext = tls.createSecureContext(opts);
+// A TLS client process for the benchmark: `node client-child.js <impl> <json options>`, impl
+// `uvtls` or `node`. Options: port, version, clientCert (present the client certificate).
+// Messages: {handshakes: n} (n full handshakes, 8 at a time; replies with the CPU spent),
+// 'connect' (one connection for the byte phases), {sink: total}, {source: [size, total]},
+// {idle: n} (n connections kept open; replies with memory before and after), 'exit'.
+const { tlsOf, sink, source, memory, cpuNs } = require('./common');
 
-function one() {
+const impl = process.argv[2];
+const o = JSON.parse(process.argv[3]);
+const pki = JSON.parse(process.env.BENCH_PKI);
+const tls = tlsOf(impl);
+
+const base = { port: o.port, host: '127.0.0.1', servername: 'localhost', ca: pki.ca,
+  minVersion: o.version, maxVersion: o.version };
+if (o.clientCert) Object.assign(base, pki.client);
+// One context for every connection, as an application that connects often keeps it.
+base.secureContext = tls.createSecureContext(base);
+
+function connect() {
   return new Promise((resolve, reject) => {
-    const s = tls.connect(opts, () => { s.end(); });
-    s.on('error', reject);
-    s.on('close', resolve);
-    s.resume();
+    const s = tls.connect(base, () => resolve(s));
+    s.once('error', reject);
   });
 }
 
-async function handshakes() {
+async function handshakes(n) {
   let started = 0;
-  const worker = async () => { while (started < n) { started++; await one(); } };
-  const t0 = process.cpuUsage();
-  await Promise.all(Array.from({ length: 8 }, worker));
-  process.send({ done: true, cpu: process.cpuUsage(t0) });
-}
-
-async function bulk() {
-  const chunk = Buffer.alloc(64 * 1024, 7);
-  const total = n * 1024 * 1024;
-  const s = tls.connect(opts);
-  await new Promise((r) => s.once('secureConnect', r));
-  const t0 = process.cpuUsage();
-  let sent = 0;
-  while (sent < total) {
-    sent += chunk.length;
-    if (!s.write(chunk)) await new Promise((r) => s.once('drain', r));
-  }
-  await new Promise((r) => s.end(r));
-  process.send({ done: true, cpu: process.cpuUsage(t0) });
-  s.destroy();
+  const worker = async () => {
+    while (started < n) {
+      started++;
+      const s = await connect();
+      await new Promise((r) => { s.on('close', r); s.end(); s.resume(); });
+    }
+  };
+  const t0 = cpuNs();
+  await Promise.all(Array.from({ length: Math.min(8, n) }, worker));
+  return cpuNs() - t0;
 }
 
 const open = [];
-async function idle() {
+async function idle(n) {
+  // One connection first: the TLS module's lazily loaded parts are not per connection.
+  const first = await connect();
+  first.on('error', () => {});
+  const before = memory();
   for (let i = 0; i < n; i += 50) {
     const batch = [];
-    for (let j = i; j < Math.min(n, i + 50); j++) {
-      batch.push(new Promise((resolve, reject) => {
-        const s = tls.connect(opts, resolve);
-        s.on('error', reject);
-        open.push(s);
-      }));
-    }
-    await Promise.all(batch);
+    for (let j = i; j < Math.min(n, i + 50); j++) batch.push(connect());
+    for (const s of await Promise.all(batch)) { s.on('error', () => {}); open.push(s); }
   }
-  if (global.gc) { global.gc(); global.gc(); }
-  const m = process.memoryUsage();
-  process.send({ done: true, rss: m.rss, heap: m.heapUsed });
+  const after = memory();
+  open.push(first);
+  return { before, after, connections: open.length - 1 };
 }
 
-process.on('message', (msg) => { if (msg === 'exit') process.exit(0); });
-({ handshakes, bulk, idle })[mode]().catch((err) => { process.send({ error: err.message }); process.exit(1); });
+process.on('message', async (msg) => {
+  try {
+    if (msg === 'exit') process.exit(0);
+    else if (msg === 'connect') { open.push(await connect()); process.send({ ok: true }); }
+    else if (msg.handshakes) process.send({ cpu: await handshakes(msg.handshakes) });
+    else if (msg.sink !== undefined) process.send({ cpu: await sink(open[0], msg.sink) });
+    else if (msg.source) process.send({ cpu: await source(open[0], msg.source[0], msg.source[1]) });
+    else if (msg.idle) process.send(await idle(msg.idle));
+  } catch (err) {
+    process.send({ error: err.stack || err.message });
+    process.exit(1);
+  }
+});
+process.send({ ready: true });

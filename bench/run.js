@@ -1,101 +1,373 @@
 'use strict';
-// uvtls against Node's built-in tls, side by side in one run, reported as ratios (uvtls / node;
-// below 1 is better). Each number is the server process's own CPU or memory, with the same
-// client driving both, so only the implementation under test differs.
+// uvtls against Node's built-in tls, side by side in one run, with the floor: what OpenSSL alone
+// costs on this machine (bench/floor.c). Prints one Markdown table; ratio = uvtls / Node (below 1
+// is better). Every figure is the CPU time or memory of the one process under test, with the
+// other end always the same (Node's tls, or `openssl s_time`), so only the implementation under
+// test differs. See docs/performance.md for what each row means.
 //
-//   npm run bench            (defaults: 1000 handshakes, 256 MiB, 2000 idle mTLS connections)
-//   BENCH_SCALE=0.2 npm run bench   (quicker)
-const { fork } = require('child_process');
+//   npm run bench                   (a full run: a few minutes)
+//   BENCH_SCALE=0.3 npm run bench   (quicker, noisier)
+//   BENCH_ONLY=bytes npm run bench  (sections: floor, handshakes, client, bytes, memory)
+//   BENCH_RUNS=n                    (byte runs per row; BENCH_ROWS=server-send-65536,... picks rows)
+//   BENCH_JSON=out.json             (also write every sample)
+//   BENCH_PERF=dir                  (a `perf record -g` profile of every byte run: see perfRecord)
+const { execFileSync, spawn, fork } = require('child_process');
+const fs = require('fs');
+const os = require('os');
 const path = require('path');
-const { certs } = require('../test/fixtures/certs');
+const { make } = require('./pki');
 
 const scale = Number(process.env.BENCH_SCALE || 1);
-const HANDSHAKES = Math.round(1000 * scale);
-const MIB = Math.round(256 * scale);
-const IDLE = Math.round(2000 * scale);
+const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : null;
+const want = (section) => !only || only.includes(section);
+const SECONDS = Math.max(1, Math.round(2 * scale)); // per `openssl s_time` run
+const S_TIME_CLIENTS = 3;
+const CLIENT_HANDSHAKES = Math.max(50, Math.round(400 * scale));
+const MIB = Math.max(16, Math.round(128 * scale));
+const RUNS = Number(process.env.BENCH_RUNS) || Math.max(3, Math.round(5 * scale));
+const IDLE = Math.max(200, Math.round(2000 * scale));
+const FLOOR_HANDSHAKES = Math.max(50, Math.round(300 * scale));
+const IMPLS = ['node', 'uvtls'];
 
-const c = certs();
-const env = { ...process.env, BENCH_TLS: JSON.stringify({
-  key: c.serverKey.toString(), cert: c.serverChain.toString(), ca: c.caCert.toString(),
-  clientKey: c.clientKey.toString(), clientCert: c.clientCert.toString(), requestCert: true,
-}) };
+const pki = make();
+const env = { ...process.env, BENCH_PKI: JSON.stringify(pki) };
 
+// A child process with an IPC queue: next() resolves with its next message.
 function child(file, args) {
   const p = fork(path.join(__dirname, file), args, { env, execArgv: ['--expose-gc'] });
-  const next = () => new Promise((resolve, reject) => {
-    p.once('message', (m) => (m.error ? reject(new Error(m.error)) : resolve(m)));
-    p.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
+  const queue = [];
+  const waiting = [];
+  let dead = null;
+  p.on('message', (m) => { if (waiting.length) waiting.shift()(m); else queue.push(m); });
+  p.on('exit', (code) => {
+    dead = new Error(`${file} ${args.join(' ')} exited with ${code}`);
+    while (waiting.length) waiting.shift()(null);
   });
-  return { p, next };
+  const next = () => new Promise((resolve, reject) => {
+    const take = (m) => {
+      if (m === null) reject(dead);
+      else if (m.error) reject(new Error(m.error));
+      else resolve(m);
+    };
+    if (queue.length) take(queue.shift());
+    else if (dead) reject(dead);
+    else waiting.push(take);
+  });
+  const ask = (msg) => { p.send(msg); return next(); };
+  const stop = () => { if (!dead) p.kill(); };
+  return { p, next, ask, stop };
 }
 
-const cpuMs = (u) => (u.user + u.system) / 1000;
+async function server(impl, opts) {
+  const s = child('server-child.js', [impl, JSON.stringify(opts)]);
+  const { port } = await s.next();
+  return { ...s, port };
+}
 
-async function withServer(impl, fn) {
-  const server = child('server-child.js', [impl]);
-  const { port } = await server.next();
+async function client(impl, opts) {
+  const c = child('client-child.js', [impl, JSON.stringify(opts)]);
+  await c.next();
+  return c;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+// --- the floor --------------------------------------------------------------------------------
+
+function buildFloor() {
+  const out = path.join(pki.dir, 'floor');
+  const cc = process.env.CC || 'cc';
+  execFileSync(cc, ['-O2', '-Wall', '-Wextra', '-Werror', '-std=c11', path.join(__dirname, 'floor.c'),
+    '-o', out, '-lssl', '-lcrypto'], { stdio: 'inherit' });
+  let pkg = 'libssl-dev (version unknown)';
   try {
-    return await fn(server, port);
+    pkg = `libssl-dev ${execFileSync('dpkg-query', ['-W', '-f=${Version}', 'libssl-dev']).toString()}`;
+  } catch {
+    // not a Debian system: the compiler found the headers wherever they are
+  }
+  return { out, how: `${cc} -O2 bench/floor.c -lssl -lcrypto, against the system's ${pkg}` };
+}
+
+function runFloor() {
+  const { out, how } = buildFloor();
+  const lines = execFileSync(out, [pki.dir, String(FLOOR_HANDSHAKES), String(MIB), String(IDLE)])
+    .toString().trim().split('\n').map((l) => JSON.parse(l));
+  return { how, lines };
+}
+
+// --- handshakes, counted by `openssl s_time` --------------------------------------------------
+
+function sTime(port, o) {
+  const args = ['s_time', '-connect', `127.0.0.1:${port}`, o.resume ? '-reuse' : '-new',
+    '-time', String(SECONDS), o.version === 'TLSv1.3' ? '-tls1_3' : '-tls1_2'];
+  if (o.requestCert) args.push('-cert', pki.file('client.pem'), '-key', pki.file('client.key'));
+  if (o.resume) args.push('-www', '/');
+  return new Promise((resolve, reject) => {
+    const p = spawn('openssl', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    p.stdout.on('data', (d) => { text += d; });
+    p.stderr.on('data', (d) => { text += d; });
+    p.on('error', reject);
+    p.on('close', () => {
+      const m = /(\d+) connections in [\d.]+s;/.exec(text);
+      if (!m) return reject(new Error(`openssl s_time: ${text.slice(-500)}`));
+      // s_time prints 'r' for each resumed connection and '*' for each full one.
+      resolve({ count: Number(m[1]), resumed: (text.match(/r/g) || []).length });
+    });
+  });
+}
+
+async function serverHandshakes(impl, o) {
+  const s = await server(impl, o);
+  try {
+    const before = await s.ask('measure');
+    const runs = await Promise.all(Array.from({ length: S_TIME_CLIENTS }, () => sTime(s.port, o)));
+    const after = await s.ask('measure');
+    const count = runs.reduce((a, r) => a + r.count, 0);
+    const resumed = runs.reduce((a, r) => a + r.resumed, 0);
+    if (o.resume && resumed < count * 0.95) {
+      throw new Error(`${impl}: only ${resumed} of ${count} handshakes resumed`);
+    }
+    return { us: (after.cpu - before.cpu) / count / 1000, count };
   } finally {
-    server.p.send('exit');
+    s.stop();
   }
 }
 
-async function measureServer(impl, mode, n) {
-  return withServer(impl, async (server, port) => {
-    server.p.send('measure');
-    const before = await server.next();
-    const client = child('client-child.js', ['node', mode, String(port), String(n)]);
-    const result = await client.next();
-    await new Promise((r) => setTimeout(r, 200));
-    server.p.send('measure');
-    const after = await server.next();
-    client.p.send('exit');
-    return { before, after, result };
-  });
+async function clientHandshakes(impl, o) {
+  const s = await server('node', o);
+  const c = await client(impl, { ...o, port: s.port, clientCert: o.requestCert });
+  try {
+    const r = await c.ask({ handshakes: CLIENT_HANDSHAKES });
+    return { us: r.cpu / CLIENT_HANDSHAKES / 1000 };
+  } finally {
+    c.stop();
+    s.stop();
+  }
 }
 
-async function clientHandshakes(impl) {
-  return withServer('node', async (server, port) => {
-    const client = child('client-child.js', [impl, 'handshakes', String(port), String(HANDSHAKES)]);
-    const r = await client.next();
-    client.p.send('exit');
-    return cpuMs(r.cpu) / HANDSHAKES;
-  });
+// --- bytes --------------------------------------------------------------------------------------
+
+// One connection, TLS 1.3, ECDSA; `side` (server|client) runs `impl` and is measured, the other
+// end is Node's tls. `dir`: the measured side receives or sends MIB in writes of `size`.
+async function bytesOnce(impl, side, dir, size) {
+  const o = { cert: 'ecdsa', version: 'TLSv1.3' };
+  const s = await server(side === 'server' ? impl : 'node', o);
+  const c = await client(side === 'client' ? impl : 'node', { ...o, port: s.port });
+  try {
+    await c.ask('connect');
+    await s.ask({ connections: 1 }); // a TLS 1.3 client is secure before its server is
+    const total = MIB * 1024 * 1024;
+    const receiver = dir === 'receive' ? (side === 'server' ? s : c) : (side === 'server' ? c : s);
+    const sender = receiver === s ? c : s;
+    const profiled = side === 'server' ? s : c;
+    const perf = PERF_DIR && perfRecord(profiled.p.pid, `${impl}-${side}-${dir}-${size}`);
+    receiver.p.send({ sink: total });
+    sender.p.send({ source: [size, total] });
+    const [rr, sr] = await Promise.all([receiver.next(), sender.next()]);
+    const measured = profiled === receiver ? rr : sr;
+    if (perf) await perf.stop(measured.cpu / total);
+    return measured.cpu / total;
+  } finally {
+    c.stop();
+    s.stop();
+  }
 }
 
-function row(name, unit, u, n) {
-  const ratio = u / n;
-  console.log(`${name.padEnd(42)} uvtls ${u.toFixed(3).padStart(10)} ${unit.padEnd(8)} node ${n.toFixed(3).padStart(10)} ${unit.padEnd(8)} ratio ${ratio.toFixed(2)}`);
-  return ratio;
+// BENCH_PERF=dir: each byte run of the measured process is recorded with `perf record -g`, in
+// dir/<impl>-<side>-<direction>-<size>-<n>.data, its CPU per byte in the file's name (in ps/B)
+// so that a slow run's profile can be told from a fast one's. BENCH_PERF_ARGS replaces the
+// sampling options (default `-F 999 -g`), e.g. `--call-graph dwarf -e syscalls:sys_enter_brk`.
+const PERF_DIR = process.env.BENCH_PERF;
+let perfRuns = 0;
+function perfRecord(pid, label) {
+  const file = path.join(PERF_DIR, `${label}-${++perfRuns}.data`);
+  const args = (process.env.BENCH_PERF_ARGS || '-F 999 -g').split(' ');
+  const p = spawn('perf', ['record', ...args, '-p', String(pid), '-o', file], { stdio: 'ignore' });
+  return {
+    stop: (nsPerByte) => new Promise((resolve) => {
+      p.once('close', () => {
+        fs.renameSync(file, file.replace(/\.data$/, `-${Math.round(nsPerByte * 1000)}psB.data`));
+        resolve();
+      });
+      p.kill('SIGINT');
+    }),
+  };
 }
+
+// --- memory -------------------------------------------------------------------------------------
+
+async function serverIdle(impl, requestCert) {
+  const o = { cert: 'ecdsa', version: 'TLSv1.3', requestCert };
+  const s = await server(impl, o);
+  const c = await client('node', { ...o, port: s.port, clientCert: requestCert });
+  const warm = await client('node', { ...o, port: s.port, clientCert: requestCert });
+  try {
+    // One connection first: the TLS module's lazily loaded parts are not per connection.
+    await warm.ask({ idle: 1 });
+    await s.ask({ connections: 2 }); // the client process's own first one, and the idle one
+    const before = await s.ask('measure');
+    const r = await c.ask({ idle: IDLE });
+    // The client process opens one connection before it measures, then IDLE.
+    await s.ask({ connections: before.connections + IDLE + 1 });
+    const after = await s.ask('measure');
+    if (after.connections !== before.connections + IDLE + 1 || r.connections !== IDLE) {
+      throw new Error(`${impl} server held ${after.connections - before.connections - 1} of ${IDLE} connections`);
+    }
+    return { kib: (after.rss - before.rss) / IDLE / 1024,
+      heapKib: (after.heap - before.heap) / IDLE / 1024 };
+  } finally {
+    warm.stop();
+    c.stop();
+    s.stop();
+  }
+}
+
+async function clientIdle(impl) {
+  const o = { cert: 'ecdsa', version: 'TLSv1.3' };
+  const s = await server('node', o);
+  const c = await client(impl, { ...o, port: s.port });
+  try {
+    const r = await c.ask({ idle: IDLE });
+    return { kib: (r.after.rss - r.before.rss) / IDLE / 1024,
+      heapKib: (r.after.heap - r.before.heap) / IDLE / 1024 };
+  } finally {
+    c.stop();
+    s.stop();
+  }
+}
+
+// --- the table ----------------------------------------------------------------------------------
+
+const rows = [];
+function row(figure, unit, node, uvtls, target, floor, note) {
+  const ratio = uvtls.value / node.value;
+  rows.push({ figure, unit, node, uvtls, ratio, target, floor, note });
+  const cell = (v) => v.text ?? v.value.toFixed(v.digits ?? 1);
+  const verdict = target === undefined ? '' : ratio <= target ? ` (≤ ${target}: met)` : ` (≤ ${target}: missed)`;
+  console.log(`| ${figure} | ${cell(node)} ${unit} | ${cell(uvtls)} ${unit} | ${ratio.toFixed(2)}${verdict} | ${floor ?? ''} |`);
+}
+
+const spread = (xs, digits) => ({ value: median(xs), digits,
+  text: `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})` });
 
 async function main() {
-  console.log(`uvtls benchmark: ${HANDSHAKES} handshakes, ${MIB} MiB, ${IDLE} idle mTLS connections (TLS 1.3, mutual TLS, RSA 2048 server / P-256 client)\n`);
-  const results = {};
-  for (const impl of ['uvtls', 'node']) {
-    const hs = await measureServer(impl, 'handshakes', HANDSHAKES);
-    const bulk = await measureServer(impl, 'bulk', MIB);
-    const idle = await measureServer(impl, 'idle', IDLE);
-    results[impl] = {
-      handshake: (cpuMs(hs.after.cpu) - cpuMs(hs.before.cpu)) / HANDSHAKES,
-      perMiB: (cpuMs(bulk.after.cpu) - cpuMs(bulk.before.cpu)) / MIB,
-      idleKiB: (idle.after.rss - idle.before.rss) / IDLE / 1024,
-      idleHeapKiB: (idle.after.heap - idle.before.heap) / IDLE / 1024,
-      connections: idle.after.connections,
-      clientHandshake: await clientHandshakes(impl),
-    };
+  const t0 = Date.now();
+  console.log(`# uvtls benchmark (${new Date().toISOString()}, ${os.cpus().length} cores, Node ${process.version}, ` +
+    `BENCH_SCALE=${scale})\n`);
+  console.log(`s_time: ${S_TIME_CLIENTS} clients × ${SECONDS} s per row; client handshakes: ${CLIENT_HANDSHAKES}; ` +
+    `bytes: ${MIB} MiB per run, ${RUNS} runs (median, min–max); idle: ${IDLE} connections\n`);
+  const all = { scale, samples: {} };
+  let floor = { lines: [] };
+  if (want('floor')) {
+    floor = runFloor();
+    console.log(`floor: ${floor.lines[0].openssl} (bench/floor.c built with ${floor.how})\n`);
   }
-  const u = results.uvtls;
-  const n = results.node;
-  if (u.connections !== IDLE || n.connections !== IDLE) {
-    throw new Error(`idle connections held: uvtls ${u.connections}, node ${n.connections} (wanted ${IDLE})`);
+  const f = (pred) => floor.lines.find((l) => Object.entries(pred).every(([k, v]) => l[k] === v));
+  console.log('| figure | Node tls | uvtls | ratio (target) | floor: OpenSSL alone |');
+  console.log('| --- | --- | --- | --- | --- |');
+
+  if (want('handshakes')) {
+    const configs = [];
+    for (const version of ['TLSv1.3', 'TLSv1.2']) {
+      for (const cert of ['ecdsa', 'rsa']) {
+        for (const requestCert of [false, true]) configs.push({ version, cert, requestCert });
+      }
+    }
+    for (const version of ['TLSv1.3', 'TLSv1.2']) {
+      for (const cert of ['ecdsa', 'rsa']) {
+        configs.push({ version, cert, resume: true, http: true, sessionIds: version === 'TLSv1.2' });
+      }
+    }
+    for (const o of configs) {
+      const r = {};
+      for (const impl of IMPLS) r[impl] = await serverHandshakes(impl, o);
+      all.samples[`server handshake ${JSON.stringify(o)}`] = r;
+      const fl = f({ kind: 'handshake', version: o.version, cert: o.cert,
+        clientCert: o.requestCert ? 1 : 0, resume: o.resume ? 1 : 0 });
+      const kind = o.resume ? (o.version === 'TLSv1.3' ? 'resumed (ticket)' : 'resumed (session id)')
+        : `full${o.requestCert ? ', client cert' : ''}`;
+      const target = o.resume ? 0.3 : o.requestCert ? undefined : 0.45;
+      row(`server CPU per handshake: ${o.version.slice(3)} ${o.cert.toUpperCase()}, ${kind} ` +
+        `(s_time, ${r.node.count}/${r.uvtls.count} counted)`, 'µs',
+      { value: r.node.us, digits: 0 }, { value: r.uvtls.us, digits: 0 }, target,
+      fl && `${fl.server_us.toFixed(0)} µs in memory`);
+    }
   }
-  row('server CPU per handshake', 'ms', u.handshake, n.handshake);
-  row('client CPU per handshake', 'ms', u.clientHandshake, n.clientHandshake);
-  row('server CPU per MiB received', 'ms', u.perMiB, n.perMiB);
-  row('server RSS per idle mTLS connection', 'KiB', u.idleKiB, n.idleKiB);
-  row('server JS heap per idle mTLS connection', 'KiB', u.idleHeapKiB, n.idleHeapKiB);
+
+  if (want('client')) {
+    const configs = [
+      { version: 'TLSv1.3', cert: 'ecdsa' }, { version: 'TLSv1.3', cert: 'rsa' },
+      { version: 'TLSv1.2', cert: 'ecdsa' }, { version: 'TLSv1.3', cert: 'ecdsa', requestCert: true },
+    ];
+    for (const o of configs) {
+      const r = {};
+      for (const impl of IMPLS) r[impl] = await clientHandshakes(impl, o);
+      all.samples[`client handshake ${JSON.stringify(o)}`] = r;
+      const fl = f({ kind: 'handshake', version: o.version, cert: o.cert,
+        clientCert: o.requestCert ? 1 : 0, resume: 0 });
+      row(`client CPU per full handshake: ${o.version.slice(3)} ${o.cert.toUpperCase()}` +
+        `${o.requestCert ? ', client cert' : ''}`, 'µs', { value: r.node.us, digits: 0 },
+      { value: r.uvtls.us, digits: 0 }, 0.6, fl && `${fl.client_us.toFixed(0)} µs in memory`);
+    }
+  }
+
+  if (want('bytes')) {
+    const aes = f({ kind: 'cipher', name: 'AES-256-GCM' });
+    for (const side of ['server', 'client']) {
+      for (const dir of ['receive', 'send']) {
+        for (const size of [16384, 65536]) {
+          if (process.env.BENCH_ROWS && !process.env.BENCH_ROWS.split(',').includes(`${side}-${dir}-${size}`)) continue;
+          const r = { node: [], uvtls: [] };
+          for (let i = 0; i < RUNS; i++) {
+            for (const impl of IMPLS) r[impl].push(await bytesOnce(impl, side, dir, size));
+          }
+          all.samples[`${side} ${dir} ${size}`] = r;
+          const rec = f({ kind: 'record', size });
+          row(`${side} CPU per ${dir === 'receive' ? 'received' : 'sent'} byte, ${size / 1024} KiB writes`,
+            'ns', spread(r.node, 2), spread(r.uvtls, 2), 0.5,
+            rec && `${(dir === 'receive' ? rec.recv_ns : rec.send_ns).toFixed(2)} ns SSL_${dir === 'receive' ? 'read' : 'write'}` +
+              ` in memory (${rec.cipher}); AES-256-GCM ${aes.ns_per_byte.toFixed(2)} ns`);
+        }
+      }
+    }
+  }
+
+  if (want('memory')) {
+    for (const requestCert of [false, true]) {
+      const r = {};
+      for (const impl of IMPLS) r[impl] = await serverIdle(impl, requestCert);
+      all.samples[`server idle ${requestCert}`] = r;
+      const fl = f({ kind: 'idle', clientCert: requestCert ? 1 : 0, freeBuffers: 1 });
+      row(`server memory per idle connection (RSS; JS heap part), ${requestCert ? 'with' : 'no'} client cert`,
+        'KiB', { value: r.node.kib, text: `${r.node.kib.toFixed(1)} (${r.node.heapKib.toFixed(1)})` },
+        { value: r.uvtls.kib, text: `${r.uvtls.kib.toFixed(1)} (${r.uvtls.heapKib.toFixed(1)})` }, undefined,
+        fl && `${(fl.server_bytes / 1024).toFixed(1)} KiB established SSL, buffers freed ` +
+          `(target ≤ ${requestCert ? 24 : 16} KB)`);
+    }
+    const r = {};
+    for (const impl of IMPLS) r[impl] = await clientIdle(impl);
+    all.samples['client idle'] = r;
+    const fl = f({ kind: 'idle', clientCert: 0, freeBuffers: 1 });
+    row('client memory per idle connection (RSS; JS heap part)', 'KiB',
+      { value: r.node.kib, text: `${r.node.kib.toFixed(1)} (${r.node.heapKib.toFixed(1)})` },
+      { value: r.uvtls.kib, text: `${r.uvtls.kib.toFixed(1)} (${r.uvtls.heapKib.toFixed(1)})` }, undefined,
+      fl && `${(fl.client_bytes / 1024).toFixed(1)} KiB established SSL, buffers freed (target ≤ 24 KB)`);
+  }
+
+  if (floor.lines.length) {
+    const l = (k) => floor.lines.filter((x) => x.kind === k);
+    console.log(`\nfloor details: ${l('cipher').map((c) => `${c.name} ${c.ns_per_byte.toFixed(3)} ns/B`).join(', ')}; ` +
+      l('idle').map((i) => `idle ${i.clientCert ? 'mTLS' : 'TLS'} ${i.freeBuffers ? 'SSL_free_buffers' : 'RELEASE_BUFFERS only'}: ` +
+        `server ${(i.server_bytes / 1024).toFixed(1)} KiB, client ${(i.client_bytes / 1024).toFixed(1)} KiB`).join('; '));
+  }
+  console.log(`\n(${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  all.floor = floor.lines;
+  all.rows = rows;
+  if (process.env.BENCH_JSON) fs.writeFileSync(process.env.BENCH_JSON, JSON.stringify(all, null, 1));
 }
 
-main().catch((err) => { console.error(err); process.exit(1); });
+main().then(() => process.exit(0), (err) => { console.error(err); process.exit(1); });

@@ -137,14 +137,14 @@ static int fail(uvtls_engine *e, const char *stage) {
 }
 
 /* Memory BIOs keep the capacity of the largest flight they ever held (a certificate chain is
- * several KiB). Swapping an empty, grown BIO for a fresh one returns that memory: it is most of
- * what an idle connection would otherwise hold. */
-enum { BIO_KEEP_BYTES = 2048 };
-
-static BIO *fresh_if_grown(BIO *bio) {
+ * several KiB, a 64 KiB write's records 87 KiB). Swapping an empty BIO that holds any buffer for
+ * a fresh one returns that memory: an idle connection then holds no BIO buffer at all (keeping
+ * up to 2 KiB in each, as before, cost 2-3 KiB per idle connection; see docs/performance.md).
+ * The swap is a few small allocations per drained read or flushed write, next to a system call. */
+static BIO *fresh_if_holding(BIO *bio) {
     BUF_MEM *mem = NULL;
     if (BIO_ctrl_pending(bio) != 0 || BIO_get_mem_ptr(bio, &mem) != 1 || mem == NULL ||
-        mem->max <= BIO_KEEP_BYTES)
+        mem->max == 0)
         return NULL;
     BIO *fresh = BIO_new(BIO_s_mem());
     if (fresh != NULL)
@@ -153,15 +153,25 @@ static BIO *fresh_if_grown(BIO *bio) {
 }
 
 static void shrink_input(uvtls_engine *e) {
-    BIO *fresh = fresh_if_grown(e->in);
+    BIO *fresh = fresh_if_holding(e->in);
     if (fresh != NULL) {
         SSL_set0_rbio(e->ssl, fresh); /* frees the old one */
         e->in = fresh;
     }
 }
 
+/* SSL_MODE_RELEASE_BUFFERS frees a record buffer once its record is consumed, but a read that
+ * found no record at all (the next SSL_read after the last record, which is how every drain
+ * ends) allocates the read buffer and keeps it: 16.7 KiB per idle connection, more than the rest
+ * of an established SSL. With no ciphertext waiting, nothing is lost by freeing it; OpenSSL
+ * refuses (returns 0) while a partial record or unsent output is held. */
+static void release_record_buffers(uvtls_engine *e) {
+    if (BIO_ctrl_pending(e->in) == 0)
+        (void)SSL_free_buffers(e->ssl);
+}
+
 static void shrink_output(uvtls_engine *e) {
-    BIO *fresh = fresh_if_grown(e->out);
+    BIO *fresh = fresh_if_holding(e->out);
     if (fresh != NULL) {
         SSL_set0_wbio(e->ssl, fresh);
         e->out = fresh;
@@ -253,6 +263,7 @@ ssize_t uvtls_engine_read(uvtls_engine *e, void *buf, size_t cap) {
     case SSL_ERROR_WANT_READ:
     case SSL_ERROR_WANT_WRITE:
         shrink_input(e);
+        release_record_buffers(e);
         /* A transport that ended without close_notify is a truncation; Node ends the stream
          * normally in that case, and so do we (see uvtls_engine_peer_closed_cleanly()). */
         return e->eof_fed && BIO_ctrl_pending(e->in) == 0 ? UVTLS_EOF : UVTLS_AGAIN;
