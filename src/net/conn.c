@@ -322,14 +322,6 @@ static int submit_write(uvtls_conn *c, write_req *w, size_t len) {
     return 0;
 }
 
-static int queue_copy(uvtls_conn *c, const char *data, size_t len) {
-    write_req *w = malloc(sizeof(*w) + len);
-    if (w == NULL)
-        return UV_ENOMEM;
-    memcpy(w->data, data, len);
-    return submit_write(c, w, len);
-}
-
 /* The owner's transport takes ciphertext as fast as we make it (its own buffering is its
  * backpressure): each batch goes out in an OUTPUT event, which the owner copies. The batch sits in
  * the loop's send buffer, or in memory of its own when larger; it is ciphertext, and the receiver
@@ -357,7 +349,8 @@ static int flush_external(uvtls_conn *c) {
 }
 
 /* Sends all ciphertext the engine holds: uv_try_write from the loop's send buffer first, and
- * only what the kernel did not take is copied into a write request. Returns 0 or a libuv error. */
+ * only what the kernel did not take is copied into a write request (with what the engine still
+ * holds). Returns 0 or a libuv error. */
 static int flush(uvtls_conn *c) {
     if (c->closing || !c->connected)
         return 0;
@@ -367,8 +360,12 @@ static int flush(uvtls_conn *c) {
         return c->write_error;
     size_t pending;
     while ((pending = uvtls_engine_pending(c->engine)) > 0) {
-        if (c->in_flight == 0 && pending <= sizeof(c->loop->send)) {
-            size_t n = uvtls_engine_take(c->engine, c->loop->send, pending);
+        if (c->in_flight == 0) {
+            /* One send buffer at a time: a 64 KiB write's records (64 KiB plus headers and tags)
+             * are larger than the buffer, and taken whole they always went the slow way (a
+             * 64 KiB malloc and an asynchronous uv_write, whose free trims the heap that the
+             * next write grows again: the "slow mode" of docs/performance.md). */
+            size_t n = uvtls_engine_take(c->engine, c->loop->send, sizeof(c->loop->send));
             if (n == 0)
                 return 0; /* take failed: the engine is in its error state, reported by caller */
             uv_buf_t buf = uv_buf_init(c->loop->send, (unsigned)n);
@@ -379,7 +376,15 @@ static int flush(uvtls_conn *c) {
                 return r;
             c->bytes_written += (size_t)r;
             if ((size_t)r < n) {
-                int q = queue_copy(c, c->loop->send + r, n - (size_t)r);
+                /* The kernel is full: what it refused and what the engine still holds go into
+                 * one request. */
+                size_t rest = n - (size_t)r, more = uvtls_engine_pending(c->engine);
+                write_req *w = malloc(sizeof(*w) + rest + more);
+                if (w == NULL)
+                    return UV_ENOMEM;
+                memcpy(w->data, c->loop->send + r, rest);
+                size_t got = more > 0 ? uvtls_engine_take(c->engine, w->data + rest, more) : 0;
+                int q = submit_write(c, w, rest + got);
                 if (q < 0)
                     return q;
             }
