@@ -278,7 +278,7 @@ class Engine extends EventEmitter {
       const top = [...this.errors.values()].sort((a, b) => b.count - a.count)[0];
       this.stopReason = 'early';
       this.earlyStop = { code: top.code, message: top.message, hint: top.hint,
-        text: `the first ${EARLY_STOP} connections all failed (${top.code}: ${top.message}); stopped early` };
+        text: `the first ${EARLY_STOP} connections all failed, most with ${top.code} (${top.message})` };
       this.stop('early');
       return;
     }
