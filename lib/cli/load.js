@@ -24,6 +24,7 @@ Load:
   --protocol P           tls (default), mqtt
   --connections N        connections to open (default: the devices in --certs, else 1)
   --rate R               new connections per second (default 500; 0: all at once)
+  --concurrency N        at most N handshakes in flight at once (default 1000)
   --duration S           run S seconds, then close everything and report
   --hold                 keep the connections open until Ctrl-C
   --reconnect            when all are up, drop them all and reconnect (a storm); --resume
@@ -63,6 +64,7 @@ const SPEC = {
   connections: { type: 'number', min: 1, max: 10000000 },
   rate: { type: 'number', min: 0, max: 1000000, default: 500 },
   duration: { type: 'number', min: 1, max: 30 * 86400 },
+  concurrency: { type: 'number', min: 1, max: 1000000, default: 1000 },
   hold: { type: 'boolean', default: false },
   reconnect: { type: 'boolean', default: false },
   resume: { type: 'boolean', default: false },
@@ -230,7 +232,7 @@ function buildOptions(values, positionals) {
     payload: values.payload, publishInterval: values['publish-interval'], qos: Number(values.qos),
     mqttVersion: Number(values['mqtt-version']), keepalive: values.keepalive, topic: values.topic,
     localAddresses, servername: values.servername, impl: values.impl, reconnect: values.reconnect,
-    resume: values.resume, confirmTimeout: values['confirm-timeout'],
+    resume: values.resume, confirmTimeout: values['confirm-timeout'], concurrency: values.concurrency,
   };
 }
 
@@ -300,7 +302,7 @@ async function runProcesses(argv, values, opts, k, limit, io) {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const name = a.startsWith('--') ? a.slice(2).split('=')[0] : null;
-    if (['processes', 'json', 'report', 'shard', 'expect', 'progress-interval', 'rate'].includes(name)) {
+    if (['processes', 'json', 'report', 'shard', 'expect', 'progress-interval', 'rate', 'concurrency'].includes(name)) {
       if (!a.includes('=')) i++;
       continue;
     }
@@ -309,6 +311,7 @@ async function runProcesses(argv, values, opts, k, limit, io) {
   // The rate is the whole run's: each child opens its share.
   if (opts.rate > 0) childArgv.push('--rate', String(Math.max(1, Math.round(opts.rate / k))));
   else childArgv.push('--rate', '0');
+  childArgv.push('--concurrency', String(Math.max(1, Math.ceil(opts.concurrency / k))));
   const [si, sn] = opts.shard.split('/').map(Number);
   err.write(`uvtls load: ${opts.planned} ${opts.protocol} connections to ${opts.host}:${opts.port} from ${k} processes\n`);
   let latest = null;

@@ -63,8 +63,10 @@ class Engine extends EventEmitter {
     const t = this.now();
     if (!this.stopping && this.opened < this.o.planned) {
       const due = this.o.rate > 0 ? Math.min(this.o.planned, Math.floor((t / 1000) * this.o.rate) + 1) : this.o.planned;
-      // Bounded per tick so one tick never blocks the loop for long.
-      for (let n = 0; this.opened < due && n < 2000; n++) this.open(this.opened++);
+      // Bounded per tick (20 ms) so the loop keeps serving the handshakes under way, and by
+      // --concurrency: handshakes queued in our own process would count our queueing as the
+      // server's latency.
+      for (let n = 0; this.opened < due && n < 100 && this.c.handshaking < this.o.concurrency; n++) this.open(this.opened++);
     }
     if (t - this.lastSample >= 1000) this.sample(t);
     this.maybeFinish(t);
