@@ -246,14 +246,14 @@ async function run(argv, io = {}) {
   const opts = buildOptions(values, positionals);
   const { Engine } = require('../load/engine');
   const err = io.stderr || process.stderr;
-  if (values['child-ipc']) return runChild(new Engine(opts), values);
+  if (values['child-ipc']) return runChild(new Engine(opts));
   const P = require('../load/processes');
   if (values.processes !== undefined && values.processes !== 'auto' && !/^[1-9]\d{0,3}$/.test(values.processes)) {
     throw new UsageError(`--processes must be a number from 1 to 9999 or auto, got '${values.processes}'`, 'load');
   }
   const limit = P.openFileLimit();
   const need = P.plan(opts.planned, limit);
-  let k = values.processes === undefined || values.processes === 'auto' ? need.k : Number(values.processes);
+  const k = values.processes === undefined || values.processes === 'auto' ? need.k : Number(values.processes);
   if (limit) {
     const perProcess = Math.ceil(opts.planned / k);
     if (values.processes === undefined && need.k > 1) {
@@ -343,7 +343,7 @@ async function runProcesses(argv, values, opts, k, limit, io) {
 }
 
 // A shard under --processes: snapshots to the parent every 250 ms, the result at the end.
-async function runChild(engine, values) {
+async function runChild(engine) {
   const timer = setInterval(() => process.send({ snapshot: engine.snapshot() }), 250);
   process.on('message', (m) => { if (m && m.stop) engine.stop('interrupted'); });
   process.on('SIGINT', () => {}); // the parent decides (it forwards a stop)

@@ -4,6 +4,7 @@
 // echo latency, and the errors by code with their hints. Each chart is an <svg class="chart">
 // with data-chart (its name) and data-points (how many data points it drew).
 const { Histogram } = require('./histogram');
+const { fmtMs } = require('./report');
 
 function esc(s) {
   return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
@@ -88,11 +89,12 @@ function histChart(name, title, hist) {
     const w = Math.max(1, sx(b.to) - x - 0.5);
     return `<rect class="bar" x="${x.toFixed(1)}" y="${sy(b.count).toFixed(1)}" width="${w.toFixed(1)}" height="${(H - M.b - sy(b.count)).toFixed(1)}" fill="#2b7bb9"><title>${esc(`${b.from.toPrecision(3)}-${b.to.toPrecision(3)} ms: ${b.count}`)}</title></rect>`;
   }).join('');
-  const marks = [[50, '#2e9d6b'], [99, '#d1495b']].map(([p, c]) => {
+  // p50's label left of its line, p99's right of it, so the two never overlap.
+  const marks = [[50, '#2e9d6b', 'end', -3], [99, '#d1495b', 'start', 3]].map(([p, c, anchor, dx]) => {
     const v = h.percentile(p) / 1000;
-    const x = sx(v).toFixed(1);
-    return `<line x1="${x}" x2="${x}" y1="${M.t}" y2="${H - M.b}" stroke="${c}" stroke-dasharray="4 3"/>` +
-      `<text x="${x}" y="${M.t - 4}" font-size="11" text-anchor="middle" fill="${c}">p${p} ${v.toPrecision(3)} ms</text>`;
+    const x = sx(v);
+    return `<line x1="${x.toFixed(1)}" x2="${x.toFixed(1)}" y1="${M.t}" y2="${H - M.b}" stroke="${c}" stroke-dasharray="4 3"/>` +
+      `<text x="${(x + dx).toFixed(1)}" y="${M.t - 4}" font-size="11" text-anchor="${anchor}" fill="${c}">p${p} ${esc(fmtMs(v))}</text>`;
   }).join('');
   return frame(name, title, xTicks, yTicks, (v) => sx(v).toFixed(1), (y) => sy(y).toFixed(1), 'latency (log scale)', 'connections',
     bars + marks, buckets.length);
@@ -106,7 +108,7 @@ function statRows(result) {
   rows.push(['connections', `planned ${result.planned}, up ${c.established}, failed ${c.failed}, peak at once ${c.peakUp}`]);
   for (const [k, label] of [['handshake', 'handshake'], ['reconnect', 'reconnect handshake'], ['echo', 'echo'], ['publish', 'PUBACK']]) {
     const h = result.histograms[k] && Histogram.fromJSON(result.histograms[k]).summary();
-    if (h && h.count) rows.push([label, `n=${h.count} p50 ${h.p50} ms, p90 ${h.p90} ms, p99 ${h.p99} ms, max ${h.max} ms`]);
+    if (h && h.count) rows.push([label, `n=${h.count}, p50 ${fmtMs(h.p50)}, p90 ${fmtMs(h.p90)}, p99 ${fmtMs(h.p99)}, max ${fmtMs(h.max)}`]);
   }
   if (result.memory.bytesPerConnection) rows.push(['client memory per connection', `${(result.memory.bytesPerConnection / 1024).toFixed(1)} KiB`]);
   if (result.verdict) rows.push(['verdict', result.verdict.text]);

@@ -86,7 +86,9 @@ function verdict(result, expect) {
 }
 
 function fmtMs(v) {
-  return v === null || v === undefined ? '-' : `${v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : Math.round(v)} ms`;
+  if (v === null || v === undefined) return '-';
+  if (v >= 10000) return `${(v / 1000).toFixed(1)} s`;
+  return `${v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : Math.round(v)} ms`;
 }
 
 function fmtBytes(b) {
