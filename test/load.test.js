@@ -247,6 +247,24 @@ describe('uvtls gen --clients and uvtls load', function () {
     assert.match(r.stderr, /stopping/);
   });
 
+  it('load --reconnect: a storm after the ramp, with and without session resumption', async () => {
+    const port = await server('uvtls');
+    for (const resume of [false, true]) {
+      const json = path.join(dir, `storm-${resume}.json`);
+      const r = await cli(['load', `127.0.0.1:${port}`, '--certs', dir, '--connections', '20', '--reconnect',
+        ...(resume ? ['--resume'] : []), '--json', json]);
+      assert.strictEqual(r.code, 0, r.stdout + r.stderr);
+      const res = JSON.parse(fs.readFileSync(json, 'utf8'));
+      assert.strictEqual(res.stopReason, 'reconnected');
+      assert.strictEqual(res.counters.attempted, 40);
+      assert.strictEqual(res.counters.upAtEnd, 20);
+      assert.strictEqual(res.histograms.reconnect.n, 20);
+      assert.strictEqual(res.firstPhase.established, 20);
+      assert.strictEqual(res.counters.resumed, resume ? 20 : 0);
+      assert.match(r.stdout, new RegExp(`reconnect storm: .* resumed ${resume ? 20 : 0} of 20`));
+    }
+  });
+
   it('--expect: a count or a percentage decides the exit status', async () => {
     const port = await server('uvtls');
     const ok = await cli(['load', `127.0.0.1:${port}`, '--certs', dir, '--connections', '3', '--expect', '100%']);
