@@ -265,6 +265,34 @@ describe('uvtls gen --clients and uvtls load', function () {
     }
   });
 
+  it('load --impl node: the same run with Node\'s tls as the client library', async () => {
+    const port = await server('uvtls');
+    const json = path.join(dir, 'impl-node.json');
+    const r = await cli(['load', `127.0.0.1:${port}`, '--certs', dir, '--connections', '10', '--impl', 'node', '--payload', '8', '--json', json]);
+    assert.strictEqual(r.code, 0, r.stdout + r.stderr);
+    const res = JSON.parse(fs.readFileSync(json, 'utf8'));
+    assert.strictEqual(res.impl, 'node');
+    assert.strictEqual(res.counters.echoed, 10);
+  });
+
+  it('load on a terminal redraws one progress line', async () => {
+    // util-linux `script` gives the command a pseudo-terminal.
+    const port = await server('uvtls');
+    const cmd = [process.execPath, UVTLS, 'load', `127.0.0.1:${port}`, '--certs', dir, '--connections', '5']
+      .map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+    const r = await new Promise((resolve, reject) => {
+      const child = spawn('script', ['-qefc', cmd, '/dev/null'], { env: nodeChildEnv({ NO_COLOR: '1' }), stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d) => { out += d; });
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, out }));
+    });
+    assert.strictEqual(r.code, 0, r.out);
+    assert.ok(r.out.includes('\r\x1b[K'), 'the line is redrawn in place');
+    assert.match(r.out, /up \d+\/5/);
+    assert.match(r.out, /5 of 5 connections up/);
+  });
+
   it('--expect: a count or a percentage decides the exit status', async () => {
     const port = await server('uvtls');
     const ok = await cli(['load', `127.0.0.1:${port}`, '--certs', dir, '--connections', '3', '--expect', '100%']);

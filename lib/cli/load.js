@@ -21,7 +21,7 @@ Identities:
   --servername NAME      SNI and the name checked in the server certificate
 
 Load:
-  --protocol P           tls (default), mqtt
+  --protocol P           tls (default), mqtt, amqp (AMQP 0-9-1, EXTERNAL login)
   --connections N        connections to open (default: the devices in --certs, else 1)
   --rate R               new connections per second (default 500; 0: all at once)
   --concurrency N        at most N handshakes in flight at once (default 1000)
@@ -43,7 +43,8 @@ Protocol:
   --qos 0|1              mqtt QoS (default 1: PUBACK latency is measured)
   --mqtt-version 4|5     MQTT 3.1.1 (4, default) or 5
   --keepalive S          mqtt keep-alive (default 60)
-  --topic T              mqtt topic, {device} is the device name (default uvtls/load/{device})
+  --topic T              mqtt topic / amqp routing key, {device} is the device name
+                         (default uvtls/load/{device})
   --confirm-timeout MS   tls: TLS 1.3 server without session tickets: up after MS (default 2000)
 
 Output:
@@ -60,7 +61,7 @@ still writes the report (a second Ctrl-C quits at once).
 const SPEC = {
   ca: { type: 'string' }, certs: { type: 'string' }, cert: { type: 'string' }, key: { type: 'string' },
   servername: { type: 'string' },
-  protocol: { type: 'string', choices: ['tls', 'mqtt'], default: 'tls' },
+  protocol: { type: 'string', choices: ['tls', 'mqtt', 'amqp'], default: 'tls' },
   connections: { type: 'number', min: 1, max: 10000000 },
   rate: { type: 'number', min: 0, max: 1000000, default: 500 },
   duration: { type: 'number', min: 1, max: 30 * 86400 },

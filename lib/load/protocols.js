@@ -160,4 +160,102 @@ function onMqttPacket(engine, conn, p) {
   }
 }
 
-module.exports = { tls, mqtt };
+// AMQP 0-9-1 with amqplib's connection and channel machinery (the codec generated from the
+// AMQP spec that the usual Node client uses) run over our socket: amqplib opens connections
+// itself only on Node's net/tls, but its Connection takes any duplex stream. EXTERNAL login
+// (the broker takes the user from the client certificate), one confirm channel, basic.publish
+// to the default exchange every publishInterval ms, basic.ack latency as publish latency.
+// amqplib's package exports only its two APIs, so its Connection and ChannelModel are loaded
+// by file (the version is pinned in package.json; a test runs them against RabbitMQ).
+function amqplibFile(name) {
+  const path = require('path');
+  return require(path.join(path.dirname(require.resolve('amqplib')), 'lib', `${name}.js`));
+}
+
+const amqp = {
+  alpn: undefined,
+  onSecure(engine, conn) {
+    const { Connection } = amqplibFile('connection');
+    const { ChannelModel } = amqplibFile('channel_model');
+    const c = new Connection(conn.socket);
+    conn.amqp = { c };
+    // amqplib watches its stream for 'end' and 'error'; a socket we destroy only closes, so
+    // its heartbeat timers are stopped here (they would keep the process alive).
+    conn.socket.on('close', () => { if (c.heartbeater) c.heartbeater.clear(); });
+    c.on('error', (err) => engine.error(conn, amqpCode(err), `AMQP connection error: ${err.message}`));
+    c.open({
+      // authentication_failure_close: a refused login gets connection.close 403 with a reason
+      // instead of the socket closed without a word.
+      clientProperties: { product: 'uvtls load', connection_name: conn.name,
+        capabilities: { publisher_confirms: true, 'basic.nack': true, 'connection.blocked': true, authentication_failure_close: true } },
+      mechanism: 'EXTERNAL', response: Buffer.alloc(0), locale: 'en_US',
+      channelMax: 0, frameMax: 131072, heartbeat: engine.o.keepalive,
+      virtualHost: engine.o.vhost || '/', capabilities: '', insist: 0,
+    }, (err) => {
+      if (err) {
+        engine.error(conn, amqpCode(err), `the broker refused the connection: ${err.message}`, amqpHint(err));
+        return;
+      }
+      const model = new ChannelModel(c);
+      model.on('error', () => {}); // reported through the connection's own 'error'
+      model.createConfirmChannel().then((ch) => {
+        conn.amqp.ch = ch;
+        ch.on('error', (e) => engine.error(conn, amqpCode(e), `AMQP channel error: ${e.message}`));
+        engine.ready(conn);
+      }, (e) => engine.error(conn, amqpCode(e), `channel.open failed: ${e.message}`));
+    });
+  },
+  onReady(engine, conn) {
+    if (finite(engine)) {
+      amqpPublish(engine, conn, () => engine.done(conn));
+      return;
+    }
+    if (engine.o.publishInterval) {
+      amqpPublish(engine, conn);
+      every(engine, conn, engine.o.publishInterval, () => amqpPublish(engine, conn));
+    }
+  },
+  end(engine, conn) {
+    // connection.close without waiting for close-ok: the socket is destroyed right after.
+    try { conn.amqp.c.sendMethod(0, amqplibFile('defs').ConnectionClose, { replyCode: 200, replyText: 'uvtls load done', methodId: 0, classId: 0 }); } catch { /* socket gone */ }
+  },
+};
+
+function amqpPublish(engine, conn, onAck) {
+  const ch = conn.amqp.ch;
+  if (!ch) return;
+  // A bound on what is unconfirmed, as for MQTT.
+  if ((conn.amqp.unacked || 0) >= 1000) return;
+  conn.amqp.unacked = (conn.amqp.unacked || 0) + 1;
+  const sent = process.hrtime.bigint();
+  engine.c.published++;
+  ch.publish('', engine.o.topic.replace('{device}', conn.name), Buffer.alloc(engine.o.payload || 16, 0x61), {}, (err) => {
+    conn.amqp.unacked--;
+    if (err) return;
+    engine.h.publish.record(Number(process.hrtime.bigint() - sent) / 1e3);
+    engine.c.acked++;
+    if (onAck) onAck();
+  });
+}
+
+const AMQP_NAMES = { 320: 'CONNECTION_FORCED', 402: 'INVALID_PATH', 403: 'ACCESS_REFUSED', 404: 'NOT_FOUND', 406: 'PRECONDITION_FAILED', 501: 'FRAME_ERROR', 503: 'COMMAND_INVALID', 530: 'NOT_ALLOWED', 541: 'INTERNAL_ERROR' };
+
+function amqpCode(err) {
+  if (err && typeof err.code === 'string') return err.code;
+  if (err && typeof err.code === 'number') return `AMQP_${AMQP_NAMES[err.code] || err.code}`;
+  // amqplib reports a refused login as "Handshake terminated by server: 403 (ACCESS-REFUSED) ..."
+  const m = /(\d{3}) \(([A-Z-]+)\)/.exec(err && err.message || '');
+  return m ? `AMQP_${m[2].replace(/-/g, '_')}` : 'ERR_AMQP';
+}
+
+function amqpHint(err) {
+  const code = amqpCode(err);
+  if (code === 'AMQP_ACCESS_REFUSED') {
+    return 'The broker knows no user of the certificate\'s name or refuses EXTERNAL: enable rabbitmq_auth_mechanism_ssl, ' +
+      'set auth_mechanisms to include EXTERNAL and ssl_cert_login_from = common_name, and create a user per device CN.';
+  }
+  if (code === 'AMQP_NOT_ALLOWED') return 'The user may not use this virtual host: set its permissions (rabbitmqctl set_permissions).';
+  return undefined;
+}
+
+module.exports = { tls, mqtt, amqp };
