@@ -66,7 +66,8 @@ class Engine extends EventEmitter {
       // Bounded per tick (20 ms) so the loop keeps serving the handshakes under way, and by
       // --concurrency: handshakes queued in our own process would count our queueing as the
       // server's latency.
-      for (let n = 0; this.opened < due && n < 100 && this.c.handshaking < this.o.concurrency; n++) this.open(this.opened++);
+      const batch = Math.max(25, Math.ceil(this.o.rate / 25));
+      for (let n = 0; this.opened < due && n < batch && this.c.handshaking < this.o.concurrency; n++) this.open(this.opened++);
     }
     if (t - this.lastSample >= 1000) this.sample(t);
     this.maybeFinish(t);
@@ -83,6 +84,9 @@ class Engine extends EventEmitter {
       published: this.c.published, acked: this.c.acked,
     };
     this.timeline.push(s);
+    // A run held for days keeps a bounded timeline: past 20,000 samples every other one goes
+    // (the counters in each sample are totals or levels, so thinning loses only resolution).
+    if (this.timeline.length > 20000) this.timeline = this.timeline.filter((_, i) => i % 2 === 1);
     this.secH = new Histogram();
     this.secNew = 0;
     this.emit('sample', s);
@@ -305,7 +309,7 @@ class Engine extends EventEmitter {
       counters: { ...this.c }, histograms: hs,
       errors: [...this.errors.values()].sort((a, b) => b.count - a.count),
       timeline: this.timeline, firstPhase: this.firstPhase || null, stormAt: this.stormAt === undefined ? null : this.stormAt / 1000,
-      memory: { rssStart: this.rss0, rssPeak: Math.max(...this.timeline.map((s) => s.rss), this.rss0),
+      memory: { rssStart: this.rss0, rssPeak: this.timeline.reduce((m, s) => Math.max(m, s.rss), this.rss0),
         bytesPerConnection: this.peakBytesPerConn() },
     };
   }
