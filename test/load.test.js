@@ -216,6 +216,7 @@ describe('uvtls gen --clients and uvtls load', function () {
     assert.strictEqual(res.processes, 2);
     assert.deepStrictEqual(res.shards, ['1/2', '2/2']);
     assert.strictEqual(res.counters.established, 30);
+    assert.strictEqual(res.counters.peakUp, 30, 'the last samples of a shard are not counted twice');
     assert.strictEqual(seen.size, 30);
   });
 

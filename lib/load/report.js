@@ -30,8 +30,11 @@ function mergeResults(results) {
       if (g) g.count += e.count;
       else errs.set(e.code, { ...e });
     }
-    for (const s of r.timeline || []) {
-      const sec = Math.round(s.t);
+    // Within one result two samples can fall in the same second (the last one is taken when
+    // the run stops): the later one stands for that second; across results they add up.
+    const own = new Map();
+    for (const s of r.timeline || []) own.set(Math.round(s.t), s);
+    for (const [sec, s] of own) {
       const m = tl.get(sec) || { t: sec, up: 0, handshaking: 0, failed: 0, established: 0, newPerSec: 0, rss: 0,
         published: 0, acked: 0, hsP50: null, hsP99: null };
       for (const k of ['up', 'handshaking', 'failed', 'established', 'newPerSec', 'rss', 'published', 'acked']) m[k] += s[k] || 0;
