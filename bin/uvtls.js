@@ -11,6 +11,7 @@ Commands:
   gen              Create a CA, server and client certificates for development
   check            Check a certificate, key and chain before you deploy them
   doctor           Connect to a TLS server and explain what is wrong with it
+  load             Open a fleet of mutual-TLS connections (tls, mqtt, amqp) and report
 
 Options:
   -h, --help       Show this help (\`uvtls <command> --help\` for a command's options)
@@ -24,6 +25,7 @@ const COMMANDS = {
   gen: '../lib/cli/gen',
   check: '../lib/cli/check',
   doctor: '../lib/cli/doctor',
+  load: '../lib/cli/load',
 };
 
 function version() {

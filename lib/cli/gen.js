@@ -24,6 +24,8 @@ Options:
   --dir DIR        where to write the files (default: the current directory; created if missing)
   --host NAME      a name or IP address of the server (repeat; default localhost, 127.0.0.1, ::1)
   --client NAME    a client certificate with CN=NAME (repeat; default: one named "client")
+  --clients N      a fleet: N device certificates (CN and DNS SAN device-00001 ...) in DIR/devices,
+                   signed by the CA in DIR (made first, with a server certificate, if missing)
   --rsa            RSA 2048 keys instead of EC P-256
   --days N         validity of the certificates in days (default 365)
   --force          overwrite existing files
@@ -37,6 +39,8 @@ const SPEC = {
   dir: { type: 'string', default: '.' },
   host: { type: 'string', multiple: true },
   client: { type: 'string', multiple: true },
+  clients: { type: 'number', min: 1, max: 9999999 },
+  'slow-path': { type: 'boolean', default: false },
   rsa: { type: 'boolean', default: false },
   days: { type: 'number', min: 1, max: 36500, default: 365 },
   force: { type: 'boolean', default: false },
@@ -112,6 +116,10 @@ async function run(argv, io = {}) {
     }
   }
 
+  if (values.clients !== undefined) {
+    if (values.client.length) throw new UsageError('--clients and --client do not go together', 'gen');
+    return require('../load/fleet-gen').genFleet(values, io, { hosts, writeAtomic, sanOf });
+  }
   const report = new Report('gen');
   const dir = path.resolve(values.dir);
   report.data.dir = dir;
