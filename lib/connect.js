@@ -7,7 +7,7 @@ const binding = require('./binding');
 const { TLSSocket, kNative, contextOf, decorate } = require('./socket');
 const { invalidArgType, withCode, silentPeerHint } = require('./errors');
 const { alpnToWire } = require('./alpn');
-const { validateInteger, validateTimerDuration, TIMEOUT_MAX } = require('./validators');
+const { validateInteger, validateTimerDuration, TIMEOUT_MAX, shouldRejectUnauthorized } = require('./validators');
 
 function normalizeArgs(args) {
   let options = {};
@@ -37,7 +37,7 @@ function connect(...args) {
   let servername = options.servername !== undefined ? options.servername : (isIp ? undefined : host);
   if (options.servername && net.isIP(options.servername)) warnIpServername();
   if (servername === '' || (servername && net.isIP(servername))) servername = undefined;
-  const rejectUnauthorized = options.rejectUnauthorized !== false;
+  const rejectUnauthorized = shouldRejectUnauthorized(options);
   // The name the certificate must hold, as Node picks it: servername, else host, else the host
   // a plain {socket} was connected to, else localhost. A pipe (`path`) is checked too.
   const verifyHost = options.servername || options.host ||

@@ -13,7 +13,7 @@ const { alpnToWire } = require('./alpn');
 const { TLSSocket, kNative, decorate } = require('./socket');
 const { createSecureContext, SecureContext } = require('./secure-context');
 const { withCode, invalidArgType } = require('./errors');
-const { serverHandshakeTimeout, validateInt32 } = require('./validators');
+const { serverHandshakeTimeout, validateInt32, shouldRejectUnauthorized } = require('./validators');
 
 class Server extends EventEmitter {
   constructor(options, secureConnectionListener) {
@@ -318,7 +318,7 @@ class Server extends EventEmitter {
     const makeHandle = () => {
       const h = new binding.Server(this._context.context, {
         requestCert: !!o.requestCert,
-        rejectUnauthorized: o.rejectUnauthorized !== false,
+        rejectUnauthorized: shouldRejectUnauthorized(o),
         handshakeTimeout: this._handshakeTimeout,
         maxConnections: typeof this._maxConnections === 'number' ? this._maxConnections : undefined,
         noDelay: !!o.noDelay,
@@ -423,7 +423,7 @@ class Server extends EventEmitter {
       isServer: true,
       server: this,
       requestCert: !!o.requestCert,
-      rejectUnauthorized: o.rejectUnauthorized !== false,
+      rejectUnauthorized: shouldRejectUnauthorized(o),
       allowHalfOpen: !!o.allowHalfOpen,
     });
     if (o.pauseOnConnect) {

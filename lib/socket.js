@@ -11,7 +11,7 @@ const { JsTransport } = require('./js-transport');
 const { checkServerIdentity } = require('./identity');
 const { createSecureContext, SecureContext } = require('./secure-context');
 const { withCode, invalidArgType, invalidArgValue, refusedHint, notTlsHint, sideHint, canonicalAlertCode } = require('./errors');
-const { validateUint32, validateInt32, validateTimerDuration } = require('./validators');
+const { validateUint32, validateInt32, validateTimerDuration, shouldRejectUnauthorized } = require('./validators');
 
 const kNative = Symbol('uvtls.nativeHandle');
 
@@ -41,7 +41,7 @@ class TLSSocket extends Duplex {
     if (this._isServer && options.SNICallback !== undefined && typeof options.SNICallback !== 'function') {
       throw invalidArgType('options.SNICallback', 'of type function', options.SNICallback);
     }
-    this._rejectUnauthorized = options.rejectUnauthorized !== false;
+    this._rejectUnauthorized = shouldRejectUnauthorized(options);
     this._requestCert = !!options.requestCert;
     this._checkServerIdentity = options.checkServerIdentity || checkServerIdentity;
     this._verifyHost = options._verifyHost;
