@@ -208,6 +208,8 @@ function buildSecureContext(options) {
   } else {
     ctx.useDefaultRoots(defaultRoots());
   }
+  // As Node: a trusted intermediate may end a chain (X509_V_FLAG_PARTIAL_CHAIN).
+  if (options.allowPartialTrustChain) ctx.setAllowPartialTrustChain();
   // Certificates before keys: OpenSSL checks each key against the certificate already loaded.
   // `false` means "none" as in Node (`key: cond && pem` is a common idiom).
   if (options.cert !== undefined && options.cert !== null && options.cert !== false) {
