@@ -531,9 +531,22 @@ class TLSSocket extends Duplex {
     if (typeof callback === 'function') process.nextTick(callback, err);
     return false;
   }
+  // As Node: each certificate's issuerCertificate is the next one the peer sent (the last one's
+  // is undefined). crypto.X509Certificate cannot be given an issuer, so it is set per object.
   getPeerX509Certificate() {
     const cert = this._handle && this._handle.getPeerCertificate(false);
-    return cert && cert.raw ? new X509Certificate(cert.raw) : undefined;
+    if (!cert || !cert.raw) return undefined;
+    const sent = typeof this._handle.getPeerChain === 'function' ? this._handle.getPeerChain('sent') : [];
+    const leaf = new X509Certificate(cert.raw);
+    let current = leaf;
+    // The chain starts with the leaf; the rest is bounded by the core (UVTLS_PEER_CHAIN_MAX).
+    const start = sent.length > 0 && Buffer.from(sent[0]).equals(cert.raw) ? 1 : 0;
+    for (let i = start; i < sent.length; i++) {
+      const issuer = new X509Certificate(sent[i]);
+      Object.defineProperty(current, 'issuerCertificate', { value: issuer, configurable: true });
+      current = issuer;
+    }
+    return leaf;
   }
   getX509Certificate() {
     const cert = this._handle && this._handle.getCertificate();
