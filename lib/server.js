@@ -109,9 +109,14 @@ class Server extends EventEmitter {
         return;
       }
       if (ctx !== undefined && ctx !== null && !(ctx instanceof SecureContext)) {
-        failHandshake(socket, invalidArgType('SNICallback context', 'an instance of SecureContext', ctx));
+        // Node's error (and code) for anything but a SecureContext.
+        failHandshake(socket, withCode(new TypeError('Invalid SNI context'), 'ERR_TLS_INVALID_CONTEXT',
+          'The SNICallback must answer with a context from tls.createSecureContext(), or null.'));
         return;
       }
+      // A context with no certificate cannot serve the handshake, which fails as OpenSSL fails
+      // it (the client gets the alert); the server reports it as the running Node does.
+      if (ctx && ctx.context.getCertificateDER(false) === null) socket._sniContextWithoutCert = true;
       let prepareError;
       try {
         this._prepareConn(socket, conn, servername);

@@ -15,6 +15,24 @@ const { validateUint32, validateInt32, validateTimerDuration, shouldRejectUnauth
 
 const kNative = Symbol('uvtls.nativeHandle');
 
+// The handshake error when an SNICallback answered with a context that has no certificate, as
+// the running Node reports it: Node 20 fails loading the empty certificate ("passed a null
+// parameter"), later releases fail choosing a signature algorithm. OpenSSL's own error here
+// ("no shared cipher") is kept as `cause`.
+function sniContextWithoutCertError(cause) {
+  const node20 = Number(process.versions.node.split('.')[0]) < 22;
+  const [code, id, reason] = node20
+    ? ['ERR_SSL_PASSED_A_NULL_PARAMETER', '0A0C0102', 'passed a null parameter']
+    : ['ERR_SSL_NO_SUITABLE_SIGNATURE_ALGORITHM', '0A000076', 'no suitable signature algorithm'];
+  const err = withCode(new Error(`error:${id}:SSL routines::${reason}`), code,
+    'The SNICallback answered with a secure context that has no certificate: give it `cert` and `key`.');
+  err.library = 'SSL routines';
+  err.reason = reason;
+  err.stage = 'handshake';
+  if (cause instanceof Error) err.cause = cause;
+  return err;
+}
+
 class TLSSocket extends Duplex {
   // new TLSSocket(socket[, options]) wraps a JS duplex (Node's signature); uvtls's own connect()
   // and Server pass a native handle through kNative.
@@ -138,7 +156,7 @@ class TLSSocket extends Duplex {
           a = Object.assign(peerClosedError(this), { errno: a.errno, syscall: a.syscall });
         }
         this._noteCertificateRequest(); // the handle goes with the error; what was asked stays
-        const err = decorate(a, this);
+        const err = decorate(this._sniContextWithoutCert ? sniContextWithoutCertError(a) : a, this);
         if (this._serverPending) {
           // A server connection that failed before its handshake ended: the server reports it.
           this._serverPending = false;
@@ -457,6 +475,21 @@ class TLSSocket extends Duplex {
   get servername() {
     if (this._handle) return this._handle.getServername();
     return this._servername === undefined ? null : this._servername;
+  }
+
+  // Node's checks first; the name itself goes into the ClientHello, so it must be set before
+  // the handshake starts, and only a handle that supports it can take it.
+  setServername(name) {
+    if (typeof name !== 'string') throw invalidArgType('name', 'of type string', name);
+    if (this._isServer) {
+      throw withCode(new Error('Cannot issue SNI from a TLS server-side socket'), 'ERR_TLS_SNI_FROM_SERVER');
+    }
+    if (name.includes('\0')) throw invalidArgValue('name', name, 'must not contain a NUL character');
+    if (!this._handle || typeof this._handle.setServername !== 'function') {
+      throw withCode(new Error('setServername() is not supported on this socket: pass `servername` to tls.connect()'),
+        'ERR_UVTLS_NOT_SUPPORTED');
+    }
+    this._handle.setServername(name);
   }
 
   getPeerCertificate(detailed) {
