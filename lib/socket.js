@@ -477,6 +477,13 @@ class TLSSocket extends Duplex {
     return this._servername === undefined ? null : this._servername;
   }
 
+  // Server side, while the ClientHello waits for JS (an ALPNCallback): serve this handshake with
+  // another key and certificate (a SecureContext or createSecureContext() options), as Node.
+  setKeyCert(context) {
+    if (!this._handle) return;
+    this._keyCertContext = context instanceof SecureContext ? context : createSecureContext(context);
+  }
+
   // Node's checks first; the name itself goes into the ClientHello, so it must be set before
   // the handshake starts, and only a handle that supports it can take it.
   setServername(name) {
