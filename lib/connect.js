@@ -97,6 +97,36 @@ function connect(...args) {
   return socket;
 }
 
+// TLSSocket#connect(): a native connection for a socket made without one. Node's TLSSocket
+// sends SNI only when given `servername`, and checks no host name.
+function connectExisting(socket, options) {
+  if (options.port === undefined && options.path === undefined) {
+    throw invalidArgType('options.port', 'of type number or string', options.port);
+  }
+  const host = options.host || 'localhost';
+  let servername = options.servername;
+  if (servername === '' || (servername && net.isIP(servername))) servername = undefined;
+  const alpn = alpnToWire(options.ALPNProtocols);
+  const npn = alpnToWire(options.NPNProtocols, 'options.NPNProtocols');
+  const context = contextOf(options);
+  const handle = new binding.Conn(context.context, {
+    rejectUnauthorized: socket._rejectUnauthorized,
+    servername,
+    pipe: options.path !== undefined,
+  });
+  socket._attach(handle);
+  socket._context = context;
+  socket.connecting = true;
+  try {
+    configure(socket, options, alpn, npn);
+  } catch (err) {
+    socket.destroy();
+    throw err;
+  }
+  socket._connectOptions = { path: options.path, host: options.host, port: options.port, localAddress: options.localAddress };
+  startConnect(socket, handle, options, host);
+}
+
 // Per-connection settings on the engine, before the first byte of the handshake.
 function configure(socket, options, alpn, npn) {
   const handle = socket._handle;
@@ -224,4 +254,4 @@ function warnIpServername() {
     'This will be ignored in a future version.', 'DeprecationWarning', 'DEP0123');
 }
 
-module.exports = { connect };
+module.exports = { connect, connectExisting };

@@ -56,6 +56,7 @@ class TLSSocket extends Duplex {
     this.connecting = false;
     this.server = options.server;
     this._isServer = !!options.isServer;
+    this._tlsOptions = options; // for connect() on a socket made without one (as net.Socket)
     if (this._isServer && options.SNICallback !== undefined && typeof options.SNICallback !== 'function') {
       throw invalidArgType('options.SNICallback', 'of type function', options.SNICallback);
     }
@@ -97,6 +98,25 @@ class TLSSocket extends Duplex {
       this._transportToStart = transport;
       if (this._isServer) this._start();
     }
+  }
+
+  // new TLSSocket(null[, options]).connect(port[, host][, listener]) | (options[, listener]) |
+  // (path[, listener]): as Node's, a client socket that connects itself. The listener waits
+  // for 'connect'; verification follows this socket's options (only rejectUnauthorized: false
+  // turns it off) and, as Node's TLSSocket, no host name is checked here.
+  connect(...args) {
+    if (this._handle || this._isServer || this.destroyed) {
+      throw withCode(new Error('Socket is already connected'), 'ERR_SOCKET_CONNECTED',
+        'connect() is for a TLSSocket made without a socket (new TLSSocket(null, options)).');
+    }
+    const listener = typeof args[args.length - 1] === 'function' ? args.pop() : undefined;
+    let target;
+    if (args[0] !== null && typeof args[0] === 'object') target = args[0];
+    else if (typeof args[0] === 'string' && !/^\d+$/.test(args[0])) target = { path: args[0] };
+    else target = { port: args[0], host: typeof args[1] === 'string' ? args[1] : undefined };
+    if (listener) this.once('connect', listener);
+    require('./connect').connectExisting(this, { ...this._tlsOptions, ...target });
+    return this;
   }
 
   _start() {
