@@ -22,7 +22,8 @@ class Server extends EventEmitter {
       secureConnectionListener = options;
       options = {};
     }
-    options = options || {};
+    if (options === undefined || options === null) options = {};
+    else if (typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
     this._options = options;
     // net.Server's properties (Node's tls.Server passes these options on to it).
     this.allowHalfOpen = options.allowHalfOpen || false;

@@ -414,6 +414,33 @@ int uvtls_context_add_crl(uvtls_context *ctx, const void *pem, size_t len, uvtls
     return 0;
 }
 
+/* Node's errors for a PFX that parses badly: legacy encryption OpenSSL 3 no longer loads, or a
+ * bundle without its key or certificate. Anything else keeps OpenSSL's own reason. */
+static int pkcs12_error(uvtls_error *err, int parsed, int no_key) {
+    if (parsed) {
+        ERR_clear_error();
+        uvtls_error_set(err, STAGE, "ERR_CRYPTO_OPERATION_FAILED",
+                        no_key ? "Unable to load private key from PFX data"
+                               : "Unable to load certificate from PFX data");
+        uvtls_error_set_hint(err,
+                             "The PFX holds no private key or no certificate; export it again "
+                             "with both (`openssl pkcs12 -export -inkey key.pem -in cert.pem`).");
+        return -1;
+    }
+    unsigned long e = ERR_peek_error();
+    if (ERR_GET_REASON(e) == ERR_R_UNSUPPORTED) {
+        ERR_clear_error();
+        uvtls_error_set(err, STAGE, "ERR_CRYPTO_UNSUPPORTED_OPERATION",
+                        "Unsupported PKCS12 PFX data");
+        uvtls_error_set_hint(err,
+                             "The PFX uses legacy encryption (RC2 or 3DES) that OpenSSL 3 does not "
+                             "load; convert it: `openssl pkcs12 -legacy -in old.pfx -nodes | "
+                             "openssl pkcs12 -export -out new.pfx`.");
+        return -1;
+    }
+    return uvtls_error_openssl(err, STAGE, "ERR_UVTLS_BAD_PFX", "cannot read PFX data");
+}
+
 int uvtls_context_add_pkcs12(uvtls_context *ctx, const void *der, size_t len,
                              const char *passphrase, uvtls_error *err) {
     BIO *bio = bio_from(der, len, err);
@@ -435,8 +462,7 @@ int uvtls_context_add_pkcs12(uvtls_context *ctx, const void *der, size_t len,
         EVP_PKEY_free(key);
         X509_free(cert);
         sk_X509_pop_free(extra, X509_free);
-        return uvtls_error_openssl(err, STAGE, "ERR_UVTLS_BAD_PFX",
-                                   "PFX has no key and certificate");
+        return pkcs12_error(err, ok, key == NULL);
     }
     ok = SSL_CTX_use_cert_and_key(ctx->ssl_ctx, cert, key, extra, 1) == 1;
     if (ok) {
