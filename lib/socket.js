@@ -57,6 +57,7 @@ class TLSSocket extends Duplex {
     this.server = options.server;
     this._isServer = !!options.isServer;
     this._tlsOptions = options; // for connect() on a socket made without one (as net.Socket)
+    this._onread = onreadOption(options.onread);
     if (this._isServer && options.SNICallback !== undefined && typeof options.SNICallback !== 'function') {
       throw invalidArgType('options.SNICallback', 'of type function', options.SNICallback);
     }
@@ -153,13 +154,18 @@ class TLSSocket extends Duplex {
         break;
       case EVENTS.DATA:
         this._appDataSeen = true;
-        if (!this.push(a) && this._handle) this._handle.readStop();
+        if (this._onread) this._onreadDeliver(Buffer.from(a), true);
+        else if (!this.push(a) && this._handle) this._handle.readStop();
         break;
       case EVENTS.END:
         // A close_notify is the peer's clean, deliberate end: plain 'end', as in Node, whatever
         // it asked for. Only a bare close (no close_notify) can be a silent rejection.
         if (this._closedAfterHandshake() && !this._handle.peerClosedCleanly()) {
           this._onEvent(EVENTS.ERROR, peerClosedError(this));
+          break;
+        }
+        if (this._onread && this._onread.pending) {
+          this._onread.ended = true; // 'end' after what the paused callback has not taken yet
           break;
         }
         this.push(null);
@@ -416,7 +422,53 @@ class TLSSocket extends Duplex {
   }
 
   _read() {
+    if (this._onread && this._onread.paused) return;
     if (this._handle) this._handle.readStart();
+  }
+
+  // The `onread` option (as net.Socket's): cleartext is copied into the caller's buffer and
+  // handed to its callback, never to 'data'. pause() or a callback returning false stops
+  // reading; what is left of the current chunk waits (copied) for resume().
+  _onreadDeliver(chunk, fresh) {
+    const o = this._onread;
+    let off = 0;
+    while (off < chunk.length && !o.paused && !this.destroyed) {
+      const buf = typeof o.buffer === 'function' ? o.buffer() : o.buffer;
+      const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+      const n = Math.min(view.length, chunk.length - off);
+      if (n === 0) break; // an empty buffer can take nothing: keep the rest for later
+      chunk.copy(view, 0, off, off + n);
+      off += n;
+      if (o.callback.call(this, n, buf) === false) this._onreadStop();
+    }
+    o.pending = off < chunk.length ? chunk.subarray(off) : null;
+    // Node asks for one more buffer for the read that finds nothing left.
+    if (fresh && !o.pending && !o.paused && typeof o.buffer === 'function') o.buffer();
+  }
+
+  _onreadStop() {
+    this._onread.paused = true;
+    if (this._handle) this._handle.readStop();
+  }
+
+  pause() {
+    if (this._onread) this._onreadStop();
+    return super.pause();
+  }
+
+  resume() {
+    const o = this._onread;
+    if (o && o.paused) {
+      o.paused = false;
+      if (o.pending) this._onreadDeliver(o.pending, false);
+      if (!o.pending && o.ended) {
+        o.ended = false;
+        this.push(null);
+        this.read(0);
+      }
+      if (!o.paused && this._handle) this._handle.readStart();
+    }
+    return super.resume();
   }
 
   _destroy(err, callback) {
@@ -743,6 +795,19 @@ const SAN_LABELS = { dns: 'DNS name', ip: 'IP address', email: 'email address', 
 
 function identityNotFound(what, hint) {
   return withCode(new Error(`No identity in the peer certificate: ${what}`), 'ERR_UVTLS_IDENTITY_NOT_FOUND', hint);
+}
+
+// onread: { buffer: ArrayBufferView | () => ArrayBufferView, callback(nread, buffer) }, checked
+// as net.Socket checks it.
+function onreadOption(onread) {
+  if (onread === undefined || onread === null || typeof onread !== 'object') return null;
+  if (typeof onread.buffer !== 'function' && !ArrayBuffer.isView(onread.buffer)) {
+    throw invalidArgType('options.onread.buffer', 'an instance of Buffer, TypedArray, or DataView', onread.buffer);
+  }
+  if (typeof onread.callback !== 'function') {
+    throw invalidArgType('options.onread.callback', 'of type function', onread.callback);
+  }
+  return { buffer: onread.buffer, callback: onread.callback, paused: false, pending: null, ended: false };
 }
 
 function contextOf(options) {
