@@ -10,7 +10,7 @@ const util = require('util');
 const binding = require('./binding');
 const { EVENTS, SERVER_EVENTS } = require('./events');
 const { alpnToWire } = require('./alpn');
-const { TLSSocket, kNative, decorate } = require('./socket');
+const { TLSSocket, kNative, decorate, tlsKeylogFile, traceTlsFlag } = require('./socket');
 const { createSecureContext, SecureContext } = require('./secure-context');
 const { withCode, invalidArgType } = require('./errors');
 const { serverHandshakeTimeout, validateInt32, shouldRejectUnauthorized } = require('./validators');
@@ -81,7 +81,7 @@ class Server extends EventEmitter {
     return typeof o.SNICallback === 'function' || this._sniContexts.length > 0 ||
       this.listenerCount('newSession') > 0 ||
       this._npn !== undefined || typeof o.pskCallback === 'function' ||
-      typeof o.ALPNCallback === 'function' || o.enableTrace === true;
+      typeof o.ALPNCallback === 'function' || o.enableTrace === true || traceTlsFlag();
   }
 
   // addContext(hostname, context): '*' matches one label; the most recently added match wins.
@@ -203,7 +203,7 @@ class Server extends EventEmitter {
 
   // Per-connection settings that must be in place before the handshake goes on.
   _prepareConn(socket, conn, servername) {
-    if (this._options.enableTrace === true) conn.enableTrace();
+    if (this._options.enableTrace === true || traceTlsFlag()) conn.enableTrace();
     if (this._npn) conn.setNPNProtocols(this._npn);
     if (typeof this._options.ALPNCallback === 'function') this._chooseAlpn(socket, conn, servername);
     const pskCallback = this._options.pskCallback;
@@ -379,7 +379,7 @@ class Server extends EventEmitter {
       if (this._unref) h.unref();
       if (this._alpn) h.setALPNProtocols(this._alpn);
       if (this._sniPause()) h.setSniPause(true);
-      if (this.listenerCount('keylog') > 0) h.setKeylog(true);
+      if (this.listenerCount('keylog') > 0 || tlsKeylogFile()) h.setKeylog(true);
       if (this.listenerCount('OCSPRequest') > 0) h.setOcspPause(true);
       this._applySessionEvents();
       return h;

@@ -4,6 +4,7 @@
 const { Duplex, addAbortSignal } = require('stream');
 const os = require('os');
 const util = require('util');
+const fs = require('fs');
 const { X509Certificate } = require('crypto');
 const binding = require('./binding');
 const { EVENTS } = require('./events');
@@ -129,6 +130,8 @@ class TLSSocket extends Duplex {
   _attach(handle) {
     this._handle = handle;
     handle.onevent = (kind, a, b) => this._onEvent(kind, a, b);
+    if (!this._isServer && tlsKeylogFile()) handle.setKeylog(true);
+    if (!this._isServer && traceTlsFlag() && typeof handle.enableTrace === 'function') handle.enableTrace();
     if (!this._isServer) {
       // Keylog costs a callback per secret: collect lines only while someone listens.
       this.on('newListener', (event) => {
@@ -369,6 +372,8 @@ class TLSSocket extends Duplex {
       // its own native callback), but it must not cut the handshake short: 'secureConnect' /
       // 'secureConnection' still follow when the process survives it (uncaughtException handler).
       try {
+        const file = tlsKeylogFile();
+        if (file) fs.appendFileSync(file, line, { mode: 0o600 });
         if (this._isServer && this.server) this.server.emit('keylog', line, this);
         else this.emit('keylog', line);
       } catch (err) {
@@ -797,6 +802,40 @@ function identityNotFound(what, hint) {
   return withCode(new Error(`No identity in the peer certificate: ${what}`), 'ERR_UVTLS_IDENTITY_NOT_FOUND', hint);
 }
 
+// Node's --tls-keylog=FILE (on the command line or in NODE_OPTIONS): every TLS socket appends
+// its key material to FILE, with Node's warning once per process.
+// A Node command-line option as the running process got it (execArgv, then NODE_OPTIONS):
+// true for a bare flag, its value for `--name=value` / `--name value`, undefined when absent.
+function nodeCliOption(name, takesValue) {
+  const args = [...process.execArgv, ...(process.env.NODE_OPTIONS || '').split(/\s+/)];
+  let found;
+  for (let i = 0; i < args.length; i++) {
+    if (takesValue && args[i].startsWith(`${name}=`)) found = args[i].slice(name.length + 1);
+    else if (args[i] === name) found = takesValue ? args[i + 1] : true;
+  }
+  return found;
+}
+
+let keylogFile;
+function tlsKeylogFile() {
+  if (keylogFile !== undefined) return keylogFile;
+  keylogFile = nodeCliOption('--tls-keylog', true) || null;
+  if (keylogFile) {
+    process.emitWarning('Using --tls-keylog makes TLS connections insecure by writing secret key ' +
+      `material to file ${keylogFile}`);
+  }
+  return keylogFile;
+}
+
+// Node's --trace-tls: every TLS socket traces its handshake to stderr, with Node's warning once.
+let traceTls;
+function traceTlsFlag() {
+  if (traceTls !== undefined) return traceTls;
+  traceTls = nodeCliOption('--trace-tls', false) === true;
+  if (traceTls) process.emitWarning('Enabling --trace-tls can expose sensitive data in the resulting log');
+  return traceTls;
+}
+
 // onread: { buffer: ArrayBufferView | () => ArrayBufferView, callback(nread, buffer) }, checked
 // as net.Socket checks it.
 function onreadOption(onread) {
@@ -914,4 +953,4 @@ function decorate(err, socket) {
   return err;
 }
 
-module.exports = { TLSSocket, kNative, contextOf, decorate };
+module.exports = { TLSSocket, kNative, contextOf, decorate, tlsKeylogFile, traceTlsFlag };
