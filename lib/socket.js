@@ -643,8 +643,17 @@ class TLSSocket extends Duplex {
     if (callback !== undefined && typeof callback !== 'function') {
       throw invalidArgType('callback', 'of type function', callback);
     }
-    const err = withCode(new Error('uvtls does not renegotiate: TLS 1.3 has no renegotiation and ' +
-      'uvtls refuses it for TLS 1.2 (a cheap denial-of-service lever)'), 'ERR_TLS_RENEGOTIATION_DISABLED');
+    let err;
+    if (this.getProtocol() === 'TLSv1.3') {
+      // TLS 1.3 has no renegotiation: OpenSSL's refusal, as Node reports it.
+      err = withCode(new Error('error:0A00010A:SSL routines::wrong ssl version'), 'ERR_SSL_WRONG_SSL_VERSION',
+        'TLS 1.3 has no renegotiation; use socket.exportKeyingMaterial() or a new connection instead.');
+      err.library = 'SSL routines';
+      err.reason = 'wrong ssl version';
+    } else {
+      err = withCode(new Error('uvtls does not renegotiate: TLS 1.3 has no renegotiation and ' +
+        'uvtls refuses it for TLS 1.2 (a cheap denial-of-service lever)'), 'ERR_TLS_RENEGOTIATION_DISABLED');
+    }
     if (typeof callback === 'function') process.nextTick(callback, err);
     return false;
   }
