@@ -339,9 +339,10 @@ class TLSSocket extends Duplex {
         }
       }
       if (this._requestOCSP) {
+        // As Node: asked for, it is always reported; null when the server stapled nothing.
         const response = handle.getOCSPResponse();
-        if (response) this.emit('OCSPResponse', response);
-        if (!this._handle) return;
+        this.emit('OCSPResponse', response || null);
+        if (!this._handle || this.destroyed) return; // a listener may end it (as Node's test does)
       }
       this.emit('secure');
       this.emit('secureConnect');

@@ -676,18 +676,33 @@ void uvtls_trust_store_unref(uvtls_trust_store *store) {
 
 unsigned char *uvtls_context_certificate_der(uvtls_context *ctx, int issuer, size_t *len) {
     X509 *x = SSL_CTX_get0_certificate(ctx->ssl_ctx);
+    X509 *found = NULL; /* an issuer looked up in the trust store (a reference we hold) */
     if (x != NULL && issuer) {
         STACK_OF(X509) *chain = NULL;
         SSL_CTX_get0_chain_certs(ctx->ssl_ctx, &chain);
-        x = sk_X509_num(chain) > 0 ? sk_X509_value(chain, 0) : NULL;
+        if (sk_X509_num(chain) > 0) {
+            x = sk_X509_value(chain, 0);
+        } else {
+            /* No chain given: as Node, the issuer from the trusted certificates (`ca`), where
+             * OpenSSL also finds it to build the chain it sends. */
+            X509_STORE_CTX *sctx = X509_STORE_CTX_new();
+            if (sctx != NULL &&
+                X509_STORE_CTX_init(sctx, SSL_CTX_get_cert_store(ctx->ssl_ctx), x, NULL) == 1 &&
+                X509_STORE_CTX_get1_issuer(&found, sctx, x) <= 0)
+                found = NULL;
+            X509_STORE_CTX_free(sctx);
+            ERR_clear_error();
+            x = found;
+        }
     }
     int n = x != NULL ? i2d_X509(x, NULL) : -1;
     unsigned char *der = n > 0 ? malloc((size_t)n) : NULL;
-    if (der == NULL)
-        return NULL;
-    unsigned char *p = der;
-    i2d_X509(x, &p);
-    *len = (size_t)n;
+    if (der != NULL) {
+        unsigned char *p = der;
+        i2d_X509(x, &p);
+        *len = (size_t)n;
+    }
+    X509_free(found);
     return der;
 }
 
