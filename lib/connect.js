@@ -7,7 +7,7 @@ const binding = require('./binding');
 const { TLSSocket, kNative, contextOf, decorate } = require('./socket');
 const { invalidArgType, withCode } = require('./errors');
 const { alpnToWire } = require('./alpn');
-const { validateInteger, validateTimerDuration, TIMEOUT_MAX } = require('./validators');
+const { validateInteger, validateTimerDuration, TIMEOUT_MAX, shouldRejectUnauthorized } = require('./validators');
 
 function normalizeArgs(args) {
   let options = {};
@@ -37,7 +37,7 @@ function connect(...args) {
   let servername = options.servername !== undefined ? options.servername : (isIp ? undefined : host);
   if (options.servername && net.isIP(options.servername)) warnIpServername();
   if (servername === '' || (servername && net.isIP(servername))) servername = undefined;
-  const rejectUnauthorized = options.rejectUnauthorized !== false;
+  const rejectUnauthorized = shouldRejectUnauthorized(options);
   // The name the certificate must hold, as Node picks it: servername, else host, else the host
   // a plain {socket} was connected to, else localhost. A pipe (`path`) is checked too.
   const verifyHost = options.servername || options.host ||
@@ -95,6 +95,36 @@ function connect(...args) {
   if (timeout) socket.setTimeout(timeout);
   if (callback) socket.once('secureConnect', callback);
   return socket;
+}
+
+// TLSSocket#connect(): a native connection for a socket made without one. Node's TLSSocket
+// sends SNI only when given `servername`, and checks no host name.
+function connectExisting(socket, options) {
+  if (options.port === undefined && options.path === undefined) {
+    throw invalidArgType('options.port', 'of type number or string', options.port);
+  }
+  const host = options.host || 'localhost';
+  let servername = options.servername;
+  if (servername === '' || (servername && net.isIP(servername))) servername = undefined;
+  const alpn = alpnToWire(options.ALPNProtocols);
+  const npn = alpnToWire(options.NPNProtocols, 'options.NPNProtocols');
+  const context = contextOf(options);
+  const handle = new binding.Conn(context.context, {
+    rejectUnauthorized: socket._rejectUnauthorized,
+    servername,
+    pipe: options.path !== undefined,
+  });
+  socket._attach(handle);
+  socket._context = context;
+  socket.connecting = true;
+  try {
+    configure(socket, options, alpn, npn);
+  } catch (err) {
+    socket.destroy();
+    throw err;
+  }
+  socket._connectOptions = { path: options.path, host: options.host, port: options.port, localAddress: options.localAddress };
+  startConnect(socket, handle, options, host);
 }
 
 // Per-connection settings on the engine, before the first byte of the handshake.
@@ -209,4 +239,4 @@ function warnIpServername() {
     'This will be ignored in a future version.', 'DeprecationWarning', 'DEP0123');
 }
 
-module.exports = { connect };
+module.exports = { connect, connectExisting };

@@ -121,18 +121,21 @@ function checkEngines(options) {
   }
 }
 
-// Node's split: names starting with "TLS_" are TLS 1.3 suites, the rest a TLS 1.2 cipher list.
+// Node's split: names starting with "TLS_" (or "!TLS_", which removes one) are TLS 1.3 suites,
+// the rest a TLS 1.2 cipher list. Naming neither kind is refused: no handshake could succeed.
 function applyCiphers(ctx, ciphers, min, max) {
   if (ciphers !== undefined && ciphers !== null && typeof ciphers !== 'string') {
     throw invalidArgType('options.ciphers', 'of type string', ciphers);
   }
-  const names = (ciphers || constants.DEFAULT_CIPHERS).split(':').filter((c) => c.length > 0);
-  const tls12 = names.filter((c) => !c.startsWith('TLS_')).join(':');
-  const tls13 = names.filter((c) => c.startsWith('TLS_')).join(':');
+  const names = (ciphers || constants.DEFAULT_CIPHERS).split(':');
+  const isSuite = (c) => c.startsWith('TLS_') || c.startsWith('!TLS_');
+  const tls12 = names.filter((c) => c.length > 0 && !isSuite(c)).join(':');
+  const tls13 = names.filter((c) => c.length > 0 && isSuite(c)).join(':');
+  if (tls12 === '' && tls13 === '') throw invalidArgValue('options.ciphers', names);
   if (tls13 !== '') ctx.setCiphers(null, tls13);
   if (tls12 !== '') ctx.setCiphers(tls12, null);
-  // Only one kind named: limit the protocol range to the version those ciphers exist for.
-  if (tls13 === '' && max > 0x0303 && min < 0x0304) ctx.setProtocolRange(min, 0x0303);
+  // As Node: TLS 1.3 suites alone raise the minimum to TLS 1.3. A TLS 1.2 list alone leaves
+  // TLS 1.3 on, with its default suites.
   if (tls12 === '' && min < 0x0304 && max > 0x0303) ctx.setProtocolRange(0x0304, max);
 }
 
@@ -208,6 +211,8 @@ function buildSecureContext(options) {
   } else {
     ctx.useDefaultRoots(defaultRoots());
   }
+  // As Node: a trusted intermediate may end a chain (X509_V_FLAG_PARTIAL_CHAIN).
+  if (options.allowPartialTrustChain) ctx.setAllowPartialTrustChain();
   // Certificates before keys: OpenSSL checks each key against the certificate already loaded.
   // `false` means "none" as in Node (`key: cond && pem` is a common idiom).
   if (options.cert !== undefined && options.cert !== null && options.cert !== false) {

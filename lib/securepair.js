@@ -10,6 +10,7 @@ const binding = require('./binding');
 const { EVENTS } = require('./events');
 const { createSecureContext, SecureContext } = require('./secure-context');
 const { sideHint, withCode } = require('./errors');
+const { shouldRejectUnauthorized } = require('./validators');
 
 class CleartextStream extends Duplex {
   constructor(pair) {
@@ -128,7 +129,7 @@ class SecurePair extends EventEmitter {
     this._isServer = !!isServer;
     // Stricter than the classic API (which did not verify unless asked): only a literal `false`
     // lets an unverified peer through.
-    this._rejectUnauthorized = rejectUnauthorized !== false;
+    this._rejectUnauthorized = shouldRejectUnauthorized({ rejectUnauthorized });
     this._requestCert = !!requestCert;
     this._SNICallback = this._isServer && typeof options.SNICallback === 'function' ? options.SNICallback : null;
     this._conn = new binding.Conn(context.context, {

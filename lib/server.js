@@ -10,10 +10,10 @@ const util = require('util');
 const binding = require('./binding');
 const { EVENTS, SERVER_EVENTS } = require('./events');
 const { alpnToWire } = require('./alpn');
-const { TLSSocket, kNative, decorate } = require('./socket');
+const { TLSSocket, kNative, decorate, tlsKeylogFile, traceTlsFlag } = require('./socket');
 const { createSecureContext, SecureContext } = require('./secure-context');
 const { withCode, invalidArgType } = require('./errors');
-const { serverHandshakeTimeout, validateInt32 } = require('./validators');
+const { serverHandshakeTimeout, validateInt32, shouldRejectUnauthorized } = require('./validators');
 
 class Server extends EventEmitter {
   constructor(options, secureConnectionListener) {
@@ -22,8 +22,14 @@ class Server extends EventEmitter {
       secureConnectionListener = options;
       options = {};
     }
-    options = options || {};
+    if (options === undefined || options === null) options = {};
+    else if (typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
     this._options = options;
+    // net.Server's properties (Node's tls.Server passes these options on to it).
+    this.allowHalfOpen = options.allowHalfOpen || false;
+    this.pauseOnConnect = !!options.pauseOnConnect;
+    this.requestCert = options.requestCert === true;
+    this.rejectUnauthorized = shouldRejectUnauthorized(options);
     this._handshakeTimeout = serverHandshakeTimeout(options.handshakeTimeout);
     this._context = options.secureContext || createSecureContext(serverContextOptions(options));
     this._handle = null;
@@ -68,15 +74,14 @@ class Server extends EventEmitter {
 
   _serveDuplex(duplex) {
     if (duplex instanceof TLSSocket || duplex === null || typeof duplex !== 'object') return;
-    const o = this._options;
     const socket = new TLSSocket(duplex, {
       isServer: true,
       server: this,
       secureContext: this._context,
-      requestCert: !!o.requestCert,
-      rejectUnauthorized: o.rejectUnauthorized !== false,
+      requestCert: this.requestCert,
+      rejectUnauthorized: this.rejectUnauthorized,
     });
-    if (o.pauseOnConnect) socket.pause();
+    if (this.pauseOnConnect) socket.pause();
     this._boundSecurePending(socket);
   }
 
@@ -107,7 +112,7 @@ class Server extends EventEmitter {
     return typeof o.SNICallback === 'function' || this._sniContexts.length > 0 ||
       this.listenerCount('newSession') > 0 ||
       this._npn !== undefined || typeof o.pskCallback === 'function' ||
-      typeof o.ALPNCallback === 'function' || o.enableTrace === true;
+      typeof o.ALPNCallback === 'function' || o.enableTrace === true || traceTlsFlag();
   }
 
   // addContext(hostname, context): '*' matches one label; the most recently added match wins.
@@ -141,9 +146,14 @@ class Server extends EventEmitter {
         return;
       }
       if (ctx !== undefined && ctx !== null && !(ctx instanceof SecureContext)) {
-        failHandshake(socket, invalidArgType('SNICallback context', 'an instance of SecureContext', ctx));
+        // Node's error (and code) for anything but a SecureContext.
+        failHandshake(socket, withCode(new TypeError('Invalid SNI context'), 'ERR_TLS_INVALID_CONTEXT',
+          'The SNICallback must answer with a context from tls.createSecureContext(), or null.'));
         return;
       }
+      // A context with no certificate cannot serve the handshake, which fails as OpenSSL fails
+      // it (the client gets the alert); the server reports it as the running Node does.
+      if (ctx && ctx.context.getCertificateDER(false) === null) socket._sniContextWithoutCert = true;
       let prepareError;
       try {
         this._prepareConn(socket, conn, servername);
@@ -154,7 +164,9 @@ class Server extends EventEmitter {
         failHandshake(socket, prepareError);
         return;
       }
-      this._lookupSession(socket, conn, () => this._stapleThenResume(socket, conn, ctx || this._context));
+      // socket.setKeyCert() called during the pause (from the ALPNCallback) picks the context.
+      this._lookupSession(socket, conn, () =>
+        this._stapleThenResume(socket, conn, socket._keyCertContext || ctx || this._context));
     };
     if (!this._options.SNICallback && this._sniContexts.length === 0) return answer(null, null);
     const callback = this._options.SNICallback;
@@ -222,9 +234,9 @@ class Server extends EventEmitter {
 
   // Per-connection settings that must be in place before the handshake goes on.
   _prepareConn(socket, conn, servername) {
-    if (this._options.enableTrace === true) conn.enableTrace();
+    if (this._options.enableTrace === true || traceTlsFlag()) conn.enableTrace();
     if (this._npn) conn.setNPNProtocols(this._npn);
-    if (typeof this._options.ALPNCallback === 'function') this._chooseAlpn(conn, servername);
+    if (typeof this._options.ALPNCallback === 'function') this._chooseAlpn(socket, conn, servername);
     const pskCallback = this._options.pskCallback;
     if (typeof pskCallback === 'function') {
       // Called inside the handshake: (socket, identity) -> key Buffer, or null to refuse.
@@ -247,12 +259,13 @@ class Server extends EventEmitter {
 
   // ALPNCallback({servername, protocols}) picks one of the client's protocols; undefined refuses
   // them all (no_application_protocol). Not called when the client offers none.
-  _chooseAlpn(conn, servername) {
+  // As Node, the callback runs with the socket as `this` (it may call this.setKeyCert()).
+  _chooseAlpn(socket, conn, servername) {
     const wire = conn.helloALPN();
     if (!wire) return;
     const protocols = [];
     for (let i = 0; i < wire.length; i += 1 + wire[i]) protocols.push(wire.toString('latin1', i + 1, i + 1 + wire[i]));
-    const chosen = this._options.ALPNCallback({ servername, protocols });
+    const chosen = this._options.ALPNCallback.call(socket, { servername, protocols });
     if (chosen === undefined) {
       conn.setALPNProtocols(Buffer.alloc(0));
     } else if (typeof chosen === 'string' && protocols.includes(chosen)) {
@@ -288,6 +301,38 @@ class Server extends EventEmitter {
       if (answered) throw err;
       answered = true;
       failHandshake(socket, err);
+    }
+  }
+
+  // Node's deprecated setOptions() (DEP0122): copies the options onto the server as Node does.
+  // requestCert and rejectUnauthorized take effect for connections of a later listen(); the
+  // context options (key, cert, ...) are only stored, as in Node (setSecureContext() applies
+  // them).
+  setOptions(options) {
+    warnSetOptions();
+    this.requestCert = options.requestCert === true;
+    this.rejectUnauthorized = shouldRejectUnauthorized(options);
+    for (const name of ['pfx', 'key', 'passphrase', 'cert', 'clientCertEngine', 'ca', 'minVersion',
+      'maxVersion', 'secureProtocol', 'crl', 'ciphers', 'dhparam', 'sessionTimeout', 'ticketKeys',
+      'pskCallback', 'pskIdentityHint', 'sigalgs']) {
+      if (options[name]) this[name] = options[name];
+    }
+    for (const name of ['ecdhCurve', 'privateKeyIdentifier', 'privateKeyEngine']) {
+      if (options[name] !== undefined) this[name] = options[name];
+    }
+    this.honorCipherOrder = options.honorCipherOrder !== undefined ? !!options.honorCipherOrder : true;
+    if (options.secureOptions) this.secureOptions = options.secureOptions;
+    if (options.ALPNProtocols) this.ALPNProtocols = alpnToWire(options.ALPNProtocols);
+    this.sessionIdContext = options.sessionIdContext || this.sessionIdContext;
+  }
+
+  // events.captureRejections: a rejected async 'secureConnection' listener destroys that
+  // socket with the error; any other event's rejection is the server's 'error' (as net.Server).
+  [EventEmitter.captureRejectionSymbol](err, event, socket) {
+    if (event === 'secureConnection' || event === 'connection') {
+      socket.destroy(err);
+    } else {
+      this.emit('error', err);
     }
   }
 
@@ -349,8 +394,8 @@ class Server extends EventEmitter {
     const o = this._options;
     const makeHandle = () => {
       const h = new binding.Server(this._context.context, {
-        requestCert: !!o.requestCert,
-        rejectUnauthorized: o.rejectUnauthorized !== false,
+        requestCert: this.requestCert,
+        rejectUnauthorized: this.rejectUnauthorized,
         handshakeTimeout: this._handshakeTimeout,
         maxConnections: typeof this._maxConnections === 'number' ? this._maxConnections : undefined,
         noDelay: !!o.noDelay,
@@ -365,7 +410,7 @@ class Server extends EventEmitter {
       if (this._unref) h.unref();
       if (this._alpn) h.setALPNProtocols(this._alpn);
       if (this._sniPause()) h.setSniPause(true);
-      if (this.listenerCount('keylog') > 0) h.setKeylog(true);
+      if (this.listenerCount('keylog') > 0 || tlsKeylogFile()) h.setKeylog(true);
       if (this.listenerCount('OCSPRequest') > 0) h.setOcspPause(true);
       // Beyond our own listener (for handed-over duplexes), someone wants 'connection'.
       if (this.listenerCount('connection') > 1) h.setReportAccept(true);
@@ -462,19 +507,18 @@ class Server extends EventEmitter {
   }
 
   _socketFor(conn, { atAccept = false } = {}) {
-    const o = this._options;
     const socket = new TLSSocket({ [kNative]: conn }, {
       isServer: true,
       server: this,
-      requestCert: !!o.requestCert,
-      rejectUnauthorized: o.rejectUnauthorized !== false,
-      allowHalfOpen: !!o.allowHalfOpen,
+      requestCert: this.requestCert,
+      rejectUnauthorized: this.rejectUnauthorized,
+      allowHalfOpen: !!this.allowHalfOpen,
     });
-    if (o.pauseOnConnect && !atAccept) {
-      // As net.Server: nothing is read from the connection until the socket is resumed (the
-      // handshake itself has already run in C).
+    if (this.pauseOnConnect && !atAccept) {
+      // As Node's tls.Server: the socket starts paused (no 'data' until it is resumed). What
+      // arrives meanwhile is buffered up to the stream's highWaterMark, then reading stops
+      // (backpressure); the peer's end still reaches 'end', as in Node.
       socket.pause();
-      conn.readStop();
     }
     return socket;
   }
@@ -510,6 +554,13 @@ class Server extends EventEmitter {
     if (this._handle) this._handle.unref();
     return this;
   }
+}
+
+let setOptionsWarned = false;
+function warnSetOptions() {
+  if (setOptionsWarned) return;
+  setOptionsWarned = true;
+  process.emitWarning('Server.prototype.setOptions() is deprecated', 'DeprecationWarning', 'DEP0122');
 }
 
 // Fails a handshake paused in JS: 'tlsClientError' (from the socket), then the connection

@@ -4,16 +4,35 @@
 const { Duplex, addAbortSignal } = require('stream');
 const os = require('os');
 const util = require('util');
+const fs = require('fs');
 const { X509Certificate } = require('crypto');
 const { EVENTS } = require('./events');
 const { JsTransport } = require('./js-transport');
 const { alpnToWire } = require('./alpn');
 const { checkServerIdentity } = require('./identity');
 const { createSecureContext, SecureContext } = require('./secure-context');
-const { withCode, invalidArgType, refusedHint, notTlsHint, sideHint, canonicalAlertCode, silentPeerHint } = require('./errors');
-const { validateUint32, validateInt32, validateTimerDuration } = require('./validators');
+const { withCode, invalidArgType, invalidArgValue, refusedHint, notTlsHint, sideHint, canonicalAlertCode, silentPeerHint } = require('./errors');
+const { validateUint32, validateInt32, validateTimerDuration, shouldRejectUnauthorized } = require('./validators');
 
 const kNative = Symbol('uvtls.nativeHandle');
+
+// The handshake error when an SNICallback answered with a context that has no certificate, as
+// the running Node reports it: Node 20 fails loading the empty certificate ("passed a null
+// parameter"), later releases fail choosing a signature algorithm. OpenSSL's own error here
+// ("no shared cipher") is kept as `cause`.
+function sniContextWithoutCertError(cause) {
+  const node20 = Number(process.versions.node.split('.')[0]) < 22;
+  const [code, id, reason] = node20
+    ? ['ERR_SSL_PASSED_A_NULL_PARAMETER', '0A0C0102', 'passed a null parameter']
+    : ['ERR_SSL_NO_SUITABLE_SIGNATURE_ALGORITHM', '0A000076', 'no suitable signature algorithm'];
+  const err = withCode(new Error(`error:${id}:SSL routines::${reason}`), code,
+    'The SNICallback answered with a secure context that has no certificate: give it `cert` and `key`.');
+  err.library = 'SSL routines';
+  err.reason = reason;
+  err.stage = 'handshake';
+  if (cause instanceof Error) err.cause = cause;
+  return err;
+}
 
 class TLSSocket extends Duplex {
   // new TLSSocket(socket[, options]) wraps a JS duplex (Node's signature); uvtls's own connect()
@@ -38,10 +57,12 @@ class TLSSocket extends Duplex {
     this.connecting = false;
     this.server = options.server;
     this._isServer = !!options.isServer;
+    this._tlsOptions = options; // for connect() on a socket made without one (as net.Socket)
+    this._onread = onreadOption(options.onread);
     if (this._isServer && options.SNICallback !== undefined && typeof options.SNICallback !== 'function') {
       throw invalidArgType('options.SNICallback', 'of type function', options.SNICallback);
     }
-    this._rejectUnauthorized = options.rejectUnauthorized !== false;
+    this._rejectUnauthorized = shouldRejectUnauthorized(options);
     this._handshakeTimeoutMs = options.handshakeTimeout;
     this._requestCert = !!options.requestCert;
     this._checkServerIdentity = options.checkServerIdentity || checkServerIdentity;
@@ -89,6 +110,25 @@ class TLSSocket extends Duplex {
     }
   }
 
+  // new TLSSocket(null[, options]).connect(port[, host][, listener]) | (options[, listener]) |
+  // (path[, listener]): as Node's, a client socket that connects itself. The listener waits
+  // for 'connect'; verification follows this socket's options (only rejectUnauthorized: false
+  // turns it off) and, as Node's TLSSocket, no host name is checked here.
+  connect(...args) {
+    if (this._handle || this._isServer || this.destroyed) {
+      throw withCode(new Error('Socket is already connected'), 'ERR_SOCKET_CONNECTED',
+        'connect() is for a TLSSocket made without a socket (new TLSSocket(null, options)).');
+    }
+    const listener = typeof args[args.length - 1] === 'function' ? args.pop() : undefined;
+    let target;
+    if (args[0] !== null && typeof args[0] === 'object') target = args[0];
+    else if (typeof args[0] === 'string' && !/^\d+$/.test(args[0])) target = { path: args[0] };
+    else target = { port: args[0], host: typeof args[1] === 'string' ? args[1] : undefined };
+    if (listener) this.once('connect', listener);
+    require('./connect').connectExisting(this, { ...this._tlsOptions, ...target });
+    return this;
+  }
+
   _start() {
     const transport = this._transportToStart;
     this._transportToStart = null;
@@ -98,6 +138,8 @@ class TLSSocket extends Duplex {
   _attach(handle) {
     this._handle = handle;
     handle.onevent = this._onEvent.bind(this);
+    if (!this._isServer && tlsKeylogFile()) handle.setKeylog(true);
+    if (!this._isServer && traceTlsFlag() && typeof handle.enableTrace === 'function') handle.enableTrace();
     if (!this._isServer) {
       // Keylog costs a callback per secret: collect lines only while someone listens.
       this.on('newListener', (event) => {
@@ -132,13 +174,18 @@ class TLSSocket extends Duplex {
         break;
       case EVENTS.DATA:
         this._appDataSeen = true;
-        if (!this.push(a) && this._handle) this._handle.readStop();
+        if (this._onread) this._onreadDeliver(Buffer.from(a), true);
+        else if (!this.push(a) && this._handle) this._handle.readStop();
         break;
       case EVENTS.END:
         // A close_notify is the peer's clean, deliberate end: plain 'end', as in Node, whatever
         // it asked for. Only a bare close (no close_notify) can be a silent rejection.
         if (this._closedAfterHandshake() && !this._handle.peerClosedCleanly()) {
           this._onEvent(EVENTS.ERROR, peerClosedError(this));
+          break;
+        }
+        if (this._onread && this._onread.pending) {
+          this._onread.ended = true; // 'end' after what the paused callback has not taken yet
           break;
         }
         this.push(null);
@@ -155,7 +202,7 @@ class TLSSocket extends Duplex {
           a = Object.assign(peerClosedError(this), { errno: a.errno, syscall: a.syscall });
         }
         this._noteCertificateRequest(); // the handle goes with the error; what was asked stays
-        const err = decorate(a, this);
+        const err = decorate(this._sniContextWithoutCert ? sniContextWithoutCertError(a) : a, this);
         if (this._serverPending) {
           // A server connection that failed before its handshake ended: the server reports it.
           this._serverPending = false;
@@ -335,9 +382,10 @@ class TLSSocket extends Duplex {
         }
       }
       if (this._requestOCSP) {
+        // As Node: asked for, it is always reported; null when the server stapled nothing.
         const response = handle.getOCSPResponse();
-        if (response) this.emit('OCSPResponse', response);
-        if (!this._handle) return;
+        this.emit('OCSPResponse', response || null);
+        if (!this._handle || this.destroyed) return; // a listener may end it (as Node's test does)
       }
       this.emit('secure');
       this.emit('secureConnect');
@@ -368,6 +416,8 @@ class TLSSocket extends Duplex {
       // its own native callback), but it must not cut the handshake short: 'secureConnect' /
       // 'secureConnection' still follow when the process survives it (uncaughtException handler).
       try {
+        const file = tlsKeylogFile();
+        if (file) fs.appendFileSync(file, line, { mode: 0o600 });
         if (this._isServer && this.server) this.server.emit('keylog', line, this);
         else this.emit('keylog', line);
       } catch (err) {
@@ -421,7 +471,53 @@ class TLSSocket extends Duplex {
   }
 
   _read() {
+    if (this._onread && this._onread.paused) return;
     if (this._handle) this._handle.readStart();
+  }
+
+  // The `onread` option (as net.Socket's): cleartext is copied into the caller's buffer and
+  // handed to its callback, never to 'data'. pause() or a callback returning false stops
+  // reading; what is left of the current chunk waits (copied) for resume().
+  _onreadDeliver(chunk, fresh) {
+    const o = this._onread;
+    let off = 0;
+    while (off < chunk.length && !o.paused && !this.destroyed) {
+      const buf = typeof o.buffer === 'function' ? o.buffer() : o.buffer;
+      const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+      const n = Math.min(view.length, chunk.length - off);
+      if (n === 0) break; // an empty buffer can take nothing: keep the rest for later
+      chunk.copy(view, 0, off, off + n);
+      off += n;
+      if (o.callback.call(this, n, buf) === false) this._onreadStop();
+    }
+    o.pending = off < chunk.length ? chunk.subarray(off) : null;
+    // Node asks for one more buffer for the read that finds nothing left.
+    if (fresh && !o.pending && !o.paused && typeof o.buffer === 'function') o.buffer();
+  }
+
+  _onreadStop() {
+    this._onread.paused = true;
+    if (this._handle) this._handle.readStop();
+  }
+
+  pause() {
+    if (this._onread) this._onreadStop();
+    return super.pause();
+  }
+
+  resume() {
+    const o = this._onread;
+    if (o && o.paused) {
+      o.paused = false;
+      if (o.pending) this._onreadDeliver(o.pending, false);
+      if (!o.pending && o.ended) {
+        o.ended = false;
+        this.push(null);
+        this.read(0);
+      }
+      if (!o.paused && this._handle) this._handle.readStart();
+    }
+    return super.resume();
   }
 
   _destroy(err, callback) {
@@ -500,6 +596,28 @@ class TLSSocket extends Duplex {
     return this._servername === undefined ? null : this._servername;
   }
 
+  // Server side, while the ClientHello waits for JS (an ALPNCallback): serve this handshake with
+  // another key and certificate (a SecureContext or createSecureContext() options), as Node.
+  setKeyCert(context) {
+    if (!this._handle) return;
+    this._keyCertContext = context instanceof SecureContext ? context : createSecureContext(context);
+  }
+
+  // Node's checks first; the name itself goes into the ClientHello, so it must be set before
+  // the handshake starts, and only a handle that supports it can take it.
+  setServername(name) {
+    if (typeof name !== 'string') throw invalidArgType('name', 'of type string', name);
+    if (this._isServer) {
+      throw withCode(new Error('Cannot issue SNI from a TLS server-side socket'), 'ERR_TLS_SNI_FROM_SERVER');
+    }
+    if (name.includes('\0')) throw invalidArgValue('name', name, 'must not contain a NUL character');
+    if (!this._handle || typeof this._handle.setServername !== 'function') {
+      throw withCode(new Error('setServername() is not supported on this socket: pass `servername` to tls.connect()'),
+        'ERR_UVTLS_NOT_SUPPORTED');
+    }
+    this._handle.setServername(name);
+  }
+
   getPeerCertificate(detailed) {
     if (!this._handle) return null;
     return this._handle.getPeerCertificate(!!detailed) || {};
@@ -567,14 +685,36 @@ class TLSSocket extends Duplex {
     if (callback !== undefined && typeof callback !== 'function') {
       throw invalidArgType('callback', 'of type function', callback);
     }
-    const err = withCode(new Error('uvtls does not renegotiate: TLS 1.3 has no renegotiation and ' +
-      'uvtls refuses it for TLS 1.2 (a cheap denial-of-service lever)'), 'ERR_TLS_RENEGOTIATION_DISABLED');
+    let err;
+    if (this.getProtocol() === 'TLSv1.3') {
+      // TLS 1.3 has no renegotiation: OpenSSL's refusal, as Node reports it.
+      err = withCode(new Error('error:0A00010A:SSL routines::wrong ssl version'), 'ERR_SSL_WRONG_SSL_VERSION',
+        'TLS 1.3 has no renegotiation; use socket.exportKeyingMaterial() or a new connection instead.');
+      err.library = 'SSL routines';
+      err.reason = 'wrong ssl version';
+    } else {
+      err = withCode(new Error('uvtls does not renegotiate: TLS 1.3 has no renegotiation and ' +
+        'uvtls refuses it for TLS 1.2 (a cheap denial-of-service lever)'), 'ERR_TLS_RENEGOTIATION_DISABLED');
+    }
     if (typeof callback === 'function') process.nextTick(callback, err);
     return false;
   }
+  // As Node: each certificate's issuerCertificate is the next one the peer sent (the last one's
+  // is undefined). crypto.X509Certificate cannot be given an issuer, so it is set per object.
   getPeerX509Certificate() {
     const cert = this._handle && this._handle.getPeerCertificate(false);
-    return cert && cert.raw ? new X509Certificate(cert.raw) : undefined;
+    if (!cert || !cert.raw) return undefined;
+    const sent = typeof this._handle.getPeerChain === 'function' ? this._handle.getPeerChain('sent') : [];
+    const leaf = new X509Certificate(cert.raw);
+    let current = leaf;
+    // The chain starts with the leaf; the rest is bounded by the core (UVTLS_PEER_CHAIN_MAX).
+    const start = sent.length > 0 && Buffer.from(sent[0]).equals(cert.raw) ? 1 : 0;
+    for (let i = start; i < sent.length; i++) {
+      const issuer = new X509Certificate(sent[i]);
+      Object.defineProperty(current, 'issuerCertificate', { value: issuer, configurable: true });
+      current = issuer;
+    }
+    return leaf;
   }
   getX509Certificate() {
     const cert = this._handle && this._handle.getCertificate();
@@ -599,6 +739,53 @@ function serverHelloOptions(options) {
 // A uvtls Server (not a net.Server or anything else passed as `server`).
 function isUvtlsServer(server) {
   return !!server && typeof server._helloOptions === 'function' && typeof server._onClientHello === 'function';
+}
+
+// Node's --tls-keylog=FILE (on the command line or in NODE_OPTIONS): every TLS socket appends
+// its key material to FILE, with Node's warning once per process.
+// A Node command-line option as the running process got it (execArgv, then NODE_OPTIONS):
+// true for a bare flag, its value for `--name=value` / `--name value`, undefined when absent.
+function nodeCliOption(name, takesValue) {
+  const args = [...process.execArgv, ...(process.env.NODE_OPTIONS || '').split(/\s+/)];
+  let found;
+  for (let i = 0; i < args.length; i++) {
+    if (takesValue && args[i].startsWith(`${name}=`)) found = args[i].slice(name.length + 1);
+    else if (args[i] === name) found = takesValue ? args[i + 1] : true;
+  }
+  return found;
+}
+
+let keylogFile;
+function tlsKeylogFile() {
+  if (keylogFile !== undefined) return keylogFile;
+  keylogFile = nodeCliOption('--tls-keylog', true) || null;
+  if (keylogFile) {
+    process.emitWarning('Using --tls-keylog makes TLS connections insecure by writing secret key ' +
+      `material to file ${keylogFile}`);
+  }
+  return keylogFile;
+}
+
+// Node's --trace-tls: every TLS socket traces its handshake to stderr, with Node's warning once.
+let traceTls;
+function traceTlsFlag() {
+  if (traceTls !== undefined) return traceTls;
+  traceTls = nodeCliOption('--trace-tls', false) === true;
+  if (traceTls) process.emitWarning('Enabling --trace-tls can expose sensitive data in the resulting log');
+  return traceTls;
+}
+
+// onread: { buffer: ArrayBufferView | () => ArrayBufferView, callback(nread, buffer) }, checked
+// as net.Socket checks it.
+function onreadOption(onread) {
+  if (onread === undefined || onread === null || typeof onread !== 'object') return null;
+  if (typeof onread.buffer !== 'function' && !ArrayBuffer.isView(onread.buffer)) {
+    throw invalidArgType('options.onread.buffer', 'an instance of Buffer, TypedArray, or DataView', onread.buffer);
+  }
+  if (typeof onread.callback !== 'function') {
+    throw invalidArgType('options.onread.callback', 'of type function', onread.callback);
+  }
+  return { buffer: onread.buffer, callback: onread.callback, paused: false, pending: null, ended: false };
 }
 
 function contextOf(options) {
@@ -707,4 +894,4 @@ function decorate(err, socket) {
 
 require('./diagnostics').install(TLSSocket.prototype);
 
-module.exports = { TLSSocket, kNative, contextOf, decorate };
+module.exports = { TLSSocket, kNative, contextOf, decorate, tlsKeylogFile, traceTlsFlag };

@@ -75,8 +75,16 @@ function serverHandshakeTimeout(value) {
   return Math.ceil(value);
 }
 
+// The one rule for whether a peer's certificate is verified (issue 12: one place per policy).
+// Only a literal `false` turns verification off; `undefined`, `null`, `0`, `''` and `'false'`
+// all verify, so a value read from a config file or an environment variable never disables it
+// by accident. Every place that reads `rejectUnauthorized` asks this function.
+function shouldRejectUnauthorized(options) {
+  return !(options != null && options.rejectUnauthorized === false);
+}
+
 module.exports = {
-  serverHandshakeTimeout,
+  serverHandshakeTimeout, shouldRejectUnauthorized,
   INT32_MAX, UINT32_MAX, TIMEOUT_MAX,
   outOfRange, validateNumberType, validateInteger, validateInt32, validateUint32, validateTimerDuration,
 };

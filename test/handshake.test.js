@@ -882,7 +882,7 @@ describe('handshake features', function () {
       'an SNICallback that throws': { message: 'boom' },
       'an SNICallback that calls cb(new Error("nope"))': { message: 'nope' },
       'an SNICallback that calls cb(err) asynchronously': { message: 'later' },
-      'an SNICallback that answers with something not a SecureContext': { code: 'ERR_INVALID_ARG_TYPE' },
+      'an SNICallback that answers with something not a SecureContext': { code: 'ERR_TLS_INVALID_CONTEXT', message: 'Invalid SNI context' },
     };
 
     for (const [title, SNICallback] of Object.entries(cases)) {

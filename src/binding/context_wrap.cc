@@ -17,6 +17,10 @@ Napi::Function SecureContextWrap::Define(Napi::Env env) {
             InstanceMethod("addKey", &SecureContextWrap::AddKey),
             InstanceMethod("addCert", &SecureContextWrap::AddCert),
             InstanceMethod("addCA", &SecureContextWrap::AddCA),
+            // Node's name on its native context (secureContext.context.addCACert(pem)).
+            InstanceMethod("addCACert", &SecureContextWrap::AddCACert),
+            InstanceMethod("setAllowPartialTrustChain",
+                           &SecureContextWrap::SetAllowPartialTrustChain),
             InstanceMethod("addCRL", &SecureContextWrap::AddCRL),
             InstanceMethod("addPKCS12", &SecureContextWrap::AddPKCS12),
             InstanceMethod("checkKeys", &SecureContextWrap::CheckKeys),
@@ -93,6 +97,30 @@ Napi::Value SecureContextWrap::AddCA(const Napi::CallbackInfo &info) {
     size_t len = 0;
     const char *pem = BytesOf(info[0], holder, &len);
     CALL_CORE(info.Env(), uvtls_context_add_ca(ctx_, pem, len, ERR));
+    return info.Env().Undefined();
+}
+
+// Node checks the argument in JS before its native call; this is reached directly by users
+// (secureContext.context.addCACert), so the type is checked here.
+Napi::Value SecureContextWrap::AddCACert(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsString() && !info[0].IsTypedArray() && !info[0].IsDataView() &&
+        !info[0].IsArrayBuffer()) {
+        Napi::TypeError e = Napi::TypeError::New(
+            env, "The \"cert\" argument must be of type string or an instance of Buffer, "
+                 "TypedArray, or DataView");
+        e.Set("code", Napi::String::New(env, "ERR_INVALID_ARG_TYPE"));
+        throw e;
+    }
+    std::string holder;
+    size_t len = 0;
+    const char *pem = BytesOf(info[0], holder, &len);
+    CALL_CORE(env, uvtls_context_add_ca_cert(ctx_, pem, len, ERR));
+    return env.Undefined();
+}
+
+Napi::Value SecureContextWrap::SetAllowPartialTrustChain(const Napi::CallbackInfo &info) {
+    uvtls_context_allow_partial_trust_chain(ctx_);
     return info.Env().Undefined();
 }
 

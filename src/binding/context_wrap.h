@@ -33,6 +33,8 @@ class SecureContextWrap : public Napi::ObjectWrap<SecureContextWrap> {
     Napi::Value AddKey(const Napi::CallbackInfo &info);
     Napi::Value AddCert(const Napi::CallbackInfo &info);
     Napi::Value AddCA(const Napi::CallbackInfo &info);
+    Napi::Value AddCACert(const Napi::CallbackInfo &info);
+    Napi::Value SetAllowPartialTrustChain(const Napi::CallbackInfo &info);
     Napi::Value AddCRL(const Napi::CallbackInfo &info);
     Napi::Value AddPKCS12(const Napi::CallbackInfo &info);
     Napi::Value CheckKeys(const Napi::CallbackInfo &info);

@@ -284,8 +284,11 @@ int uvtls_context_add_cert(uvtls_context *ctx, const void *pem, size_t len, uvtl
     ERR_clear_error();
     /* Not SSL_CTX_use_cert_and_key(leaf, NULL, ...): with no key it would take the
      * certificate's public key as the private key and drop a key loaded earlier. */
+    /* No intermediates given: the chain is left unset (not empty), so OpenSSL builds it at
+     * handshake time from the trusted certificates, as in Node (intermediates given in `ca`
+     * are sent). An empty stack would turn that off. */
     ok = SSL_CTX_use_certificate(ctx->ssl_ctx, leaf) == 1 &&
-         SSL_CTX_set1_chain(ctx->ssl_ctx, chain) == 1;
+         SSL_CTX_set1_chain(ctx->ssl_ctx, sk_X509_num(chain) > 0 ? chain : NULL) == 1;
     if (ok)
         note_type(ctx->cert_types, &ctx->n_cert_types, X509_get0_pubkey(leaf));
     X509_free(leaf);
@@ -327,16 +330,28 @@ static int own_store(uvtls_context *ctx, int keep_roots, uvtls_error *err) {
     return 0;
 }
 
-/* Calls `each` for every certificate in a PEM bundle. Fails on none or on damage. */
-static int for_each_pem_cert(const void *pem, size_t len, uvtls_error *err, const char *what,
-                             int (*each)(uvtls_context *, X509 *), uvtls_context *ctx) {
+static int add_trusted(uvtls_context *ctx, X509 *x) {
+    X509_STORE *store = SSL_CTX_get_cert_store(ctx->ssl_ctx);
+    /* A duplicate is not an error: Node accepts the same CA twice. */
+    if (!X509_STORE_add_cert(store, x))
+        ERR_clear_error();
+    return SSL_CTX_add_client_CA(ctx->ssl_ctx, x);
+}
+
+/* Adds every certificate of a PEM bundle to the trust store, as Node's addCACert does:
+ * `TRUSTED CERTIFICATE` blocks are read too (PEM_read_bio_X509_AUX), and PEM blocks of other
+ * kinds (a key, parameters) are skipped. PEM holding no certificate at all adds nothing (Node
+ * then trusts nothing extra: the peer fails verification, so this is never less safe). Data
+ * that is not PEM at all (DER, PKCS#12, a file name given as `ca`) is refused with a hint:
+ * that is always a mistake, and silently trusting nothing would hide it. */
+static int add_pem_cas(uvtls_context *ctx, const void *pem, size_t len, uvtls_error *err) {
     BIO *bio = bio_from(pem, len, err);
     if (bio == NULL)
         return -1;
     int count = 0;
     X509 *x;
-    while ((x = PEM_read_bio_X509(bio, NULL, passphrase_cb, NULL)) != NULL) {
-        int ok = each(ctx, x);
+    while ((x = PEM_read_bio_X509_AUX(bio, NULL, passphrase_cb, NULL)) != NULL) {
+        int ok = add_trusted(ctx, x);
         X509_free(x);
         if (!ok) {
             BIO_free(bio);
@@ -349,26 +364,29 @@ static int for_each_pem_cert(const void *pem, size_t len, uvtls_error *err, cons
     unsigned long last = ERR_peek_last_error();
     int at_end = last == 0 ||
                  (ERR_GET_LIB(last) == ERR_LIB_PEM && ERR_GET_REASON(last) == PEM_R_NO_START_LINE);
-    if (count == 0 || !at_end) {
+    if (!at_end || (count == 0 && !looks_like_pem(pem, len))) {
         uvtls_error_openssl(err, STAGE, "ERR_OSSL_PEM_NO_START_LINE", "cannot read certificate");
-        hint_for_non_pem(err, pem, len, what);
+        hint_for_non_pem(err, pem, len, "ca");
         return -1;
     }
     ERR_clear_error();
     return 0;
 }
 
-static int add_trusted(uvtls_context *ctx, X509 *x) {
-    X509_STORE *store = SSL_CTX_get_cert_store(ctx->ssl_ctx);
-    /* A duplicate is not an error: Node accepts the same CA twice. */
-    if (!X509_STORE_add_cert(store, x))
-        ERR_clear_error();
-    return SSL_CTX_add_client_CA(ctx->ssl_ctx, x);
-}
-
 int uvtls_context_add_ca(uvtls_context *ctx, const void *pem, size_t len, uvtls_error *err) {
     UVTLS_GUARD(own_store(ctx, 0, err));
-    return for_each_pem_cert(pem, len, err, "ca", add_trusted, ctx);
+    return add_pem_cas(ctx, pem, len, err);
+}
+
+int uvtls_context_add_ca_cert(uvtls_context *ctx, const void *pem, size_t len, uvtls_error *err) {
+    UVTLS_GUARD(own_store(ctx, 1, err));
+    return add_pem_cas(ctx, pem, len, err);
+}
+
+void uvtls_context_allow_partial_trust_chain(uvtls_context *ctx) {
+    /* On the context's verification parameters, which every SSL inherits: the store may still
+     * be the shared default roots, which must not change. */
+    X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ctx->ssl_ctx), X509_V_FLAG_PARTIAL_CHAIN);
 }
 
 int uvtls_context_add_crl(uvtls_context *ctx, const void *pem, size_t len, uvtls_error *err) {
@@ -396,6 +414,33 @@ int uvtls_context_add_crl(uvtls_context *ctx, const void *pem, size_t len, uvtls
     return 0;
 }
 
+/* Node's errors for a PFX that parses badly: legacy encryption OpenSSL 3 no longer loads, or a
+ * bundle without its key or certificate. Anything else keeps OpenSSL's own reason. */
+static int pkcs12_error(uvtls_error *err, int parsed, int no_key) {
+    if (parsed) {
+        ERR_clear_error();
+        uvtls_error_set(err, STAGE, "ERR_CRYPTO_OPERATION_FAILED",
+                        no_key ? "Unable to load private key from PFX data"
+                               : "Unable to load certificate from PFX data");
+        uvtls_error_set_hint(err,
+                             "The PFX holds no private key or no certificate; export it again "
+                             "with both (`openssl pkcs12 -export -inkey key.pem -in cert.pem`).");
+        return -1;
+    }
+    unsigned long e = ERR_peek_error();
+    if (ERR_GET_REASON(e) == ERR_R_UNSUPPORTED) {
+        ERR_clear_error();
+        uvtls_error_set(err, STAGE, "ERR_CRYPTO_UNSUPPORTED_OPERATION",
+                        "Unsupported PKCS12 PFX data");
+        uvtls_error_set_hint(err,
+                             "The PFX uses legacy encryption (RC2 or 3DES) that OpenSSL 3 does not "
+                             "load; convert it: `openssl pkcs12 -legacy -in old.pfx -nodes | "
+                             "openssl pkcs12 -export -out new.pfx`.");
+        return -1;
+    }
+    return uvtls_error_openssl(err, STAGE, "ERR_UVTLS_BAD_PFX", "cannot read PFX data");
+}
+
 int uvtls_context_add_pkcs12(uvtls_context *ctx, const void *der, size_t len,
                              const char *passphrase, uvtls_error *err) {
     BIO *bio = bio_from(der, len, err);
@@ -417,8 +462,7 @@ int uvtls_context_add_pkcs12(uvtls_context *ctx, const void *der, size_t len,
         EVP_PKEY_free(key);
         X509_free(cert);
         sk_X509_pop_free(extra, X509_free);
-        return uvtls_error_openssl(err, STAGE, "ERR_UVTLS_BAD_PFX",
-                                   "PFX has no key and certificate");
+        return pkcs12_error(err, ok, key == NULL);
     }
     ok = SSL_CTX_use_cert_and_key(ctx->ssl_ctx, cert, key, extra, 1) == 1;
     if (ok) {
@@ -632,18 +676,33 @@ void uvtls_trust_store_unref(uvtls_trust_store *store) {
 
 unsigned char *uvtls_context_certificate_der(uvtls_context *ctx, int issuer, size_t *len) {
     X509 *x = SSL_CTX_get0_certificate(ctx->ssl_ctx);
+    X509 *found = NULL; /* an issuer looked up in the trust store (a reference we hold) */
     if (x != NULL && issuer) {
         STACK_OF(X509) *chain = NULL;
         SSL_CTX_get0_chain_certs(ctx->ssl_ctx, &chain);
-        x = sk_X509_num(chain) > 0 ? sk_X509_value(chain, 0) : NULL;
+        if (sk_X509_num(chain) > 0) {
+            x = sk_X509_value(chain, 0);
+        } else {
+            /* No chain given: as Node, the issuer from the trusted certificates (`ca`), where
+             * OpenSSL also finds it to build the chain it sends. */
+            X509_STORE_CTX *sctx = X509_STORE_CTX_new();
+            if (sctx != NULL &&
+                X509_STORE_CTX_init(sctx, SSL_CTX_get_cert_store(ctx->ssl_ctx), x, NULL) == 1 &&
+                X509_STORE_CTX_get1_issuer(&found, sctx, x) <= 0)
+                found = NULL;
+            X509_STORE_CTX_free(sctx);
+            ERR_clear_error();
+            x = found;
+        }
     }
     int n = x != NULL ? i2d_X509(x, NULL) : -1;
     unsigned char *der = n > 0 ? malloc((size_t)n) : NULL;
-    if (der == NULL)
-        return NULL;
-    unsigned char *p = der;
-    i2d_X509(x, &p);
-    *len = (size_t)n;
+    if (der != NULL) {
+        unsigned char *p = der;
+        i2d_X509(x, &p);
+        *len = (size_t)n;
+    }
+    X509_free(found);
     return der;
 }
 

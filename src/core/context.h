@@ -41,6 +41,11 @@ int uvtls_context_add_cert(uvtls_context *ctx, const void *pem, size_t len, uvtl
  * roots, as Node's `ca` option does. Also sent as acceptable CA names when a server asks for a
  * client certificate. */
 int uvtls_context_add_ca(uvtls_context *ctx, const void *pem, size_t len, uvtls_error *err);
+/* Node's `secureContext.context.addCACert()`: adds trusted CAs and keeps those trusted so far
+ * (the default roots included; the shared roots themselves are never modified). */
+int uvtls_context_add_ca_cert(uvtls_context *ctx, const void *pem, size_t len, uvtls_error *err);
+/* `allowPartialTrustChain`: a trusted intermediate is enough to end a chain. */
+void uvtls_context_allow_partial_trust_chain(uvtls_context *ctx);
 /* One or more CRLs in PEM; turns on revocation checking for the whole chain. */
 int uvtls_context_add_crl(uvtls_context *ctx, const void *pem, size_t len, uvtls_error *err);
 /* PKCS#12 (DER): key, certificate and chain; CA certificates inside are also trusted. */
