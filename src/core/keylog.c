@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <openssl/bio.h>
+#include <openssl/err.h>
 
 #include "core/ext_internal.h"
 
@@ -38,6 +39,15 @@ char *uvtls_engine_take_keylog(uvtls_engine *e, size_t *len) {
     return lines;
 }
 
+/* SSL_trace, minus what its own failures leave on OpenSSL's error queue: a trace line that could
+ * not be written (stderr is a full non-blocking pipe) must not become the handshake's error. */
+static void trace_quietly(int write_p, int version, int content_type, const void *buf, size_t len,
+                          SSL *ssl, void *arg) {
+    ERR_set_mark();
+    SSL_trace(write_p, version, content_type, buf, len, ssl, arg);
+    ERR_pop_to_mark();
+}
+
 int uvtls_engine_enable_trace(uvtls_engine *e) {
     struct uvtls_keylog_state *k = &uvtls_engine_ext(e)->keylog;
     if (k->trace_bio != NULL)
@@ -46,7 +56,7 @@ int uvtls_engine_enable_trace(uvtls_engine *e) {
     if (bio == NULL)
         return -1;
     k->trace_bio = bio;
-    SSL_set_msg_callback(uvtls_engine_ssl(e), SSL_trace);
+    SSL_set_msg_callback(uvtls_engine_ssl(e), trace_quietly);
     SSL_set_msg_callback_arg(uvtls_engine_ssl(e), bio);
     return 0;
 }
