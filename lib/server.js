@@ -96,6 +96,7 @@ class Server extends EventEmitter {
       ocspPause: this.listenerCount('OCSPRequest') > 0,
       resumePause: this.listenerCount('resumeSession') > 0,
       serverSessions: this.listenerCount('newSession') > 0,
+      trace: this._options.enableTrace === true || traceTlsFlag(),
     };
   }
 
@@ -112,7 +113,7 @@ class Server extends EventEmitter {
     return typeof o.SNICallback === 'function' || this._sniContexts.length > 0 ||
       this.listenerCount('newSession') > 0 ||
       this._npn !== undefined || typeof o.pskCallback === 'function' ||
-      typeof o.ALPNCallback === 'function' || o.enableTrace === true || traceTlsFlag();
+      typeof o.ALPNCallback === 'function';
   }
 
   // addContext(hostname, context): '*' matches one label; the most recently added match wins.
@@ -414,6 +415,7 @@ class Server extends EventEmitter {
       if (this.listenerCount('OCSPRequest') > 0) h.setOcspPause(true);
       // Beyond our own listener (for handed-over duplexes), someone wants 'connection'.
       if (this.listenerCount('connection') > 1) h.setReportAccept(true);
+      if (o.enableTrace === true || traceTlsFlag()) h.setTrace(true);
       this._applySessionEvents();
       return h;
     };

@@ -107,6 +107,11 @@ class TLSSocket extends Duplex {
       // sends its ClientHello when started (connect() does it, or _start() as in Node).
       this._transportToStart = transport;
       if (this._isServer) this._start();
+      // As Node's: when the stream under us closes, we are destroyed at once (by the time the
+      // stream's own later 'close' listeners run), not when the driver's CLOSE arrives.
+      socket.on('close', () => {
+        if (!this.destroyed) this.destroy();
+      });
     }
   }
 
@@ -249,7 +254,7 @@ class TLSSocket extends Duplex {
       case EVENTS.SESSION:
         if (!this._isServer) {
           // A TLS 1.2 session comes with the handshake; Node emits it after 'secureConnect'.
-          if (this._secureEstablished) this.emit('session', a);
+          if (this._secureEstablished) this._emitSession(a);
           else (this._earlySessions || (this._earlySessions = [])).push(a);
         } else if (this.server && this.server.listenerCount('newSession') > 0) {
           // The application's cache stores it; the handshake's end is reported once the
@@ -393,7 +398,7 @@ class TLSSocket extends Duplex {
       this._earlySessions = undefined;
       for (const session of sessions || []) {
         if (!this._handle) break;
-        this.emit('session', session);
+        this._emitSession(session);
       }
     } else {
       this.emit('secure');
@@ -722,7 +727,23 @@ class TLSSocket extends Duplex {
   }
   getProtocol() { return this._handle ? this._handle.getProtocol() : null; }
 
-  getSession() { return this._handle ? this._handle.getSession() : undefined; }
+  getSession() {
+    if (this._sessionInEvent !== undefined) return this._sessionInEvent;
+    return this._handle ? this._handle.getSession() : undefined;
+  }
+
+  // 'session' for one ticket. While its listeners run, getSession() is that session, as in Node
+  // (which emits from inside OpenSSL's callback, when the connection's session is the new one);
+  // the driver delivers tickets a little later, when a newer one may already be current.
+  _emitSession(session) {
+    const outer = this._sessionInEvent;
+    this._sessionInEvent = session;
+    try {
+      this.emit('session', session);
+    } finally {
+      this._sessionInEvent = outer;
+    }
+  }
   isSessionReused() { return this._handle ? this._handle.isSessionReused() : false; }
 }
 

@@ -377,4 +377,52 @@ describe('compat gaps (issue 13)', function () {
       }
     });
   });
+
+  describe('after the driver became one (issue 12)', function () {
+    for (const [name, lib] of Object.entries(LIBS)) {
+      it(`${name}: a TLSSocket over a duplex is destroyed by the time the duplex's later 'close' listeners run`, async function () {
+        const server = await listen(lib, { key: c.serverKey, cert: c.serverChain });
+        const raw = track(require('net').connect(server.address().port, '127.0.0.1'));
+        await once(raw, 'connect');
+        const secure = track(lib.connect({ socket: raw, servername: 'localhost', ca: c.caCert }));
+        secure.on('error', () => {});
+        await once(secure, 'secureConnect');
+        let destroyedAtClose;
+        raw.on('close', () => { destroyedAtClose = secure.destroyed; });
+        raw.destroy();
+        await once(raw, 'close');
+        assert.strictEqual(destroyedAtClose, true);
+      });
+
+      it(`${name}: getSession() inside 'session' is that session`, async function () {
+        const server = await listen(lib, { key: c.serverKey, cert: c.serverChain },
+          (s) => { s.on('error', () => {}); s.end('x'); });
+        const client = track(lib.connect({ host: '127.0.0.1', port: server.address().port, servername: 'localhost', ca: c.caCert }));
+        const same = [];
+        client.on('session', (session) => same.push(session.equals(client.getSession())));
+        client.resume();
+        await once(client, 'end');
+        assert.ok(same.length >= 1);
+        assert.deepStrictEqual(same, same.map(() => true));
+      });
+    }
+
+    it("enableTrace on a server traces from the ClientHello, as Node's does", function () {
+      const script = (lib) => `
+        const lib = require(${JSON.stringify(lib)});
+        const { certs } = require(${JSON.stringify(path.join(__dirname, 'fixtures', 'certs'))});
+        const c = certs();
+        const server = lib.createServer({ key: c.serverKey, cert: c.serverChain, enableTrace: true }, (s) => s.end());
+        server.listen(0, '127.0.0.1', () => {
+          const client = require('tls').connect({ port: server.address().port, host: '127.0.0.1', ca: c.caCert, servername: 'localhost' });
+          client.on('end', () => { client.destroy(); server.close(); });
+          client.resume();
+        });`;
+      for (const lib of ['tls', path.join(__dirname, '..')]) {
+        const r = spawnSync(process.execPath, ['-e', script(lib)], { encoding: 'utf8', timeout: 60000, env: h.nodeChildEnv() });
+        assert.strictEqual(r.status, 0, r.stderr);
+        assert.match(r.stderr, /Received Record[\s\S]*ClientHello/, `${lib}: the server's trace shows the ClientHello it received`);
+      }
+    });
+  });
 });

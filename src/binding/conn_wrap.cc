@@ -63,7 +63,7 @@ Napi::Function ConnWrap::Define(Napi::Env env) {
 
 // new Conn(secureContext, {isServer, requestCert, rejectUnauthorized, servername, pipe,
 //                          external, handshakeTimeout, alpn, sniPause, ocspPause, resumePause,
-//                          serverSessions, keylog}), or
+//                          serverSessions, keylog, trace}), or
 // new Conn()  (from ConnWrap::FromAccepted, which hands the conn over through `adopting`).
 // A socket conn is a client (connect() next); an external one either side (start() next).
 ConnWrap::ConnWrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<ConnWrap>(info) {
@@ -109,6 +109,8 @@ ConnWrap::ConnWrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<ConnWrap>(
         uvtls_conn_new(GetAddonData(env)->loop, ctx->context(), &o, nullptr, nullptr, &err);
     if (c == nullptr)
         ThrowError(env, err);
+    if (Flag(opts, "trace"))
+        uvtls_engine_enable_trace(uvtls_conn_engine(c)); // from the first byte
     Adopt(c, nullptr);
 }
 

@@ -35,6 +35,7 @@ Napi::Function ServerWrap::Define(Napi::Env env) {
             InstanceMethod("setOcspPause", &ServerWrap::SetOcspPause),
             InstanceMethod("setSessionCache", &ServerWrap::SetSessionCache),
             InstanceMethod("setReportAccept", &ServerWrap::SetReportAccept),
+            InstanceMethod("setTrace", &ServerWrap::SetTrace),
         });
 }
 
@@ -246,6 +247,11 @@ Napi::Value ServerWrap::SetSessionCache(const Napi::CallbackInfo &info) {
 
 Napi::Value ServerWrap::SetReportAccept(const Napi::CallbackInfo &info) {
     uvtls_server_set_report_accept(Live(info), info[0].ToBoolean().Value());
+    return info.Env().Undefined();
+}
+
+Napi::Value ServerWrap::SetTrace(const Napi::CallbackInfo &info) {
+    uvtls_server_set_trace(Live(info), info[0].ToBoolean().Value());
     return info.Env().Undefined();
 }
 

@@ -42,6 +42,7 @@ class ServerWrap : public Napi::ObjectWrap<ServerWrap>, public EventTarget {
     Napi::Value SetOcspPause(const Napi::CallbackInfo &info);
     Napi::Value SetSessionCache(const Napi::CallbackInfo &info);
     Napi::Value SetReportAccept(const Napi::CallbackInfo &info);
+    Napi::Value SetTrace(const Napi::CallbackInfo &info);
 
     uvtls_server *server_ = nullptr;
     Napi::ObjectReference self_;

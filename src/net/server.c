@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/context.h"
+#include "core/extensions.h"
 #include "net/address.h"
 
 static const char *const event_names[] = {
@@ -175,6 +176,8 @@ static void on_connection(uv_stream_t *listener, int status) {
         if (s->opts.keep_alive)
             uvtls_conn_set_keepalive(c, 1, s->opts.keep_alive_delay_s);
     }
+    if (s->opts.trace)
+        uvtls_engine_enable_trace(uvtls_conn_engine(c)); /* before the ClientHello is read */
     if (s->opts.report_accept)
         s->cb(s, UVTLS_SERVER_CONNECTION, c, NULL, s->user);
 }
@@ -307,6 +310,10 @@ void uvtls_server_set_session_cache(uvtls_server *s, int resume_pause, int serve
 
 void uvtls_server_set_report_accept(uvtls_server *s, int on) {
     s->opts.report_accept = on;
+}
+
+void uvtls_server_set_trace(uvtls_server *s, int on) {
+    s->opts.trace = on;
 }
 
 void uvtls_server_set_ocsp_pause(uvtls_server *s, int on) {

@@ -53,6 +53,7 @@ typedef struct uvtls_server_options {
     int resume_pause;    /* pause handshakes that carry a session id ('resumeSession') */
     int server_sessions; /* report new sessions ('newSession') */
     int report_accept;   /* report each accepted connection (CONNECTION: Node's 'connection') */
+    int trace;           /* enableTrace: SSL_trace every connection from its first byte */
 } uvtls_server_options;
 
 uvtls_server *uvtls_server_new(uvtls_loop *loop, uvtls_context *ctx,
@@ -74,6 +75,7 @@ void uvtls_server_set_keylog(uvtls_server *s, int on);
 void uvtls_server_set_ocsp_pause(uvtls_server *s, int on);
 void uvtls_server_set_session_cache(uvtls_server *s, int resume_pause, int server_sessions);
 void uvtls_server_set_report_accept(uvtls_server *s, int on);
+void uvtls_server_set_trace(uvtls_server *s, int on);
 /* Stops listening. CLOSE follows once every connection has closed. */
 void uvtls_server_close(uvtls_server *s);
 size_t uvtls_server_connections(const uvtls_server *s);
