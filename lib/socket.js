@@ -6,6 +6,7 @@ const os = require('os');
 const util = require('util');
 const fs = require('fs');
 const { X509Certificate } = require('crypto');
+const binding = require('./binding');
 const { EVENTS } = require('./events');
 const { JsTransport } = require('./js-transport');
 const { alpnToWire } = require('./alpn');
@@ -634,7 +635,11 @@ class TLSSocket extends Duplex {
   getCipher() { return this._handle ? this._handle.getCipher() : undefined; }
   getFinished() { return this._handle ? this._handle.getFinished() : undefined; }
   getPeerFinished() { return this._handle ? this._handle.getPeerFinished() : undefined; }
-  getTLSTicket() { return this._handle ? this._handle.getTLSTicket() : undefined; }
+  getTLSTicket() {
+    // Inside 'session', the ticket of the session being emitted (see _emitSession).
+    if (this._sessionInEvent !== undefined) return binding.sessionTicket(this._sessionInEvent);
+    return this._handle ? this._handle.getTLSTicket() : undefined;
+  }
   // uvtls: on a client, whether the server asked for a client certificate, and which CA names
   // it accepts: null (no request, or a server socket) or {caNames: [RFC 4514 strings]}. Asked
   // of the engine only when wanted (the names are converted then, not in every handshake); the
