@@ -178,6 +178,14 @@ class TLSSocket extends Duplex {
           this._chooseContext(a);
         }
         break;
+      case EVENTS.OCSP_RESPONSE:
+        // Inside the handshake, before our Finished: a listener that destroys the socket ends
+        // it unfinished, as in Node.
+        if (this._requestOCSP && !this._ocspEmitted) {
+          this._ocspEmitted = true;
+          this.emit('OCSPResponse', a || null);
+        }
+        break;
       case EVENTS.DATA:
         this._appDataSeen = true;
         if (this._onread) this._onreadDeliver(Buffer.from(a), true);
@@ -387,7 +395,7 @@ class TLSSocket extends Duplex {
           return;
         }
       }
-      if (this._requestOCSP) {
+      if (this._requestOCSP && !this._ocspEmitted) {
         // As Node: asked for, it is always reported; null when the server stapled nothing.
         const response = handle.getOCSPResponse();
         this.emit('OCSPResponse', response || null);
