@@ -6,6 +6,7 @@ const os = require('os');
 const util = require('util');
 const fs = require('fs');
 const { X509Certificate } = require('crypto');
+const binding = require('./binding');
 const { EVENTS } = require('./events');
 const { JsTransport } = require('./js-transport');
 const { alpnToWire } = require('./alpn');
@@ -175,6 +176,14 @@ class TLSSocket extends Duplex {
           this.server._onClientHello(this, this._handle, a);
         } else {
           this._chooseContext(a);
+        }
+        break;
+      case EVENTS.OCSP_RESPONSE:
+        // Inside the handshake, before our Finished: a listener that destroys the socket ends
+        // it unfinished, as in Node.
+        if (this._requestOCSP && !this._ocspEmitted) {
+          this._ocspEmitted = true;
+          this.emit('OCSPResponse', a || null);
         }
         break;
       case EVENTS.DATA:
@@ -386,7 +395,7 @@ class TLSSocket extends Duplex {
           return;
         }
       }
-      if (this._requestOCSP) {
+      if (this._requestOCSP && !this._ocspEmitted) {
         // As Node: asked for, it is always reported; null when the server stapled nothing.
         const response = handle.getOCSPResponse();
         this.emit('OCSPResponse', response || null);
@@ -634,7 +643,11 @@ class TLSSocket extends Duplex {
   getCipher() { return this._handle ? this._handle.getCipher() : undefined; }
   getFinished() { return this._handle ? this._handle.getFinished() : undefined; }
   getPeerFinished() { return this._handle ? this._handle.getPeerFinished() : undefined; }
-  getTLSTicket() { return this._handle ? this._handle.getTLSTicket() : undefined; }
+  getTLSTicket() {
+    // Inside 'session', the ticket of the session being emitted (see _emitSession).
+    if (this._sessionInEvent !== undefined) return binding.sessionTicket(this._sessionInEvent);
+    return this._handle ? this._handle.getTLSTicket() : undefined;
+  }
   // uvtls: on a client, whether the server asked for a client certificate, and which CA names
   // it accepts: null (no request, or a server socket) or {caNames: [RFC 4514 strings]}. Asked
   // of the engine only when wanted (the names are converted then, not in every handshake); the

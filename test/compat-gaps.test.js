@@ -407,6 +407,58 @@ describe('compat gaps (issue 13)', function () {
       });
     }
 
+    for (const [name, lib] of Object.entries(LIBS)) {
+      it(`${name}: getTLSTicket() inside 'session' is that session's ticket, the one a resumed connection shows`, async function () {
+        const server = await listen(lib, { key: c.serverKey, cert: c.serverChain },
+          (s) => { s.on('error', () => {}); s.end('x'); });
+        const target = { host: '127.0.0.1', port: server.address().port, servername: 'localhost', ca: c.caCert };
+        const first = track(lib.connect(target));
+        const seen = [];
+        first.on('session', (session) => seen.push({ session, ticket: first.getTLSTicket() }));
+        first.resume();
+        await once(first, 'end');
+        assert.ok(seen.length >= 1);
+        assert.notDeepStrictEqual(seen[0].ticket, undefined);
+        if (seen.length > 1) assert.notDeepStrictEqual(seen[0].ticket, seen[1].ticket, 'one ticket per session');
+        const again = track(lib.connect({ ...target, session: seen[0].session }));
+        again.resume();
+        await once(again, 'secureConnect');
+        assert.strictEqual(again.isSessionReused(), true);
+        assert.deepStrictEqual(again.getTLSTicket(), seen[0].ticket);
+      });
+    }
+
+    for (const [name, lib] of Object.entries(LIBS)) {
+      it(`${name}: 'OCSPResponse' comes inside the handshake: destroyed there, the client never sends its Finished`, async function () {
+        let secureConnections = 0;
+        const server = await listen(lib, { key: c.serverKey, cert: c.serverChain }, (s) => { secureConnections++; s.end(); });
+        server.on('OCSPRequest', (cert, issuer, cb) => cb(null, Buffer.from('stapled')));
+        server.on('tlsClientError', () => {});
+        const client = track(lib.connect({ host: '127.0.0.1', port: server.address().port, servername: 'localhost',
+          ca: c.caCert, requestOCSP: true }));
+        let secureConnect = 0;
+        client.on('secureConnect', () => secureConnect++);
+        const [response] = await once(client, 'OCSPResponse');
+        assert.strictEqual(response.toString(), 'stapled');
+        client.destroy();
+        await once(client, 'close');
+        // A second client proves the server is still there and has had time to finish the first.
+        const probe = track(lib.connect({ host: '127.0.0.1', port: server.address().port, servername: 'localhost', ca: c.caCert }));
+        probe.resume();
+        await once(probe, 'end');
+        assert.strictEqual(secureConnect, 0);
+        assert.strictEqual(secureConnections, 1, 'only the probe finished its handshake');
+      });
+    }
+
+    it('a session that does not parse holds no ticket (no crash, no error left behind)', function () {
+      const binding = require('../lib/binding');
+      for (const junk of [Buffer.alloc(0), Buffer.from('garbage'), Buffer.alloc(4096, 0x30)]) {
+        assert.strictEqual(binding.sessionTicket(junk), undefined);
+      }
+      assert.throws(() => binding.sessionTicket('text'), { code: 'ERR_INVALID_ARG_TYPE' });
+    });
+
     it("enableTrace on a server traces from the ClientHello, as Node's does", function () {
       const script = (lib) => `
         const lib = require(${JSON.stringify(lib)});

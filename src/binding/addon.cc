@@ -9,8 +9,12 @@
 #include "binding/context_wrap.h"
 #include "binding/convert.h"
 #include "binding/conn_wrap.h"
-#include "binding/server_wrap.h"
 #include "binding/errors_export.h"
+#include "binding/server_wrap.h"
+
+extern "C" {
+#include "core/sessions.h"
+}
 
 using namespace uvtls;
 
@@ -114,6 +118,21 @@ static Napi::Object InitUvtls(Napi::Env env, Napi::Object exports) {
     RegisterCertTools(env, exports);
     exports.Set("opensslVersion", Napi::String::New(env, uvtls_openssl_version_text()));
     RegisterErrors(env, exports);
+    // sessionTicket(sessionDer): the ticket a 'session' event's session holds (getTLSTicket()
+    // while that event runs), or undefined.
+    exports.Set("sessionTicket",
+                Napi::Function::New(env, [](const Napi::CallbackInfo &info) -> Napi::Value {
+                    if (!info[0].IsBuffer())
+                        ThrowInvalidArgType(info.Env(), "session", "Buffer");
+                    Napi::Buffer<unsigned char> der = info[0].As<Napi::Buffer<unsigned char>>();
+                    size_t n = 0;
+                    unsigned char *t = uvtls_session_ticket(der.Data(), der.Length(), &n);
+                    if (t == nullptr)
+                        return info.Env().Undefined();
+                    Napi::Value out = Napi::Buffer<unsigned char>::Copy(info.Env(), t, n);
+                    free(t);
+                    return out;
+                }));
     // lib/x509-shape.js: called once, on the first certificate or ephemeral-key object.
     exports.Set("setShapeProbe",
                 Napi::Function::New(env, [](const Napi::CallbackInfo &info) -> Napi::Value {

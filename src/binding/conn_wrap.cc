@@ -201,6 +201,10 @@ void ConnWrap::OnEvent(uvtls_conn *c, uvtls_conn_event ev, const uvtls_conn_even
             args[argc++] = Napi::Number::New(env, static_cast<double>(d->count));
             args[argc++] = Napi::Number::New(env, d->status);
             break;
+        case UVTLS_CONN_OCSP_RESPONSE:
+            args[argc++] =
+                d->data ? Napi::Value(Napi::Buffer<char>::Copy(env, d->data, d->len)) : env.Null();
+            break;
         case UVTLS_CONN_CLIENT_HELLO:
             args[argc++] =
                 d->data ? Napi::Value(Napi::String::New(env, d->data, d->len)) : env.Undefined();

@@ -29,6 +29,8 @@
 #include "core/errors.h"
 
 typedef struct uvtls_engine uvtls_engine;
+/* See uvtls_engine_set_ocsp_handler() in ocsp.h. */
+typedef void (*uvtls_ocsp_handler)(void *arg, const unsigned char *response, size_t len);
 
 typedef enum uvtls_engine_state {
     UVTLS_ENGINE_HANDSHAKING = 0,

@@ -67,6 +67,8 @@ typedef struct uvtls_handshake_ext {
     struct uvtls_ocsp_state {    /* ocsp.c */
         unsigned char *response; /* server: to staple; set during the hello pause */
         size_t response_len;
+        uvtls_ocsp_handler handler; /* client: told inside the handshake (may be NULL) */
+        void *handler_arg;
     } ocsp;
     struct uvtls_keylog_state { /* keylog.c */
         unsigned on : 1;

@@ -18,6 +18,12 @@ const unsigned char *uvtls_engine_ocsp_response(const uvtls_engine *e, size_t *l
     return n > 0 ? p : NULL;
 }
 
+void uvtls_engine_set_ocsp_handler(uvtls_engine *e, uvtls_ocsp_handler fn, void *arg) {
+    struct uvtls_ocsp_state *o = &uvtls_engine_ext(e)->ocsp;
+    o->handler = fn;
+    o->handler_arg = arg;
+}
+
 void uvtls_engine_set_ocsp_pause(uvtls_engine *e, int on) {
     uvtls_engine_ext(e)->hello.ocsp_pause = on != 0;
 }
@@ -32,8 +38,17 @@ int uvtls_engine_set_ocsp_response(uvtls_engine *e, const void *der, size_t len)
 static int on_status(SSL *ssl, void *arg) {
     (void)arg;
     const uvtls_engine *e = uvtls_engine_from_ssl(ssl);
-    if (e == NULL || !uvtls_engine_is_server(e))
+    if (e == NULL)
         return 1;
+    if (!uvtls_engine_is_server(e)) {
+        const struct uvtls_ocsp_state *o = &uvtls_engine_ext_const(e)->ocsp;
+        if (o->handler != NULL) {
+            const unsigned char *p = NULL;
+            long n = SSL_get_tlsext_status_ocsp_resp(ssl, &p);
+            o->handler(o->handler_arg, n > 0 ? p : NULL, n > 0 ? (size_t)n : 0);
+        }
+        return 1;
+    }
     const struct uvtls_ocsp_state *o = &uvtls_engine_ext_const(e)->ocsp;
     if (o->response == NULL)
         return SSL_TLSEXT_ERR_NOACK;

@@ -13,6 +13,11 @@
 #include "core/engine.h"
 
 void uvtls_engine_request_ocsp(uvtls_engine *e);
+/* Client: called inside the handshake, as soon as the server's certificate status has been
+ * read and before our Finished is written, with the stapled response (NULL, 0: none). The
+ * handler may run the owner's code, which may close the connection: the handshake then ends
+ * without our Finished ever being sent. */
+void uvtls_engine_set_ocsp_handler(uvtls_engine *e, uvtls_ocsp_handler fn, void *arg);
 /* Client: the stapled response the server sent, or NULL. */
 const unsigned char *uvtls_engine_ocsp_response(const uvtls_engine *e, size_t *len);
 void uvtls_engine_set_ocsp_pause(uvtls_engine *e, int on);

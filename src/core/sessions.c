@@ -122,6 +122,29 @@ const unsigned char *uvtls_engine_ticket(const uvtls_engine *e, size_t *len) {
     return tick;
 }
 
+unsigned char *uvtls_session_ticket(const unsigned char *der, size_t len, size_t *ticket_len) {
+    if (len > LONG_MAX)
+        return NULL;
+    const unsigned char *p = der;
+    SSL_SESSION *s = d2i_SSL_SESSION(NULL, &p, (long)len);
+    ERR_clear_error(); /* a session that does not parse is "no ticket", not an error */
+    if (s == NULL)
+        return NULL;
+    const unsigned char *tick = NULL;
+    size_t n = 0;
+    unsigned char *copy = NULL;
+    if (SSL_SESSION_has_ticket(s)) {
+        SSL_SESSION_get0_ticket(s, &tick, &n);
+        copy = n > 0 ? malloc(n) : NULL;
+        if (copy != NULL) {
+            memcpy(copy, tick, n);
+            *ticket_len = n;
+        }
+    }
+    SSL_SESSION_free(s);
+    return copy;
+}
+
 void uvtls_sessions_install(SSL_CTX *c) {
     /* Clients hear of every new session; servers keep no session cache in memory (stateless
      * tickets need none), so 100k connections do not mean 100k cached sessions. */

@@ -31,5 +31,8 @@ int uvtls_engine_set_resume_session(uvtls_engine *e, const void *der, size_t len
 const unsigned char *uvtls_engine_new_session_id(const uvtls_engine *e, size_t *len);
 /* The session ticket the server sent (getTLSTicket), or NULL. */
 const unsigned char *uvtls_engine_ticket(const uvtls_engine *e, size_t *len);
+/* The ticket inside a serialized session (what a SESSION event carries): a malloc'd copy the
+ * caller frees, or NULL when the session holds none or does not parse. */
+unsigned char *uvtls_session_ticket(const unsigned char *der, size_t len, size_t *ticket_len);
 
 #endif

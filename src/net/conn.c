@@ -235,6 +235,16 @@ static uvtls_conn *conn_create(uvtls_loop *loop, const uvtls_conn_options *opts,
     return c;
 }
 
+/* The server's certificate status, read inside the handshake: the owner hears of it before our
+ * Finished goes out, so that closing here ends the handshake unfinished (as in Node). */
+static void on_ocsp_status(void *arg, const unsigned char *response, size_t len) {
+    uvtls_conn *c = arg;
+    if (c->closing)
+        return;
+    uvtls_conn_event_data d = {.data = (const char *)response, .len = len};
+    emit(c, UVTLS_CONN_OCSP_RESPONSE, &d);
+}
+
 /* Gives a created conn its engine. On failure the caller closes the conn (quietly). */
 static int conn_setup(uvtls_conn *c, uvtls_context *ctx, const uvtls_conn_options *opts,
                       uvtls_error *err) {
@@ -247,6 +257,8 @@ static int conn_setup(uvtls_conn *c, uvtls_context *ctx, const uvtls_conn_option
     uvtls_engine_set_keylog(c->engine, opts->keylog);
     uvtls_engine_set_ocsp_pause(c->engine, opts->ocsp_pause);
     uvtls_engine_set_session_cache(c->engine, opts->resume_pause, opts->server_sessions);
+    if (!opts->engine.is_server)
+        uvtls_engine_set_ocsp_handler(c->engine, on_ocsp_status, c);
     return 0;
 }
 

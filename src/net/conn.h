@@ -22,20 +22,22 @@ enum { UVTLS_CONN_MAX_HELD_PAUSED = 64 * 1024 };
 /* The events a conn reports, in one list: the enum below and the names the binding exports to
  * JavaScript (lib/events.js reads them from there) both come from it. */
 #define UVTLS_CONN_EVENTS(X)                                                                       \
-    X(CONNECT)      /* client: transport connected, handshake started */                           \
-    X(SECURE)       /* handshake done (and verified when rejecting) */                             \
-    X(DATA)         /* cleartext: data/len, valid only during the call */                          \
-    X(END)          /* the peer finished sending (close_notify or FIN) */                          \
-    X(ERROR)        /* error; the owner decides to close */                                        \
-    X(WRITTEN)      /* `count` earlier writes completed, in order; `status` < 0 on failure */      \
-    X(TIMEOUT)      /* the idle timeout set with uvtls_conn_set_timeout() expired */               \
-    X(CLIENT_HELLO) /* server: paused at the ClientHello; data = host name or NULL; answer with    \
-                       uvtls_conn_resume_hello() */                                                \
-    X(SESSION)      /* a new session: data/len = DER (a client's from the server; a server's own   \
-                       when it collects them) */                                                   \
-    X(OUTPUT)       /* external transport: ciphertext data/len for the owner to send */            \
-    X(OUTPUT_END)   /* external transport: everything is sent; end the transport's write side */   \
-    X(CLOSE)        /* closed; the last event */
+    X(CONNECT)       /* client: transport connected, handshake started */                          \
+    X(SECURE)        /* handshake done (and verified when rejecting) */                            \
+    X(DATA)          /* cleartext: data/len, valid only during the call */                         \
+    X(END)           /* the peer finished sending (close_notify or FIN) */                         \
+    X(ERROR)         /* error; the owner decides to close */                                       \
+    X(WRITTEN)       /* `count` earlier writes completed, in order; `status` < 0 on failure */     \
+    X(TIMEOUT)       /* the idle timeout set with uvtls_conn_set_timeout() expired */              \
+    X(CLIENT_HELLO)  /* server: paused at the ClientHello; data = host name or NULL; answer with   \
+                        uvtls_conn_resume_hello() */                                               \
+    X(SESSION)       /* a new session: data/len = DER (a client's from the server; a server's own  \
+                        when it collects them) */                                                  \
+    X(OCSP_RESPONSE) /* client that asked for OCSP stapling: data/len = the stapled response       \
+                        (NULL: none), inside the handshake, before our Finished is sent */         \
+    X(OUTPUT)        /* external transport: ciphertext data/len for the owner to send */           \
+    X(OUTPUT_END)    /* external transport: everything is sent; end the transport's write side */  \
+    X(CLOSE)         /* closed; the last event */
 
 typedef enum uvtls_conn_event {
 #define UVTLS_CONN_EVENT_ENUM(name) UVTLS_CONN_##name,
