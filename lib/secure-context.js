@@ -98,9 +98,12 @@ function protocolRange(options) {
     }
     [min, max] = METHODS[method];
   }
+  // The defaults as they are now (tls.DEFAULT_MIN_VERSION may have been assigned), checked as
+  // Node checks them.
+  const defaults = constants.currentDefaults();
   return [
-    min !== undefined ? min : constants.TLS_VERSIONS[constants.DEFAULT_MIN_VERSION],
-    max !== undefined ? max : constants.TLS_VERSIONS[constants.DEFAULT_MAX_VERSION],
+    min !== undefined ? min : parseVersion(defaults.minVersion, 'minimum'),
+    max !== undefined ? max : parseVersion(defaults.maxVersion, 'maximum'),
   ];
 }
 
@@ -127,7 +130,7 @@ function applyCiphers(ctx, ciphers, min, max) {
   if (ciphers !== undefined && ciphers !== null && typeof ciphers !== 'string') {
     throw invalidArgType('options.ciphers', 'of type string', ciphers);
   }
-  const names = (ciphers || constants.DEFAULT_CIPHERS).split(':');
+  const names = (ciphers || constants.currentDefaults().ciphers).split(':');
   const isSuite = (c) => c.startsWith('TLS_') || c.startsWith('!TLS_');
   const tls12 = names.filter((c) => c.length > 0 && !isSuite(c)).join(':');
   const tls13 = names.filter((c) => c.length > 0 && isSuite(c)).join(':');
@@ -222,7 +225,7 @@ function buildSecureContext(options) {
   if (options.pfx !== undefined && options.pfx !== null) addPfx(ctx, options.pfx, passphrase);
   ctx.checkKeys();
 
-  const curve = options.ecdhCurve === undefined ? constants.DEFAULT_ECDH_CURVE : options.ecdhCurve;
+  const curve = options.ecdhCurve === undefined ? constants.currentDefaults().ecdhCurve : options.ecdhCurve;
   if (typeof curve !== 'string') throw invalidArgType('options.ecdhCurve', 'of type string', curve);
   ctx.setGroups(curve);
 

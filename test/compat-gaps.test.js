@@ -451,6 +451,68 @@ describe('compat gaps (issue 13)', function () {
       });
     }
 
+    describe('DEFAULT_* and --tls-* flags are read when a context is made', function () {
+      async function protocolWithNodeClient(server, options = {}) {
+        return new Promise((resolve) => {
+          const s = track(tls.connect({ port: server.address().port, host: '127.0.0.1', ca: c.caCert,
+            servername: 'localhost', ...options }, () => { resolve(s.getProtocol()); s.end(); }));
+          s.on('error', (err) => resolve(err.code));
+        });
+      }
+
+      it('uvtls.DEFAULT_MIN_VERSION assigned by the application', async function () {
+        const before = uvtls.DEFAULT_MIN_VERSION;
+        uvtls.DEFAULT_MIN_VERSION = 'TLSv1.3';
+        let server;
+        try {
+          server = await listen(uvtls, { key: c.serverKey, cert: c.serverChain });
+        } finally {
+          uvtls.DEFAULT_MIN_VERSION = before;
+        }
+        server.on('tlsClientError', () => {});
+        assert.match(await protocolWithNodeClient(server, { maxVersion: 'TLSv1.2' }), /PROTOCOL_VERSION/);
+        const later = await listen(uvtls, { key: c.serverKey, cert: c.serverChain });
+        assert.strictEqual(await protocolWithNodeClient(later, { maxVersion: 'TLSv1.2' }), 'TLSv1.2');
+      });
+
+      it('installed: tls.DEFAULT_MAX_VERSION assigned on Node\'s tls object; a legacy minimum is raised to TLS 1.2', async function () {
+        uvtls.install();
+        const before = [tls.DEFAULT_MAX_VERSION, tls.DEFAULT_MIN_VERSION];
+        let server;
+        try {
+          tls.DEFAULT_MAX_VERSION = 'TLSv1.2';
+          tls.DEFAULT_MIN_VERSION = 'TLSv1';
+          server = await listen(uvtls, { key: c.serverKey, cert: c.serverChain });
+          // Node would allow TLS 1.0 now; uvtls raises the floor to 1.2 instead of refusing.
+          assert.doesNotThrow(() => uvtls.createSecureContext({}));
+        } finally {
+          [tls.DEFAULT_MAX_VERSION, tls.DEFAULT_MIN_VERSION] = before;
+          uvtls.uninstall();
+        }
+        assert.strictEqual(await protocolWithNodeClient(server), 'TLSv1.2');
+        assert.match(String(await protocolWithNodeClient(server, { minVersion: 'TLSv1.1', maxVersion: 'TLSv1.1',
+          ciphers: 'DEFAULT:@SECLEVEL=0' })), /PROTOCOL|VERSION|ALERT/);
+      });
+
+      it('--tls-max-v1.2 on the command line', function () {
+        const script = `
+          const uvtls = require(${JSON.stringify(path.join(__dirname, '..'))});
+          const { certs } = require(${JSON.stringify(path.join(__dirname, 'fixtures', 'certs'))});
+          const c = certs();
+          const server = uvtls.createServer({ key: c.serverKey, cert: c.serverChain }, (s) => s.end());
+          server.listen(0, '127.0.0.1', () => {
+            const client = uvtls.connect({ port: server.address().port, host: '127.0.0.1', ca: c.caCert, servername: 'localhost' }, () => {
+              console.log(uvtls.DEFAULT_MAX_VERSION, client.getProtocol());
+              client.destroy();
+              server.close();
+            });
+          });`;
+        const r = spawnSync(process.execPath, ['--tls-max-v1.2', '-e', script], { encoding: 'utf8', timeout: 60000, env: h.nodeChildEnv() });
+        assert.strictEqual(r.status, 0, r.stderr);
+        assert.strictEqual(r.stdout.trim(), 'TLSv1.2 TLSv1.2');
+      });
+    });
+
     it('a session that does not parse holds no ticket (no crash, no error left behind)', function () {
       const binding = require('../lib/binding');
       for (const junk of [Buffer.alloc(0), Buffer.from('garbage'), Buffer.alloc(4096, 0x30)]) {
