@@ -216,7 +216,10 @@ describe('uvtls gen --clients and uvtls load', function () {
     assert.strictEqual(res.processes, 2);
     assert.deepStrictEqual(res.shards, ['1/2', '2/2']);
     assert.strictEqual(res.counters.established, 30);
-    assert.strictEqual(res.counters.peakUp, 30, 'the last samples of a shard are not counted twice');
+    // Peak at once: at least one whole shard, and never more than all: the shards may peak at
+    // different times (one can finish before the other is up), but a shard's last samples
+    // must not be counted twice.
+    assert.ok(res.counters.peakUp >= 15 && res.counters.peakUp <= 30, `peak at once ${res.counters.peakUp}`);
     assert.strictEqual(seen.size, 30);
   });
 
