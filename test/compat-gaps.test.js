@@ -535,7 +535,10 @@ describe('compat gaps (issue 13)', function () {
       for (const lib of ['tls', path.join(__dirname, '..')]) {
         const r = spawnSync(process.execPath, ['-e', script(lib)], { encoding: 'utf8', timeout: 60000, env: h.nodeChildEnv() });
         assert.strictEqual(r.status, 0, r.stderr);
-        assert.match(r.stderr, /Received Record[\s\S]*ClientHello/, `${lib}: the server's trace shows the ClientHello it received`);
+        // Only the server traces (the client is Node's, untraced): the message it received. The
+        // record-header lines around it differ between OpenSSL 3.0 and 3.2+, so they are not
+        // part of the check.
+        assert.match(r.stderr, /ClientHello, Length=\d+/, `${lib}: the server's trace shows the ClientHello it received`);
       }
     });
   });
