@@ -3,6 +3,7 @@
 const net = require('net');
 const tls = require('tls');
 const { spawn } = require('child_process');
+const path = require('path');
 const { once } = require('events');
 const uvtls = require('..');
 
@@ -250,9 +251,30 @@ function worldReadableCopy() {
   return { dir, env: { UVTLS_BINDING: addon }, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
+// Runs the `uvtls` command; resolves with { code, stdout, stderr }. `onStderr(text, child)` sees
+// its progress as it comes (Ctrl-C tests). A run that outlives `timeoutMs` is killed and fails.
+function runUvtls(args, { onStderr, timeoutMs = STEP_MS * 2 } = {}) {
+  const bin = path.join(__dirname, '..', 'bin', 'uvtls.js');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: nodeChildEnv({ NO_COLOR: '1' }), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (onStderr) onStderr(stderr, child);
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`uvtls ${args.join(' ')} hung\n${stdout}\n${stderr.slice(-3000)}`));
+    }, timeoutMs);
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+  });
+}
+
 module.exports = {
   worldReadableCopy,
-  attach, linkPairs, pairClient, pairServer, nodeTlsServer, firstEvent, runOpenssl,
+  attach, linkPairs, runUvtls, pairClient, pairServer, nodeTlsServer, firstEvent, runOpenssl,
   startSServer, freePort, collect, toolEnv, nodeChildEnv, openTracker, delay, within, waitUntil,
   eventList, STEP_MS,
 };

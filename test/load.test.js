@@ -12,28 +12,13 @@ const tls = require('tls');
 const { spawn } = require('child_process');
 const { once } = require('events');
 const uvtls = require('..');
-const { nodeChildEnv, STEP_MS } = require('./helpers');
+const { nodeChildEnv, STEP_MS, runUvtls } = require('./helpers');
 const { Histogram } = require('../lib/load/histogram');
 const { mergeResults } = require('../lib/load/report');
 
 const UVTLS = path.join(__dirname, '..', 'bin', 'uvtls.js');
 
-// Runs `uvtls ...`; resolves with { code, stdout, stderr }. `onStderr(text, child)` sees the
-// progress as it comes (for Ctrl-C tests).
-function cli(args, { onStderr } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [UVTLS, ...args], { env: nodeChildEnv({ NO_COLOR: '1' }), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      if (onStderr) onStderr(stderr, child);
-    });
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`uvtls ${args.join(' ')} hung\n${stdout}\n${stderr}`)); }, STEP_MS * 2);
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
-  });
-}
+const cli = (args, options) => runUvtls(args, options);
 
 describe('uvtls gen --clients and uvtls load', function () {
   this.timeout(STEP_MS * 3);

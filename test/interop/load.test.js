@@ -16,27 +16,13 @@ const { spawn } = require('child_process');
 const ih = require('./helpers');
 const mosquitto = require('./servers/mosquitto');
 const rabbitmq = require('./servers/rabbitmq');
-const { nodeChildEnv, freePort } = require('../helpers');
+const { nodeChildEnv, freePort, runUvtls } = require('../helpers');
 
-const UVTLS = path.join(__dirname, '..', '..', 'bin', 'uvtls.js');
 // The run's output folder: reports, JSON results and the screenshot stay there after the run
 // (UVTLS_TEST_OUTPUT chooses it; its path is printed).
 const OUT = path.join(process.env.UVTLS_TEST_OUTPUT || path.join(require('os').tmpdir(), 'uvtls-test-output'), 'load');
 
-function cli(args, { onStderr, timeoutMs = 170000 } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [UVTLS, ...args], { env: nodeChildEnv({ NO_COLOR: '1' }), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      if (onStderr) onStderr(stderr, child);
-    });
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`uvtls ${args.join(' ')} hung\n${stdout}\n${stderr.slice(-3000)}`)); }, timeoutMs);
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
-  });
-}
+const cli = (args, { onStderr, timeoutMs = 170000 } = {}) => runUvtls(args, { onStderr, timeoutMs });
 
 describe('uvtls load at size (interop)', function () {
   this.timeout(300000);
