@@ -11,6 +11,8 @@
       "src/core/errors.c",
       "src/core/context.c",
       "src/core/engine.c",
+      "src/core/bios.c",
+      "src/core/byte_queue.c",
       "src/core/verify.c",
       "src/core/x509.c",
       "src/core/extensions.c",

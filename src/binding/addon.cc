@@ -28,6 +28,7 @@ struct Teardown {
 void LoopEmpty(void *arg) {
     Teardown *t = static_cast<Teardown *>(arg);
     napi_remove_async_cleanup_hook(t->hook);
+    uvtls_loop_dispose(t->loop);
     delete t->loop;
     delete t;
 }

@@ -6,10 +6,10 @@
 #include <string.h>
 
 #include <openssl/bio.h>
-#include <openssl/buffer.h>
 #include <openssl/err.h>
 
 #include "core/context_internal.h"
+#include "core/bios.h"
 #include "core/verify.h"
 
 struct uvtls_engine {
@@ -75,8 +75,8 @@ uvtls_engine *uvtls_engine_new(uvtls_context *ctx, const uvtls_engine_options *o
         return NULL;
     }
     e->ssl = SSL_new(uvtls_context_ssl_ctx(ctx));
-    e->in = BIO_new(BIO_s_mem());
-    e->out = BIO_new(BIO_s_mem());
+    e->in = uvtls_input_bio_new();
+    e->out = uvtls_output_bio_new();
     if (e->ssl == NULL || e->in == NULL || e->out == NULL) {
         BIO_free(e->in);
         BIO_free(e->out);
@@ -86,10 +86,6 @@ uvtls_engine *uvtls_engine_new(uvtls_context *ctx, const uvtls_engine_options *o
                             "out of memory");
         return NULL;
     }
-    /* An empty input BIO means "wait for more", not end of stream: the transport's end is
-     * reported separately by uvtls_engine_feed_eof(). */
-    BIO_set_mem_eof_return(e->in, -1);
-    BIO_set_mem_eof_return(e->out, -1);
     SSL_set_bio(e->ssl, e->in, e->out);
     SSL_set_app_data(e->ssl, e);
     e->ctx = uvtls_context_ref(ctx);
@@ -136,30 +132,6 @@ static int fail(uvtls_engine *e, const char *stage) {
     return UVTLS_FAIL;
 }
 
-/* Memory BIOs keep the capacity of the largest flight they ever held (a certificate chain is
- * several KiB, a 64 KiB write's records 87 KiB). Swapping an empty BIO that holds any buffer for
- * a fresh one returns that memory: an idle connection then holds no BIO buffer at all (keeping
- * up to 2 KiB in each, as before, cost 2-3 KiB per idle connection; see docs/performance.md).
- * The swap is a few small allocations per drained read or flushed write, next to a system call. */
-static BIO *fresh_if_holding(BIO *bio) {
-    BUF_MEM *mem = NULL;
-    if (BIO_ctrl_pending(bio) != 0 || BIO_get_mem_ptr(bio, &mem) != 1 || mem == NULL ||
-        mem->max == 0)
-        return NULL;
-    BIO *fresh = BIO_new(BIO_s_mem());
-    if (fresh != NULL)
-        BIO_set_mem_eof_return(fresh, -1);
-    return fresh;
-}
-
-static void shrink_input(uvtls_engine *e) {
-    BIO *fresh = fresh_if_holding(e->in);
-    if (fresh != NULL) {
-        SSL_set0_rbio(e->ssl, fresh); /* frees the old one */
-        e->in = fresh;
-    }
-}
-
 /* SSL_MODE_RELEASE_BUFFERS frees a record buffer once its record is consumed, but a read that
  * found no record at all (the next SSL_read after the last record, which is how every drain
  * ends) allocates the read buffer and keeps it: 16.7 KiB per idle connection, more than the rest
@@ -170,14 +142,6 @@ static void release_record_buffers(uvtls_engine *e) {
         (void)SSL_free_buffers(e->ssl);
 }
 
-static void shrink_output(uvtls_engine *e) {
-    BIO *fresh = fresh_if_holding(e->out);
-    if (fresh != NULL) {
-        SSL_set0_wbio(e->ssl, fresh);
-        e->out = fresh;
-    }
-}
-
 static void fail_reset(uvtls_engine *e) {
     ERR_clear_error();
     uvtls_error_set(&e->error, UVTLS_STAGE(HANDSHAKE), UVTLS_CODE(ECONNRESET),
@@ -186,23 +150,31 @@ static void fail_reset(uvtls_engine *e) {
     e->state = UVTLS_ENGINE_ERROR;
 }
 
+static int input_failed(uvtls_engine *e) {
+    uvtls_error_set(&e->error, UVTLS_STAGE(READ), UVTLS_CODE(ERR_UVTLS_OUT_OF_MEMORY),
+                    "out of memory");
+    e->state = UVTLS_ENGINE_ERROR;
+    return -1;
+}
+
 int uvtls_engine_feed(uvtls_engine *e, const void *data, size_t len) {
     if (e->state == UVTLS_ENGINE_ERROR || e->eof_fed)
         return -1;
-    const char *p = data;
-    while (len > 0) {
-        int chunk = len > INT_MAX ? INT_MAX : (int)len;
-        int n = BIO_write(e->in, p, chunk);
-        if (n <= 0) {
-            uvtls_error_openssl(&e->error, UVTLS_STAGE(READ), UVTLS_CODE(ERR_UVTLS_OUT_OF_MEMORY),
-                                "out of memory");
-            e->state = UVTLS_ENGINE_ERROR;
-            return -1;
-        }
-        p += n;
-        len -= (size_t)n;
+    return uvtls_input_bio_append(e->in, data, len) < 0 ? input_failed(e) : 0;
+}
+
+int uvtls_engine_lend(uvtls_engine *e, const void *data, size_t len) {
+    if (e->state == UVTLS_ENGINE_ERROR || e->eof_fed)
+        return -1;
+    return uvtls_input_bio_lend(e->in, data, len) < 0 ? input_failed(e) : 0;
+}
+
+int uvtls_engine_end_loan(uvtls_engine *e) {
+    if (e->state == UVTLS_ENGINE_ERROR) {
+        (void)BIO_reset(e->in); /* nothing will read it again: drop the loan, copy nothing */
+        return -1;
     }
-    return 0;
+    return uvtls_input_bio_end_loan(e->in) < 0 ? input_failed(e) : 0;
 }
 
 void uvtls_engine_feed_eof(uvtls_engine *e) {
@@ -216,7 +188,6 @@ uvtls_engine_state uvtls_engine_handshake(uvtls_engine *e) {
     int r = SSL_do_handshake(e->ssl);
     if (r == 1) {
         e->state = UVTLS_ENGINE_ESTABLISHED;
-        shrink_input(e);
         return e->state;
     }
     switch (SSL_get_error(e->ssl, r)) {
@@ -262,7 +233,6 @@ ssize_t uvtls_engine_read(uvtls_engine *e, void *buf, size_t cap) {
     switch (SSL_get_error(e->ssl, 0)) {
     case SSL_ERROR_WANT_READ:
     case SSL_ERROR_WANT_WRITE:
-        shrink_input(e);
         release_record_buffers(e);
         /* A transport that ended without close_notify is a truncation; Node ends the stream
          * normally in that case, and so do we (see uvtls_engine_peer_closed_cleanly()). */
@@ -294,6 +264,19 @@ ssize_t uvtls_engine_write(uvtls_engine *e, const void *data, size_t len) {
     return (ssize_t)done;
 }
 
+ssize_t uvtls_engine_write_into(uvtls_engine *e, const void *data, size_t len, void *dest,
+                                size_t cap, size_t *placed) {
+    *placed = 0;
+    /* Records may go to `dest` only when nothing pending must be sent before them. */
+    int lend = cap > 0 && BIO_ctrl_pending(e->out) == 0;
+    if (lend)
+        uvtls_output_bio_lend(e->out, dest, cap);
+    ssize_t r = uvtls_engine_write(e, data, len);
+    if (lend)
+        *placed = uvtls_output_bio_end_loan(e->out);
+    return r;
+}
+
 size_t uvtls_engine_pending(const uvtls_engine *e) {
     return BIO_ctrl_pending(e->out);
 }
@@ -312,7 +295,6 @@ size_t uvtls_engine_take(uvtls_engine *e, void *buf, size_t cap) {
         (void)BIO_reset(e->out);
         return 0;
     }
-    shrink_output(e);
     return got;
 }
 

@@ -16,8 +16,8 @@
  * whether that is because nothing was pending or because it failed.
  *
  * Ownership: the engine holds a reference to its context. Buffers passed in are copied before
- * the call returns. Nothing here calls back into the caller, so every function may be called
- * from any callback of the caller's own.
+ * the call returns, except those lent with uvtls_engine_lend(). Nothing here calls back into the
+ * caller, so every function may be called from any callback of the caller's own.
  */
 #ifndef UVTLS_CORE_ENGINE_H
 #define UVTLS_CORE_ENGINE_H
@@ -58,6 +58,14 @@ void uvtls_engine_free(uvtls_engine *e);
 
 /* Ciphertext from the peer. Returns 0, or -1 when the engine cannot take it (closed, error). */
 int uvtls_engine_feed(uvtls_engine *e, const void *data, size_t len);
+/* Ciphertext from the peer, read in place: the bytes must stay valid and unchanged until
+ * uvtls_engine_end_loan(), which copies only what the engine did not consume (a record the
+ * transport cut, records a paused reader left). The data path's way in: most reads end on a
+ * record boundary and are never copied. Both return 0, or -1 as uvtls_engine_feed() does (a
+ * failed end_loan leaves the engine in UVTLS_ENGINE_ERROR and the loan dropped). A feed or a
+ * new lend during a loan ends it first. */
+int uvtls_engine_lend(uvtls_engine *e, const void *data, size_t len);
+int uvtls_engine_end_loan(uvtls_engine *e);
 /* The transport ended (TCP FIN). Reads then report UVTLS_EOF; during the handshake the engine
  * fails with ECONNRESET, as Node does. */
 void uvtls_engine_feed_eof(uvtls_engine *e);
@@ -74,6 +82,12 @@ ssize_t uvtls_engine_read(uvtls_engine *e, void *buf, size_t cap);
  * Requires the established state. */
 ssize_t uvtls_engine_write(uvtls_engine *e, const void *data, size_t len);
 
+/* uvtls_engine_write(), with the records placed straight into `dest` (at most `cap` bytes)
+ * when nothing else is pending: *placed says how many bytes of ciphertext are there, to be sent
+ * before whatever uvtls_engine_pending() reports afterwards. Saves a copy through the engine
+ * and the buffer growth of a large write (the data path's way out). */
+ssize_t uvtls_engine_write_into(uvtls_engine *e, const void *data, size_t len, void *dest,
+                                size_t cap, size_t *placed);
 /* Ciphertext waiting to be sent, and taking it out: up to `cap` bytes into `buf`, returning how
  * many. 0 when nothing is pending (or cap is 0); a failure also returns 0, moves the engine
  * into UVTLS_ENGINE_ERROR and drops the pending ciphertext (pending() is 0 afterwards, so a

@@ -13,6 +13,7 @@ typedef struct write_req {
     uvtls_conn *conn;
     size_t completes; /* owner writes finished when this request is */
     size_t len;
+    size_t size; /* as allocated, for uvtls_loop_block_put */
     char data[];
 } write_req;
 
@@ -289,6 +290,19 @@ void *uvtls_conn_user(const uvtls_conn *c) {
 
 /* --- writing -------------------------------------------------------------------------------- */
 
+/* Requests come from the loop's recycled blocks (see UVTLS_LOOP_BLOCK_SIZE). */
+static write_req *new_write_req(uvtls_conn *c, size_t len) {
+    size_t size = sizeof(write_req) + len;
+    write_req *w = uvtls_loop_block_get(c->loop, size);
+    if (w != NULL)
+        w->size = size;
+    return w;
+}
+
+static void free_write_req(uvtls_conn *c, write_req *w) {
+    uvtls_loop_block_put(c->loop, w, w->size);
+}
+
 static void on_write(uv_write_t *req, int status) {
     write_req *w = (write_req *)req;
     uvtls_conn *c = w->conn;
@@ -297,7 +311,7 @@ static void on_write(uv_write_t *req, int status) {
     if (status == 0)
         c->bytes_written += w->len;
     size_t completes = w->completes;
-    free(w);
+    free_write_req(c, w);
     if (status < 0 && status != UV_ECANCELED && completes == 0) {
         note_write_error(c, status, 0);
         return;
@@ -326,7 +340,7 @@ static int submit_write(uvtls_conn *c, write_req *w, size_t len) {
     int r = uv_write(&w->req, &c->io.stream, &buf, 1, on_write);
     if (r < 0) {
         c->uncovered = w->completes;
-        free(w);
+        free_write_req(c, w);
         return r;
     }
     c->in_flight++;
@@ -360,9 +374,32 @@ static int flush_external(uvtls_conn *c) {
     return 0;
 }
 
-/* Sends all ciphertext the engine holds: uv_try_write from the loop's send buffer first, and
- * only what the kernel did not take is copied into a write request (with what the engine still
- * holds). Returns 0 or a libuv error. */
+/* Sends `n` bytes of ciphertext that sit in the loop's send buffer: uv_try_write first, and only
+ * what the kernel did not take is copied into a write request, with whatever the engine still
+ * holds behind them. Returns 0 or a libuv error. */
+static int send_from_buffer(uvtls_conn *c, size_t n) {
+    uv_buf_t buf = uv_buf_init(c->loop->send, (unsigned)n);
+    int r = uv_try_write(&c->io.stream, &buf, 1);
+    if (r == UV_EAGAIN || r == UV_ENOSYS)
+        r = 0;
+    if (r < 0)
+        return r;
+    c->bytes_written += (size_t)r;
+    if ((size_t)r == n)
+        return 0;
+    size_t rest = n - (size_t)r, more = uvtls_engine_pending(c->engine);
+    write_req *w = new_write_req(c, rest + more);
+    if (w == NULL)
+        return UV_ENOMEM;
+    memcpy(w->data, c->loop->send + r, rest);
+    size_t got = more > 0 ? uvtls_engine_take(c->engine, w->data + rest, more) : 0;
+    return submit_write(c, w, rest + got);
+}
+
+/* Sends all ciphertext the engine holds: a send buffer at a time through send_from_buffer()
+ * while no write is in flight (a 64 KiB write's records, 64 KiB plus headers and tags, taken
+ * whole would always go the slow way: an allocation and an asynchronous uv_write), else queued
+ * behind the writes in flight. Returns 0 or a libuv error. */
 static int flush(uvtls_conn *c) {
     if (c->closing || !c->connected)
         return 0;
@@ -373,40 +410,19 @@ static int flush(uvtls_conn *c) {
     size_t pending;
     while ((pending = uvtls_engine_pending(c->engine)) > 0) {
         if (c->in_flight == 0) {
-            /* One send buffer at a time: a 64 KiB write's records (64 KiB plus headers and tags)
-             * are larger than the buffer, and taken whole they always went the slow way (a
-             * 64 KiB malloc and an asynchronous uv_write, whose free trims the heap that the
-             * next write grows again: the "slow mode" of docs/performance.md). */
             size_t n = uvtls_engine_take(c->engine, c->loop->send, sizeof(c->loop->send));
             if (n == 0)
                 return 0; /* take failed: the engine is in its error state, reported by caller */
-            uv_buf_t buf = uv_buf_init(c->loop->send, (unsigned)n);
-            int r = uv_try_write(&c->io.stream, &buf, 1);
-            if (r == UV_EAGAIN || r == UV_ENOSYS)
-                r = 0;
+            int r = send_from_buffer(c, n);
             if (r < 0)
                 return r;
-            c->bytes_written += (size_t)r;
-            if ((size_t)r < n) {
-                /* The kernel is full: what it refused and what the engine still holds go into
-                 * one request. */
-                size_t rest = n - (size_t)r, more = uvtls_engine_pending(c->engine);
-                write_req *w = malloc(sizeof(*w) + rest + more);
-                if (w == NULL)
-                    return UV_ENOMEM;
-                memcpy(w->data, c->loop->send + r, rest);
-                size_t got = more > 0 ? uvtls_engine_take(c->engine, w->data + rest, more) : 0;
-                int q = submit_write(c, w, rest + got);
-                if (q < 0)
-                    return q;
-            }
         } else {
-            write_req *w = malloc(sizeof(*w) + pending);
+            write_req *w = new_write_req(c, pending);
             if (w == NULL)
                 return UV_ENOMEM;
             size_t n = uvtls_engine_take(c->engine, w->data, pending);
             if (n == 0) {
-                free(w);
+                free_write_req(c, w);
                 return 0;
             }
             int q = submit_write(c, w, n);
@@ -476,12 +492,19 @@ int uvtls_conn_write(uvtls_conn *c, const void *data, size_t len) {
         c->queued += len;
         return 0;
     }
-    if (uvtls_engine_write(c->engine, data, len) < 0) {
+    /* On our own socket with nothing in flight, the records are written straight into the
+     * loop's send buffer and tried from there: no copy through the engine. */
+    int direct = !c->external && c->connected && c->in_flight == 0 && c->write_error == 0;
+    size_t placed = 0;
+    if (uvtls_engine_write_into(c->engine, data, len, c->loop->send,
+                                direct ? sizeof(c->loop->send) : 0, &placed) < 0) {
         emit_error(c, uvtls_engine_error(c->engine));
         return UV_EPROTO;
     }
     c->uncovered++;
-    int r = flush(c);
+    int r = placed > 0 ? send_from_buffer(c, placed) : 0;
+    if (r == 0)
+        r = flush(c);
     if (r < 0) {
         if (defer_write_error(c, r))
             return 0; /* completed, failed, at CLOSE */
@@ -691,17 +714,13 @@ static void received_eof(uvtls_conn *c) {
     report_write_error(c);
 }
 
-/* Ciphertext from the peer, from either transport: the one way bytes enter the driver. */
-static void received(uvtls_conn *c, const char *data, size_t len) {
-    c->bytes_read += len;
+/* What received() does with ciphertext the engine now holds (lent, see below). */
+static void consume(uvtls_conn *c, size_t len) {
     if (c->secure) {
         /* The data path: nothing of the handshake is looked at any more. */
         if (c->idle_timeout_ms)
             start_timer(c, c->idle_timeout_ms);
-        if (uvtls_engine_feed(c->engine, data, len) < 0)
-            emit_error(c, uvtls_engine_error(c->engine));
-        else
-            drain_cleartext(c);
+        drain_cleartext(c);
         return;
     }
     if (c->hello_reported && !c->secure && uvtls_engine_hello_waiting(c->engine)) {
@@ -720,11 +739,23 @@ static void received(uvtls_conn *c, const char *data, size_t len) {
             return;
         }
     }
-    if (uvtls_engine_feed(c->engine, data, len) < 0) {
+    process(c);
+}
+
+/* Ciphertext from the peer, from either transport: the one way bytes enter the driver. The
+ * engine reads it in place (the loop's receive buffer, or the owner's for an external
+ * transport) while it is processed, and copies only what is left unread when this returns. */
+static void received(uvtls_conn *c, const char *data, size_t len) {
+    c->bytes_read += len;
+    if (uvtls_engine_lend(c->engine, data, len) < 0) {
         emit_error(c, uvtls_engine_error(c->engine));
         return;
     }
-    process(c);
+    consume(c, len);
+    /* The engine lives until the handles' close callbacks, so it is still here even when an
+     * event of consume() closed the connection. */
+    if (uvtls_engine_end_loan(c->engine) < 0 && !c->closing)
+        emit_error(c, uvtls_engine_error(c->engine));
 }
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {

@@ -1,12 +1,35 @@
 /* loop: shared buffers and the registry of open handles. */
 #include "net/loop.h"
 
+#include <stdlib.h>
+
 void uvtls_loop_init(uvtls_loop *loop, uv_loop_t *uv) {
     loop->uv = uv;
     loop->items.prev = loop->items.next = &loop->items;
     loop->open_items = 0;
     loop->on_empty = NULL;
     loop->on_empty_arg = NULL;
+    loop->free_count = 0;
+}
+
+void uvtls_loop_dispose(uvtls_loop *loop) {
+    while (loop->free_count > 0)
+        free(loop->free_blocks[--loop->free_count]);
+}
+
+void *uvtls_loop_block_get(uvtls_loop *loop, size_t size) {
+    if (size > UVTLS_LOOP_BLOCK_SIZE)
+        return malloc(size);
+    if (loop->free_count > 0)
+        return loop->free_blocks[--loop->free_count];
+    return malloc(UVTLS_LOOP_BLOCK_SIZE);
+}
+
+void uvtls_loop_block_put(uvtls_loop *loop, void *block, size_t size) {
+    if (block != NULL && size <= UVTLS_LOOP_BLOCK_SIZE && loop->free_count < UVTLS_LOOP_FREE_BLOCKS)
+        loop->free_blocks[loop->free_count++] = block;
+    else
+        free(block);
 }
 
 void uvtls_loop_add(uvtls_loop *loop, uvtls_loop_item *item) {

@@ -20,6 +20,15 @@
 #include <uv.h>
 
 enum { UVTLS_LOOP_BUFFER_SIZE = 64 * 1024 };
+/* The records of one 64 KiB write (four full records, each with its header and tag) fit the
+ * send buffer whole. */
+enum { UVTLS_LOOP_SEND_SIZE = UVTLS_LOOP_BUFFER_SIZE + 1024 };
+/* Write requests (ciphertext the kernel did not take at once) come from blocks of this size,
+ * recycled through a free list of at most UVTLS_LOOP_FREE_BLOCKS: a sender held back by the
+ * peer would otherwise malloc and free a 64 KiB request per write, which makes glibc give the
+ * top of the heap back and take it again, faulting in every page each time
+ * (docs/performance.md, "the slow mode"). Larger requests are malloc'd and freed as they come. */
+enum { UVTLS_LOOP_BLOCK_SIZE = 80 * 1024, UVTLS_LOOP_FREE_BLOCKS = 4 };
 
 typedef struct uvtls_loop_item {
     struct uvtls_loop_item *prev, *next;
@@ -30,15 +39,23 @@ typedef struct uvtls_loop {
     uv_loop_t *uv;
     char recv[UVTLS_LOOP_BUFFER_SIZE];  /* ciphertext from a socket */
     char clear[UVTLS_LOOP_BUFFER_SIZE]; /* cleartext handed to the owner in one batch */
-    char send[UVTLS_LOOP_BUFFER_SIZE];  /* ciphertext tried with uv_try_write first */
+    char send[UVTLS_LOOP_SEND_SIZE];    /* ciphertext tried with uv_try_write first */
     uvtls_loop_item items;              /* list head of open servers and connections */
     size_t open_items;
     void (*on_empty)(void *arg); /* called when the last item is removed, once */
     void *on_empty_arg;
+    void *free_blocks[UVTLS_LOOP_FREE_BLOCKS]; /* see UVTLS_LOOP_BLOCK_SIZE */
+    size_t free_count;
 } uvtls_loop;
 
-/* Caller-owned storage; no handles are created. */
+/* Caller-owned storage; no handles are created. uvtls_loop_dispose() frees the kept blocks once
+ * no item is open any more, before the storage itself is freed. */
 void uvtls_loop_init(uvtls_loop *loop, uv_loop_t *uv);
+void uvtls_loop_dispose(uvtls_loop *loop);
+/* At least `size` bytes: a recycled block when it fits one, else malloc'd; NULL when out of
+ * memory. Give it back with uvtls_loop_block_put() and the same size. */
+void *uvtls_loop_block_get(uvtls_loop *loop, size_t size);
+void uvtls_loop_block_put(uvtls_loop *loop, void *block, size_t size);
 void uvtls_loop_add(uvtls_loop *loop, uvtls_loop_item *item);
 void uvtls_loop_remove(uvtls_loop *loop, uvtls_loop_item *item);
 /* Closes every open item; `on_empty(arg)` runs once all are gone (at once when none are open).

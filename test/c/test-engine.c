@@ -632,6 +632,127 @@ TEST_IMPL(engine_records_byte_by_byte) {
     pair_free(&p);
 }
 
+/* Three records from the client, as ciphertext, cut in the middle of the second. */
+typedef struct cut_records {
+    char cipher[8192];
+    size_t len, cut;
+    char expect[3 * 1000 + 1];
+} cut_records;
+
+static void make_cut_records(pair *p, cut_records *r) {
+    char msg[1000];
+    for (int i = 0; i < 3; i++) {
+        memset(msg, 'a' + i, sizeof(msg));
+        memcpy(r->expect + i * sizeof(msg), msg, sizeof(msg));
+        CHECK_INT_EQ(uvtls_engine_write(p->client, msg, sizeof(msg)), sizeof(msg));
+    }
+    r->expect[sizeof(r->expect) - 1] = 0;
+    r->len = uvtls_engine_take(p->client, r->cipher, sizeof(r->cipher));
+    REQUIRE(r->len > 3 * sizeof(msg));
+    r->cut = r->len / 2;
+}
+
+static void check_reads_all(uvtls_engine *server, const cut_records *r) {
+    char got[sizeof(r->expect)] = {0};
+    long last;
+    size_t n = read_available(server, got, sizeof(got) - 1, &last);
+    CHECK_INT_EQ(n, sizeof(got) - 1);
+    CHECK(memcmp(got, r->expect, sizeof(got) - 1) == 0);
+}
+
+/* A lent buffer is read in place and only its unread rest is copied when the loan ends: the
+ * caller may then reuse its buffer (here: overwrite it) without the engine noticing. */
+TEST_IMPL(engine_lent_input_keeps_only_the_rest) {
+    pair p;
+    REQUIRE(pair_established(&p) == 0);
+    cut_records r;
+    make_cut_records(&p, &r);
+    char lent[sizeof(r.cipher)];
+    memcpy(lent, r.cipher, r.cut);
+    CHECK_INT_EQ(uvtls_engine_lend(p.server, lent, r.cut), 0);
+    char first[1001] = {0};
+    long last;
+    CHECK_INT_EQ(read_available(p.server, first, 1000, &last), 1000);
+    CHECK(memcmp(first, r.expect, 1000) == 0);
+    CHECK_INT_EQ(uvtls_engine_end_loan(p.server), 0);
+    memset(lent, 0x55, sizeof(lent)); /* the caller's buffer is its own again */
+    memcpy(lent, r.cipher + r.cut, r.len - r.cut);
+    CHECK_INT_EQ(uvtls_engine_lend(p.server, lent, r.len - r.cut), 0);
+    char rest[2001] = {0};
+    CHECK_INT_EQ(read_available(p.server, rest, 2000, &last), 2000);
+    CHECK(memcmp(rest, r.expect + 1000, 2000) == 0);
+    CHECK_INT_EQ(uvtls_engine_end_loan(p.server), 0);
+    CHECK_INT_EQ(uvtls_engine_end_loan(p.server), 0); /* no loan: nothing to do */
+    pair_free(&p);
+}
+
+/* A lend or a feed while a loan is active (an owner callback that feeds the same connection)
+ * ends that loan first: the bytes stay in order and the first buffer is free at once. */
+TEST_IMPL(engine_nested_lend_and_feed_keep_order) {
+    for (int feed_second = 0; feed_second < 2; feed_second++) {
+        pair p;
+        REQUIRE(pair_established(&p) == 0);
+        cut_records r;
+        make_cut_records(&p, &r);
+        char a[sizeof(r.cipher)], b[sizeof(r.cipher)];
+        memcpy(a, r.cipher, r.cut);
+        memcpy(b, r.cipher + r.cut, r.len - r.cut);
+        CHECK_INT_EQ(uvtls_engine_lend(p.server, a, r.cut), 0);
+        if (feed_second)
+            CHECK_INT_EQ(uvtls_engine_feed(p.server, b, r.len - r.cut), 0);
+        else
+            CHECK_INT_EQ(uvtls_engine_lend(p.server, b, r.len - r.cut), 0);
+        memset(a, 0x55, sizeof(a));
+        check_reads_all(p.server, &r);
+        CHECK_INT_EQ(uvtls_engine_end_loan(p.server), 0);
+        pair_free(&p);
+    }
+}
+
+/* Garbage lent to an engine fails it; ending the loan then reports the failure and drops the
+ * loan, so nothing reads the caller's buffer afterwards. */
+TEST_IMPL(engine_failed_engine_drops_its_loan) {
+    pair p;
+    REQUIRE(pair_established(&p) == 0);
+    char junk[64];
+    memset(junk, 0x17, sizeof(junk)); /* "application data" records of absurd length */
+    CHECK_INT_EQ(uvtls_engine_lend(p.server, junk, sizeof(junk)), 0);
+    char got[16];
+    CHECK_INT_EQ(uvtls_engine_read(p.server, got, sizeof(got)), UVTLS_FAIL);
+    CHECK_INT_EQ(uvtls_engine_end_loan(p.server), -1);
+    CHECK_INT_EQ(uvtls_engine_lend(p.server, junk, sizeof(junk)), -1);
+    pair_free(&p);
+}
+
+/* Records written into the caller's buffer come first, in order, and whatever did not fit is
+ * pending behind them; with ciphertext already pending nothing is placed at all. */
+TEST_IMPL(engine_write_into_places_records_before_the_pending_rest) {
+    pair p;
+    REQUIRE(pair_established(&p) == 0);
+    static char msg[40000], got[sizeof(msg) + 1];
+    for (size_t i = 0; i < sizeof(msg); i++)
+        msg[i] = (char)('a' + i % 26);
+    static char dest[20000], rest[65536];
+    size_t placed = 0;
+    CHECK_INT_EQ(uvtls_engine_write_into(p.client, msg, sizeof(msg), dest, sizeof(dest), &placed),
+                 sizeof(msg));
+    CHECK(placed > 16384 && placed < sizeof(dest)); /* one full record fitted, the next did not */
+    size_t pending = uvtls_engine_pending(p.client);
+    CHECK(pending > sizeof(msg) - 16384);
+    size_t more = 0;
+    CHECK_INT_EQ(uvtls_engine_write_into(p.client, "x", 1, dest, sizeof(dest), &more), 1);
+    CHECK_INT_EQ(more, 0); /* behind the pending records, never before them */
+    size_t n = uvtls_engine_take(p.client, rest, sizeof(rest));
+    CHECK_INT_EQ(uvtls_engine_pending(p.client), 0);
+    CHECK_INT_EQ(uvtls_engine_feed(p.server, dest, placed), 0);
+    CHECK_INT_EQ(uvtls_engine_feed(p.server, rest, n), 0);
+    long last;
+    CHECK_INT_EQ(read_available(p.server, got, sizeof(got), &last), sizeof(msg) + 1);
+    CHECK(memcmp(got, msg, sizeof(msg)) == 0);
+    CHECK_INT_EQ(got[sizeof(msg)], 'x');
+    pair_free(&p);
+}
+
 TEST_IMPL(engine_session_der) {
     pair p;
     REQUIRE(pair_init(&p, make_client_context(), make_server_context(), 1, 0, 0) == 0);

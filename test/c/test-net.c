@@ -187,6 +187,8 @@ static uvtls_conn *connect_client(fixture *f) {
 static void fixture_free(fixture *f) {
     uvtls_context_unref(f->server_ctx);
     uvtls_context_unref(f->client_ctx);
+    if (f->loop != NULL)
+        uvtls_loop_dispose(f->loop);
     free(f->loop);
     f->loop = NULL;
 }
