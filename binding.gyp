@@ -35,6 +35,7 @@
       "src/binding/convert.cc",
       "src/binding/context_wrap.cc",
       "src/binding/conn_wrap.cc",
+      "src/binding/buffer_pool.cc",
       "src/binding/engine_info.cc",
       "src/binding/cert_tools.cc",
       "src/binding/errors_export.cc",

@@ -9,6 +9,7 @@
 #include <vector>
 
 extern "C" {
+#include "binding/buffer_pool.h"
 #include "core/context.h"
 #include "net/loop.h"
 }
@@ -37,7 +38,12 @@ struct AddonData {
     // without a classic ephemeral key (ML-KEM and hybrids) {type: 'TLSGroup'}.
     bool ephemeral_fixed = false;
 
+    // Blocks for the Buffers of DATA and OUTPUT events (buffer_pool.h); outlives this object
+    // while any of its blocks is held by a Buffer.
+    BufferPool *buffers = new BufferPool();
+
     ~AddonData() {
+        buffers->Release();
         uvtls_trust_store_unref(default_roots);
     }
 };

@@ -169,7 +169,8 @@ void ConnWrap::OnClose(uvtls_conn *c) {
 
 // Each event is one call: onevent(kind[, a[, b]]), its arguments on the stack. Bytes (DATA,
 // SESSION, OUTPUT) are copied into a Buffer before any JavaScript runs: they may sit in a buffer
-// the loop shares. Nothing else is allocated per event (the kind and counts are small integers).
+// the loop shares. The large ones go into recycled blocks (buffer_pool.h). Nothing else is
+// allocated per event (the kind and counts are small integers).
 void ConnWrap::OnEvent(uvtls_conn *c, uvtls_conn_event ev, const uvtls_conn_event_data *d,
                        void *user) {
     ConnWrap *self = static_cast<ConnWrap *>(user);
@@ -178,7 +179,8 @@ void ConnWrap::OnEvent(uvtls_conn *c, uvtls_conn_event ev, const uvtls_conn_even
         return;
     }
     Napi::Env env = self->Env();
-    if (self->onevent_.IsEmpty() || GetAddonData(env)->tearing_down)
+    AddonData *addon = GetAddonData(env);
+    if (self->onevent_.IsEmpty() || addon->tearing_down)
         return;
     try {
         Napi::HandleScope scope(env);
@@ -190,8 +192,10 @@ void ConnWrap::OnEvent(uvtls_conn *c, uvtls_conn_event ev, const uvtls_conn_even
         args[0] = Napi::Number::New(env, ev);
         switch (ev) {
         case UVTLS_CONN_DATA:
-        case UVTLS_CONN_SESSION:
         case UVTLS_CONN_OUTPUT:
+            args[argc++] = addon->buffers->Copy(env, d->data, d->len);
+            break;
+        case UVTLS_CONN_SESSION:
             args[argc++] = Napi::Buffer<char>::Copy(env, d->data, d->len);
             break;
         case UVTLS_CONN_ERROR:
