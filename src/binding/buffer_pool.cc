@@ -1,6 +1,7 @@
 // buffer_pool: recycled blocks for the Buffers of DATA and OUTPUT events. See buffer_pool.h.
 #include "binding/buffer_pool.h"
 
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -47,12 +48,18 @@ Napi::Value BufferPool::Copy(Napi::Env env, const char *data, size_t len) {
         return Napi::Buffer<char>::Copy(env, data, len);
     }
     out_++;
+    // Told to V8 as memory this Buffer holds, so that the collector runs (and blocks come back)
+    // as often as it would for the same bytes in ordinary Buffers.
+    int64_t ignored;
+    napi_adjust_external_memory(env, static_cast<int64_t>(kClassSize[b->cls]), &ignored);
     return Napi::Value(env, out);
 }
 
-void BufferPool::Returned(napi_env, void *data, void *hint) {
+void BufferPool::Returned(napi_env env, void *data, void *hint) {
     Block *b = reinterpret_cast<Block *>(static_cast<char *>(data) - offsetof(Block, data));
     BufferPool *pool = b->pool;
+    int64_t ignored;
+    napi_adjust_external_memory(env, -static_cast<int64_t>(kClassSize[b->cls]), &ignored);
     pool->out_--;
     pool->Put(b, reinterpret_cast<size_t>(hint));
     if (pool->released_ && pool->out_ == 0)
