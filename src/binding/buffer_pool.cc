@@ -11,6 +11,7 @@ namespace uvtls {
 struct BufferPool::Block {
     BufferPool *pool;
     size_t cls;
+    size_t used; // bytes the Buffer holds: what is wiped when the block comes back
     alignas(16) char data[1];
 };
 
@@ -36,10 +37,9 @@ Napi::Value BufferPool::Copy(Napi::Env env, const char *data, size_t len) {
     if (b == nullptr)
         return Napi::Buffer<char>::Copy(env, data, len);
     std::memcpy(b->data, data, len);
+    b->used = len;
     napi_value out;
-    // `hint` carries the used length so that only it is wiped on return.
-    napi_status st = napi_create_external_buffer(env, len, b->data, Returned,
-                                                 reinterpret_cast<void *>(len), &out);
+    napi_status st = napi_create_external_buffer(env, len, b->data, Returned, nullptr, &out);
     if (st != napi_ok) {
         // A runtime without external buffers (napi_no_external_buffers_allowed): copy.
         Put(b, len);
@@ -55,13 +55,13 @@ Napi::Value BufferPool::Copy(Napi::Env env, const char *data, size_t len) {
     return Napi::Value(env, out);
 }
 
-void BufferPool::Returned(napi_env env, void *data, void *hint) {
+void BufferPool::Returned(napi_env env, void *data, void * /*hint*/) {
     Block *b = reinterpret_cast<Block *>(static_cast<char *>(data) - offsetof(Block, data));
     BufferPool *pool = b->pool;
     int64_t ignored;
     napi_adjust_external_memory(env, -static_cast<int64_t>(kClassSize[b->cls]), &ignored);
     pool->out_--;
-    pool->Put(b, reinterpret_cast<size_t>(hint));
+    pool->Put(b, b->used);
     if (pool->released_ && pool->out_ == 0)
         delete pool;
 }
