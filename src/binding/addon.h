@@ -8,8 +8,9 @@
 #include <string>
 #include <vector>
 
-extern "C" {
 #include "binding/buffer_pool.h"
+
+extern "C" {
 #include "core/context.h"
 #include "net/loop.h"
 }
