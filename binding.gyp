@@ -28,6 +28,7 @@
       "src/core/certgen.c",
       "src/core/peer_chain.c",
       "src/net/loop.c",
+      "src/net/handshake_pool.c",
       "src/net/conn.c",
       "src/net/server.c",
       "src/net/address.c",

@@ -35,6 +35,8 @@ function make() {
   };
   leaf('ecdsa', ['ec', '-pkeyopt', 'ec_paramgen_curve:P-256'], 'localhost', 'serverAuth');
   leaf('rsa', ['rsa:2048'], 'localhost', 'serverAuth');
+  // a server whose signature dominates its handshake: what the handshake pool spreads best
+  leaf('rsa4096', ['rsa:4096'], 'localhost', 'serverAuth');
   leaf('client', ['ec', '-pkeyopt', 'ec_paramgen_curve:P-256'], 'device-001', 'clientAuth');
   const file = (n) => path.join(dir, n);
   const text = (n) => fs.readFileSync(file(n), 'utf8');
@@ -44,6 +46,7 @@ function make() {
     server: {
       ecdsa: { key: text('ecdsa.key'), cert: text('ecdsa.pem') },
       rsa: { key: text('rsa.key'), cert: text('rsa.pem') },
+      rsa4096: { key: text('rsa4096.key'), cert: text('rsa4096.pem') },
     },
     client: { key: text('client.key'), cert: text('client.pem') },
   };

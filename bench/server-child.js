@@ -2,7 +2,8 @@
 // A TLS server process for the benchmark: `node server-child.js <impl> <json options>`, impl
 // `uvtls` or `node`. It reports its own CPU time and memory over IPC so the parent measures only
 // the server's cost. Options: cert (ecdsa|rsa), requestCert, version (TLSv1.2|TLSv1.3),
-// sessionIds (TLS 1.2 resumption by session id through newSession/resumeSession, no tickets).
+// sessionIds (TLS 1.2 resumption by session id through newSession/resumeSession, no tickets),
+// handshakeThreads (uvtls only; absent: uvtls's default).
 // Messages: 'measure'; {connections: n} (answers once n are open); {sink: total} / {source: [size, total]} on the one connection open;
 // 'exit'.
 const { tlsOf, sink, source, memory, cpuNs, NO_TICKET } = require('./common');
@@ -20,6 +21,7 @@ const opts = {
   minVersion: o.version, maxVersion: o.version,
 };
 if (o.sessionIds) opts.secureOptions = NO_TICKET;
+if (impl === 'uvtls' && o.handshakeThreads !== undefined) opts.handshakeThreads = o.handshakeThreads;
 const server = tls.createServer(opts, (s) => {
   sockets.add(s);
   if (waitFor && sockets.size >= waitFor[0]) waitFor[1]();

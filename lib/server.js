@@ -13,7 +13,10 @@ const { alpnToWire } = require('./alpn');
 const { TLSSocket, kNative, decorate, tlsKeylogFile, traceTlsFlag } = require('./socket');
 const { createSecureContext, SecureContext } = require('./secure-context');
 const { withCode, invalidArgType } = require('./errors');
-const { serverHandshakeTimeout, validateInt32, shouldRejectUnauthorized } = require('./validators');
+const {
+  serverHandshakeTimeout, serverHandshakeThreads, serverHandshakeOffload, validateInt32,
+  shouldRejectUnauthorized,
+} = require('./validators');
 
 class Server extends EventEmitter {
   constructor(options, secureConnectionListener) {
@@ -31,6 +34,8 @@ class Server extends EventEmitter {
     this.requestCert = options.requestCert === true;
     this.rejectUnauthorized = shouldRejectUnauthorized(options);
     this._handshakeTimeout = serverHandshakeTimeout(options.handshakeTimeout);
+    this._handshakeThreads = serverHandshakeThreads(options.handshakeThreads, binding.handshakeThreads);
+    this._handshakeOffload = serverHandshakeOffload(options.handshakeOffload);
     this._context = options.secureContext || createSecureContext(serverContextOptions(options));
     this._handle = null;
     this._pipe = null;
@@ -405,6 +410,8 @@ class Server extends EventEmitter {
         pipe: opts.path !== undefined,
         ipv6Only: !!opts.ipv6Only,
         reusePort: reusePortFor(opts, o),
+        handshakeThreads: this._handshakeThreads,
+        offloadAlways: this._handshakeOffload === 'always',
       });
       h.onevent = (kind, a, b) => this._onEvent(kind, a, b);
       this._handle = h;

@@ -3,7 +3,7 @@
 // ERR_INVALID_ARG_TYPE for a value of the wrong type, ERR_OUT_OF_RANGE for a number outside
 // its range. A value is never cast before it is checked: `2 ** 32 + 16` must not become 16.
 const { inspect } = require('util');
-const { withCode, invalidArgType } = require('./errors');
+const { withCode, invalidArgType, invalidArgValue } = require('./errors');
 
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
@@ -75,6 +75,32 @@ function serverHandshakeTimeout(value) {
   return Math.ceil(value);
 }
 
+// How many threads run a server's handshake steps (docs/performance.md, "Handshakes on every
+// core"): `handshakeThreads` when given (0 or false: all on the event loop), else the
+// UVTLS_HANDSHAKE_THREADS environment variable (for programs started with uvtls/register, whose
+// options name no such thing), else one per core (none on a single core).
+function serverHandshakeThreads(value, limits) {
+  if (value === false) return 0;
+  if (value === undefined) {
+    const env = process.env.UVTLS_HANDSHAKE_THREADS;
+    if (env === undefined || env === '') return limits.default;
+    return validateInteger(Number(env), 'UVTLS_HANDSHAKE_THREADS', 0, limits.max);
+  }
+  return validateInteger(value, 'options.handshakeThreads', 0, limits.max);
+}
+
+// Which handshake steps go to those threads: 'when-busy' (the default) keeps the first costly
+// step of each event-loop turn on the loop thread, where it costs least; 'always' hands every
+// one over, so that handshake arithmetic never delays the loop (at some CPU per handshake).
+const HANDSHAKE_OFFLOAD = ['when-busy', 'always'];
+function serverHandshakeOffload(value) {
+  if (value === undefined) return 'when-busy';
+  if (!HANDSHAKE_OFFLOAD.includes(value)) {
+    throw invalidArgValue('options.handshakeOffload', value, `must be one of: ${HANDSHAKE_OFFLOAD.map((v) => `'${v}'`).join(', ')}`);
+  }
+  return value;
+}
+
 // The one rule for whether a peer's certificate is verified (issue 12: one place per policy).
 // Only a literal `false` turns verification off; `undefined`, `null`, `0`, `''` and `'false'`
 // all verify, so a value read from a config file or an environment variable never disables it
@@ -84,7 +110,7 @@ function shouldRejectUnauthorized(options) {
 }
 
 module.exports = {
-  serverHandshakeTimeout, shouldRejectUnauthorized,
+  serverHandshakeTimeout, serverHandshakeThreads, serverHandshakeOffload, shouldRejectUnauthorized,
   INT32_MAX, UINT32_MAX, TIMEOUT_MAX,
   outOfRange, validateNumberType, validateInteger, validateInt32, validateUint32, validateTimerDuration,
 };

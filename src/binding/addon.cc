@@ -14,6 +14,7 @@
 
 extern "C" {
 #include "core/sessions.h"
+#include "net/handshake_pool.h"
 }
 
 using namespace uvtls;
@@ -116,6 +117,11 @@ static Napi::Object InitUvtls(Napi::Env env, Napi::Object exports) {
     exports.Set("Server", server);
     exports.Set("SecureContext", context);
     exports.Set("events", EventKinds(env));
+    // A server's handshake threads when its options name none, and the most it may ask for.
+    Napi::Object threads = Napi::Object::New(env);
+    threads.Set("default", uvtls_pool_default_threads());
+    threads.Set("max", static_cast<unsigned>(UVTLS_POOL_MAX_THREADS));
+    exports.Set("handshakeThreads", threads);
     RegisterCertTools(env, exports);
     exports.Set("opensslVersion", Napi::String::New(env, uvtls_openssl_version_text()));
     RegisterErrors(env, exports);

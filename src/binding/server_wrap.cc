@@ -40,7 +40,8 @@ Napi::Function ServerWrap::Define(Napi::Env env) {
 }
 
 // new Server(secureContext, {requestCert, rejectUnauthorized, handshakeTimeout, maxConnections,
-//                            noDelay, keepAlive, keepAliveInitialDelay, pipe, ipv6Only, reusePort})
+//                            noDelay, keepAlive, keepAliveInitialDelay, pipe, ipv6Only, reusePort,
+//                            handshakeThreads, offloadAlways})
 ServerWrap::ServerWrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<ServerWrap>(info) {
     Napi::Env env = info.Env();
     TagThis<ServerWrap>(info);
@@ -58,6 +59,8 @@ ServerWrap::ServerWrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Server
     o.pipe = opts.Get("pipe").ToBoolean().Value();
     o.ipv6_only = opts.Get("ipv6Only").ToBoolean().Value();
     o.reuse_port = opts.Get("reusePort").ToBoolean().Value();
+    o.handshake_threads = opts.Get("handshakeThreads").ToNumber().Uint32Value();
+    o.offload_always = opts.Get("offloadAlways").ToBoolean().Value();
     uvtls_error err;
     server_ = uvtls_server_new(GetAddonData(env)->loop, ctx->context(), &o, OnEvent, this, &err);
     if (server_ == nullptr)

@@ -30,6 +30,9 @@ struct uvtls_context {
     int cert_types[8], key_types[8];
     int n_cert_types, n_key_types;
     uvtls_ticket_keys ticket_keys;
+    /* Handshake steps run on pool threads (src/net/handshake_pool.h) while the owner may rotate
+     * the keys (setTicketKeys) on the loop thread: the keys are read and written under it. */
+    CRYPTO_RWLOCK *ticket_lock;
     /* The session id context set by the owner (sessionIdContext, createServer's default). */
     unsigned char sid_ctx[SSL_MAX_SID_CTX_LENGTH];
     unsigned sid_ctx_len;
@@ -68,8 +71,16 @@ uvtls_context *uvtls_context_from_ssl_ctx(const SSL_CTX *c) {
     return SSL_CTX_get_app_data(c);
 }
 
-uvtls_ticket_keys *uvtls_context_ticket_keys(uvtls_context *ctx) {
-    return &ctx->ticket_keys;
+void uvtls_context_copy_ticket_keys(uvtls_context *ctx, uvtls_ticket_keys *out) {
+    CRYPTO_THREAD_read_lock(ctx->ticket_lock);
+    *out = ctx->ticket_keys;
+    CRYPTO_THREAD_unlock(ctx->ticket_lock);
+}
+
+void uvtls_context_store_ticket_keys(uvtls_context *ctx, const uvtls_ticket_keys *keys) {
+    CRYPTO_THREAD_write_lock(ctx->ticket_lock);
+    ctx->ticket_keys = *keys;
+    CRYPTO_THREAD_unlock(ctx->ticket_lock);
 }
 
 uvtls_context *uvtls_context_new(uvtls_error *err) {
@@ -78,8 +89,10 @@ uvtls_context *uvtls_context_new(uvtls_error *err) {
         uvtls_error_set(err, STAGE, "ERR_UVTLS_OUT_OF_MEMORY", "out of memory");
         return NULL;
     }
-    ctx->ssl_ctx = SSL_CTX_new(TLS_method());
+    ctx->ticket_lock = CRYPTO_THREAD_lock_new();
+    ctx->ssl_ctx = ctx->ticket_lock != NULL ? SSL_CTX_new(TLS_method()) : NULL;
     if (ctx->ssl_ctx == NULL) {
+        CRYPTO_THREAD_lock_free(ctx->ticket_lock);
         free(ctx);
         uvtls_error_openssl(err, STAGE, "ERR_UVTLS_OPENSSL", "SSL_CTX_new failed");
         return NULL;
@@ -102,7 +115,7 @@ uvtls_context *uvtls_context_new(uvtls_error *err) {
     SSL_CTX_set_default_passwd_cb(c, NULL);
     uvtls_verify_install(c);
     uvtls_extensions_install(c);
-    if (uvtls_tickets_install(c, &ctx->ticket_keys) < 0) {
+    if (uvtls_tickets_install(c, ctx) < 0) {
         uvtls_context_unref(ctx);
         uvtls_error_set(err, STAGE, "ERR_UVTLS_OUT_OF_MEMORY", "cannot make ticket keys");
         return NULL;
@@ -123,6 +136,7 @@ void uvtls_context_unref(uvtls_context *ctx) {
     SSL_CTX_set_app_data(ctx->ssl_ctx, NULL);
     SSL_CTX_free(ctx->ssl_ctx);
     OPENSSL_cleanse(&ctx->ticket_keys, sizeof(ctx->ticket_keys));
+    CRYPTO_THREAD_lock_free(ctx->ticket_lock);
     free(ctx);
 }
 

@@ -21,7 +21,9 @@ typedef struct uvtls_ticket_keys {
     unsigned char hmac[16];
     unsigned char aes[16];
 } uvtls_ticket_keys;
-/* Borrowed: lives as long as `ctx`. */
-uvtls_ticket_keys *uvtls_context_ticket_keys(uvtls_context *ctx);
+/* The context's keys, read or replaced whole: safe from any thread while the caller holds a
+ * reference to `ctx` (handshake steps run on pool threads while the owner rotates keys). */
+void uvtls_context_copy_ticket_keys(uvtls_context *ctx, uvtls_ticket_keys *out);
+void uvtls_context_store_ticket_keys(uvtls_context *ctx, const uvtls_ticket_keys *keys);
 
 #endif

@@ -211,6 +211,16 @@ uvtls_engine_state uvtls_engine_handshake(uvtls_engine *e) {
     return e->state;
 }
 
+int uvtls_engine_next_step_is_costly(const uvtls_engine *e) {
+    if (!e->is_server || e->state != UVTLS_ENGINE_HANDSHAKING)
+        return 0;
+    OSSL_HANDSHAKE_STATE st = SSL_get_state(e->ssl);
+    if (st == TLS_ST_BEFORE || st == TLS_ST_SR_CLNT_HELLO)
+        return 1;
+    return (SSL_get_verify_mode(e->ssl) & SSL_VERIFY_PEER) != 0 &&
+           SSL_get0_peer_certificate(e->ssl) == NULL;
+}
+
 static void note_peer_close(uvtls_engine *e) {
     e->peer_closed = 1;
     e->state = e->sent_close ? UVTLS_ENGINE_CLOSED : UVTLS_ENGINE_CLOSING;

@@ -70,8 +70,14 @@ int uvtls_engine_end_loan(uvtls_engine *e);
  * fails with ECONNRESET, as Node does. */
 void uvtls_engine_feed_eof(uvtls_engine *e);
 
-/* Advances the handshake with what was fed. Returns the state afterwards. */
+/* Advances the handshake with what was fed. Returns the state afterwards. The engine touches
+ * nothing outside itself and its context (whose shared parts OpenSSL locks), so a step may run
+ * on any thread while no other thread uses this engine. */
 uvtls_engine_state uvtls_engine_handshake(uvtls_engine *e);
+/* Whether the next handshake step of a server is worth another thread: it reads the ClientHello
+ * (our key share and, unless resumed, our signature follow) or the client's certificate (its
+ * chain and signature are checked). The other steps are cheaper than handing them over. */
+int uvtls_engine_next_step_is_costly(const uvtls_engine *e);
 
 /* Cleartext from the peer into `buf`. Returns a byte count > 0, UVTLS_AGAIN when more
  * ciphertext is needed, UVTLS_EOF after the peer's close_notify or the transport's end, or

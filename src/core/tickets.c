@@ -20,9 +20,13 @@
 /* OpenSSL's ticket callback: a 16-byte key name and the IV of AES-128-CBC (one AES block). */
 enum { TICKET_NAME_LEN = 16, TICKET_IV_LEN = 16 };
 
-static uvtls_ticket_keys *keys_of(SSL_CTX *c) {
+/* A copy: the owner may replace the keys meanwhile (another thread runs this step). */
+static int keys_of(SSL_CTX *c, uvtls_ticket_keys *out) {
     uvtls_context *ctx = uvtls_context_from_ssl_ctx(c);
-    return ctx != NULL ? uvtls_context_ticket_keys(ctx) : NULL;
+    if (ctx == NULL)
+        return -1;
+    uvtls_context_copy_ticket_keys(ctx, out);
+    return 0;
 }
 
 /* Encrypts new tickets with our keys; decrypts only tickets named with our key name (others
@@ -30,9 +34,10 @@ static uvtls_ticket_keys *keys_of(SSL_CTX *c) {
 static int ticket_cb(SSL *ssl, unsigned char name[TICKET_NAME_LEN],
                      unsigned char iv[EVP_MAX_IV_LENGTH], EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx,
                      int enc) {
-    uvtls_ticket_keys *k = keys_of(SSL_get_SSL_CTX(ssl));
-    if (k == NULL)
+    uvtls_ticket_keys keys;
+    if (keys_of(SSL_get_SSL_CTX(ssl), &keys) < 0)
         return -1;
+    uvtls_ticket_keys *k = &keys;
     /* OSSL_PARAM takes a mutable pointer it never writes through: a local copy, not a cast. */
     char digest[] = "SHA256";
     OSSL_PARAM params[] = {
@@ -40,28 +45,32 @@ static int ticket_cb(SSL *ssl, unsigned char name[TICKET_NAME_LEN],
         OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
         OSSL_PARAM_construct_end(),
     };
+    int r = 1;
     if (enc) {
         memcpy(name, k->name, TICKET_NAME_LEN);
         if (RAND_bytes(iv, TICKET_IV_LEN) != 1 ||
             EVP_EncryptInit_ex(cctx, EVP_aes_128_cbc(), NULL, k->aes, iv) != 1 ||
             EVP_MAC_CTX_set_params(hctx, params) != 1)
-            return -1;
-        return 1;
+            r = -1;
+    } else if (memcmp(name, k->name, TICKET_NAME_LEN) != 0) {
+        r = 0;
+    } else if (EVP_MAC_CTX_set_params(hctx, params) != 1 ||
+               EVP_DecryptInit_ex(cctx, EVP_aes_128_cbc(), NULL, k->aes, iv) != 1) {
+        r = -1;
     }
-    if (memcmp(name, k->name, TICKET_NAME_LEN) != 0)
-        return 0;
-    if (EVP_MAC_CTX_set_params(hctx, params) != 1 ||
-        EVP_DecryptInit_ex(cctx, EVP_aes_128_cbc(), NULL, k->aes, iv) != 1)
-        return -1;
-    return 1;
+    OPENSSL_cleanse(&keys, sizeof(keys)); /* the copy lives on this stack only */
+    return r;
 }
 
 _Static_assert(sizeof(((uvtls_ticket_keys *)NULL)->name) == TICKET_NAME_LEN,
                "a ticket key name is OpenSSL's 16 bytes");
 
-int uvtls_tickets_install(void *ssl_ctx, uvtls_ticket_keys *keys) {
-    if (RAND_bytes((unsigned char *)keys, sizeof(*keys)) != 1)
+int uvtls_tickets_install(void *ssl_ctx, uvtls_context *ctx) {
+    uvtls_ticket_keys keys;
+    if (RAND_bytes((unsigned char *)&keys, sizeof(keys)) != 1)
         return -1;
+    uvtls_context_store_ticket_keys(ctx, &keys);
+    OPENSSL_cleanse(&keys, sizeof(keys));
     SSL_CTX_set_tlsext_ticket_key_evp_cb(ssl_ctx, ticket_cb);
     return 0;
 }
@@ -71,12 +80,18 @@ int uvtls_context_set_ticket_keys(uvtls_context *ctx, const unsigned char *keys,
     if (len != UVTLS_TICKET_KEYS_LEN)
         return uvtls_error_set(err, UVTLS_STAGE(CONTEXT), UVTLS_CODE(ERR_INVALID_ARG_VALUE),
                                "Ticket keys length must be 48 bytes");
-    memcpy(uvtls_context_ticket_keys(ctx), keys, sizeof(uvtls_ticket_keys));
+    uvtls_ticket_keys k;
+    memcpy(&k, keys, sizeof(k));
+    uvtls_context_store_ticket_keys(ctx, &k);
+    OPENSSL_cleanse(&k, sizeof(k));
     return 0;
 }
 
 void uvtls_context_get_ticket_keys(uvtls_context *ctx, unsigned char out[UVTLS_TICKET_KEYS_LEN]) {
-    memcpy(out, uvtls_context_ticket_keys(ctx), sizeof(uvtls_ticket_keys));
+    uvtls_ticket_keys k;
+    uvtls_context_copy_ticket_keys(ctx, &k);
+    memcpy(out, &k, sizeof(k));
+    OPENSSL_cleanse(&k, sizeof(k));
 }
 
 void uvtls_context_set_session_timeout(uvtls_context *ctx, long seconds) {

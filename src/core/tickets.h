@@ -9,8 +9,6 @@
 
 enum { UVTLS_TICKET_KEYS_LEN = 48 };
 
-struct uvtls_ticket_keys; /* context_internal.h */
-
 /* A context starts with random keys. */
 int uvtls_context_set_ticket_keys(uvtls_context *ctx, const unsigned char *keys, size_t len,
                                   uvtls_error *err);
@@ -18,8 +16,8 @@ void uvtls_context_get_ticket_keys(uvtls_context *ctx, unsigned char out[UVTLS_T
 /* Seconds a session or ticket stays valid (Node's sessionTimeout). */
 void uvtls_context_set_session_timeout(uvtls_context *ctx, long seconds);
 
-/* Installed once per SSL_CTX (by uvtls_context_new): fills `keys` (owned by the context) with
- * random keys and sets the ticket callback. Returns 0 or -1. */
-int uvtls_tickets_install(void *ssl_ctx, struct uvtls_ticket_keys *keys);
+/* Installed once per SSL_CTX (by uvtls_context_new): gives `ctx` random keys and sets the
+ * ticket callback on `ssl_ctx`, its SSL_CTX. Returns 0 or -1. */
+int uvtls_tickets_install(void *ssl_ctx, uvtls_context *ctx);
 
 #endif

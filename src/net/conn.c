@@ -3,6 +3,7 @@
 
 #include "core/extensions.h"
 #include "net/address.h"
+#include "net/handshake_pool.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,13 @@ struct uvtls_conn {
     int write_error;       /* a write failed (EPIPE/ECONNRESET); reported once reading tells why */
     int write_error_owned; /* ... and it lost owner data (not only handshake or close_notify) */
     size_t held_paused;    /* bytes read while the handshake waits at the ClientHello */
+    /* A handshake step on the loop's pool (see start_step): while `stepping`, the loop thread
+     * touches neither the engine nor the read side; it only notes what to do afterwards. */
+    uvtls_pool_job step;
+    uvtls_engine_state step_state;
+    uvtls_offload offload;
+    unsigned step_wanted : 1, stepping : 1, step_timed_out : 1, free_after_step : 1,
+        step_paused_reading : 1;
     unsigned closing : 1, secure : 1, reading : 1, read_wanted : 1, ended : 1, errored : 1,
         shutdown_wanted : 1, shutdown_sent : 1, connected : 1, draining : 1, is_pipe : 1,
         is_server : 1, eof_seen : 1, hello_reported : 1, external : 1, started : 1;
@@ -132,6 +140,12 @@ static void on_timer(uv_timer_t *t) {
     uvtls_conn *c = t->data;
     if (c->closing)
         return;
+    if (c->stepping) {
+        /* Reported when the step is back: an error event hands the conn to an owner (the
+         * server's 'tlsClientError' socket), and owners never share a conn with a thread. */
+        c->step_timed_out = 1;
+        return;
+    }
     /* Before the handshake ends the timer is the handshake timeout, unless the owner set an
      * idle timeout (socket.setTimeout on a client that is still connecting): that one only
      * reports TIMEOUT, as Node's 'timeout' event, and the owner decides. */
@@ -179,7 +193,10 @@ static void on_handle_closed(uv_handle_t *h) {
     }
     emit(c, UVTLS_CONN_CLOSE, NULL);
     uvtls_loop_remove(c->loop, &c->item);
-    free_conn(c);
+    if (c->stepping)
+        c->free_after_step = 1; /* the pool still runs a step on the engine: freed when back */
+    else
+        free_conn(c);
 }
 
 void uvtls_conn_close(uvtls_conn *c) {
@@ -231,6 +248,7 @@ static uvtls_conn *conn_create(uvtls_loop *loop, const uvtls_conn_options *opts,
     c->is_server = opts->engine.is_server != 0;
     c->read_wanted = 1;
     c->handshake_timeout_ms = opts->handshake_timeout_ms;
+    c->offload = !opts->external && opts->engine.is_server ? opts->offload : UVTLS_OFFLOAD_NEVER;
     c->item.close = close_item;
     uvtls_loop_add(loop, &c->item);
     return c;
@@ -280,6 +298,7 @@ uvtls_conn *uvtls_conn_new(uvtls_loop *loop, uvtls_context *ctx, const uvtls_con
 }
 
 void uvtls_conn_set_callback(uvtls_conn *c, uvtls_conn_cb cb, void *user) {
+    c->offload = UVTLS_OFFLOAD_NEVER;
     c->cb = cb;
     c->user = user;
 }
@@ -641,8 +660,8 @@ static void drain_cleartext(uvtls_conn *c) {
         flush_or_fail(c);
 }
 
-static void process(uvtls_conn *c) {
-    uvtls_engine_state st = uvtls_engine_handshake(c->engine);
+/* What follows a handshake step that left the engine in state `st`. */
+static void after_step(uvtls_conn *c, uvtls_engine_state st) {
     /* The handshake's output (our flight, an alert, a server's tickets) goes out first. When that
      * fails because the peer already left, what the handshake decided still comes first: its own
      * error, or, for a handshake that completed, SECURE, and the failure after it. Node announces
@@ -694,6 +713,73 @@ static void process(uvtls_conn *c) {
         drain_cleartext(c);
 }
 
+static void process(uvtls_conn *c) {
+    after_step(c, uvtls_engine_handshake(c->engine));
+}
+
+/* --- handshake steps on the pool -------------------------------------------------------------
+ *
+ * A server conn that only its server owns (no JavaScript object, so nothing but the driver can
+ * reach its engine) runs its costly handshake steps on the loop's pool: the key exchange and
+ * signature after a ClientHello, the check of a client certificate. The read side
+ * stops for the step, so no new bytes reach the engine meanwhile; what the step decided is acted
+ * on back on the loop thread (after_step), in the order a step on the loop would have. */
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
+
+static int can_offload(const uvtls_conn *c) {
+    uvtls_pool *p = uvtls_pool_of(c->loop);
+    return c->offload != UVTLS_OFFLOAD_NEVER && !c->secure && !c->closing && p != NULL &&
+           uvtls_engine_next_step_is_costly(c->engine) &&
+           (c->offload == UVTLS_OFFLOAD_ALWAYS || !uvtls_pool_take_inline_turn(p));
+}
+
+static void step_work(uvtls_pool_job *job) {
+    uvtls_conn *c = (uvtls_conn *)((char *)job - offsetof(uvtls_conn, step));
+    c->step_state = uvtls_engine_handshake(c->engine);
+}
+
+static void step_done(uvtls_pool_job *job) {
+    uvtls_conn *c = (uvtls_conn *)((char *)job - offsetof(uvtls_conn, step));
+    c->stepping = 0;
+    if (c->free_after_step) {
+        free_conn(c);
+        return;
+    }
+    if (c->closing)
+        return; /* the close callbacks free it */
+    if (c->step_paused_reading) {
+        c->step_paused_reading = 0;
+        if (c->reading)
+            uv_read_start(&c->io.stream, on_alloc, on_read);
+    }
+    if (c->step_timed_out) {
+        c->step_timed_out = 0;
+        on_timer(&c->timer);
+        if (c->closing)
+            return;
+    }
+    /* A pool that stopped before the step ran (teardown) hands it back: run it here. */
+    after_step(c, job->ran ? c->step_state : uvtls_engine_handshake(c->engine));
+}
+
+/* Runs process() on the pool. The engine holds every byte it was given: a loan ended first. */
+static void start_step(uvtls_conn *c) {
+    uvtls_pool *p = uvtls_pool_of(c->loop);
+    c->step.work = step_work;
+    c->step.done = step_done;
+    if (p == NULL || uvtls_pool_submit(p, &c->step) < 0) {
+        process(c);
+        return;
+    }
+    c->stepping = 1;
+    if (c->reading) {
+        uv_read_stop(&c->io.stream);
+        c->step_paused_reading = 1;
+    }
+}
+
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
     (void)suggested;
     uvtls_conn *c = h->data;
@@ -739,6 +825,10 @@ static void consume(uvtls_conn *c, size_t len) {
             return;
         }
     }
+    if (can_offload(c)) {
+        c->step_wanted = 1; /* started by received(), once the loan is over */
+        return;
+    }
     process(c);
 }
 
@@ -754,8 +844,14 @@ static void received(uvtls_conn *c, const char *data, size_t len) {
     consume(c, len);
     /* The engine lives until the handles' close callbacks, so it is still here even when an
      * event of consume() closed the connection. */
-    if (uvtls_engine_end_loan(c->engine) < 0 && !c->closing)
+    int kept = uvtls_engine_end_loan(c->engine);
+    if (kept < 0 && !c->closing)
         emit_error(c, uvtls_engine_error(c->engine));
+    if (c->step_wanted) {
+        c->step_wanted = 0;
+        if (kept >= 0 && !c->closing)
+            start_step(c);
+    }
 }
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {

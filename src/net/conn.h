@@ -60,6 +60,12 @@ typedef struct uvtls_conn_event_data {
 typedef void (*uvtls_conn_cb)(uvtls_conn *c, uvtls_conn_event ev, const uvtls_conn_event_data *d,
                               void *user);
 
+typedef enum uvtls_offload {
+    UVTLS_OFFLOAD_NEVER = 0,
+    UVTLS_OFFLOAD_WHEN_BUSY, /* all but the first costly step of each loop iteration */
+    UVTLS_OFFLOAD_ALWAYS     /* every costly step: the loop never runs handshake arithmetic */
+} uvtls_offload;
+
 typedef struct uvtls_conn_options {
     uvtls_engine_options engine;
     unsigned handshake_timeout_ms; /* 0: none */
@@ -75,6 +81,10 @@ typedef struct uvtls_conn_options {
     int ocsp_pause;      /* server: pause at the ClientHello of clients asking for OCSP stapling */
     int resume_pause;    /* server: pause at a ClientHello with a session id (resumeSession) */
     int server_sessions; /* server: report new sessions (newSession) */
+    /* Socket server: run costly handshake steps on the loop's pool (handshake_pool.h) while the
+     * conn has no owner but its server; uvtls_conn_set_callback() (an owner taking the conn)
+     * ends it, so owners never share a conn with a thread. */
+    uvtls_offload offload;
 } uvtls_conn_options;
 
 /* A client connection; call uvtls_conn_connect*() next. NULL + err on failure. */
@@ -87,6 +97,7 @@ uvtls_conn *uvtls_conn_new(uvtls_loop *loop, uvtls_context *ctx, const uvtls_con
 uvtls_conn *uvtls_conn_accept(uv_stream_t *server, uvtls_loop *loop, uvtls_context *ctx,
                               const uvtls_conn_options *opts, uvtls_conn_cb cb, void *user,
                               uvtls_error *err);
+/* A new owner: from now on every handshake step runs on the loop thread. */
 void uvtls_conn_set_callback(uvtls_conn *c, uvtls_conn_cb cb, void *user);
 void *uvtls_conn_user(const uvtls_conn *c);
 

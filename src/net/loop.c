@@ -10,6 +10,7 @@ void uvtls_loop_init(uvtls_loop *loop, uv_loop_t *uv) {
     loop->on_empty = NULL;
     loop->on_empty_arg = NULL;
     loop->free_count = 0;
+    loop->pool = NULL;
 }
 
 void uvtls_loop_dispose(uvtls_loop *loop) {

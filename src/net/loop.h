@@ -46,6 +46,7 @@ typedef struct uvtls_loop {
     void *on_empty_arg;
     void *free_blocks[UVTLS_LOOP_FREE_BLOCKS]; /* see UVTLS_LOOP_BLOCK_SIZE */
     size_t free_count;
+    struct uvtls_pool *pool; /* handshake steps off the loop (handshake_pool.h); NULL: none */
 } uvtls_loop;
 
 /* Caller-owned storage; no handles are created. uvtls_loop_dispose() frees the kept blocks once

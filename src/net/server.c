@@ -13,6 +13,7 @@
 #include "core/context.h"
 #include "core/extensions.h"
 #include "net/address.h"
+#include "net/handshake_pool.h"
 
 static const char *const event_names[] = {
 #define UVTLS_SERVER_EVENT_NAME(name) #name,
@@ -155,6 +156,9 @@ static void on_connection(uv_stream_t *listener, int status) {
     o.ocsp_pause = s->opts.ocsp_pause;
     o.resume_pause = s->opts.resume_pause;
     o.server_sessions = s->opts.server_sessions;
+    o.offload = s->opts.handshake_threads == 0 ? UVTLS_OFFLOAD_NEVER
+                : s->opts.offload_always       ? UVTLS_OFFLOAD_ALWAYS
+                                               : UVTLS_OFFLOAD_WHEN_BUSY;
     uvtls_conn *c = uvtls_conn_accept(listener, s->loop, s->ctx, &o, on_conn_event, s, &err);
     if (c == NULL) {
         /* That connection is closed (or its descriptor is dropped here); the listener goes on.
@@ -222,6 +226,9 @@ uvtls_server *uvtls_server_new(uvtls_loop *loop, uvtls_context *ctx,
     s->user = user;
     s->item.close = close_item;
     uvtls_loop_add(loop, &s->item);
+    /* Threads that cannot start leave the handshakes on the loop thread: slower, not wrong. */
+    if (opts->handshake_threads > 0 && uvtls_pool_ensure(loop, opts->handshake_threads) == NULL)
+        s->opts.handshake_threads = 0;
     return s;
 }
 

@@ -54,6 +54,9 @@ typedef struct uvtls_server_options {
     int server_sessions; /* report new sessions ('newSession') */
     int report_accept;   /* report each accepted connection (CONNECTION: Node's 'connection') */
     int trace;           /* enableTrace: SSL_trace every connection from its first byte */
+    unsigned handshake_threads; /* run handshake steps on a pool of this many threads (the loop's,
+                                   see handshake_pool.h); 0: on the loop thread */
+    int offload_always; /* with threads: every costly step on the pool, not only when busy */
 } uvtls_server_options;
 
 uvtls_server *uvtls_server_new(uvtls_loop *loop, uvtls_context *ctx,

@@ -7,11 +7,13 @@
 
 #include <uv.h>
 
+#include "core/context_internal.h"
 #include "core/errors.h"
 #include "harness.h"
 #include "helpers.h"
 #include "net/address.h"
 #include "net/conn.h"
+#include "net/handshake_pool.h"
 #include "net/server.h"
 
 enum { BACKLOG = 16, ECHO_MAX = 64 };
@@ -27,6 +29,7 @@ typedef struct fixture {
     uvtls_server *server;
     struct sockaddr_storage addr;
     int max_connections;
+    unsigned handshake_threads, handshake_timeout_ms; /* set before fixture_setup */
 
     /* server events */
     int server_secure, server_client_error, server_error, server_close;
@@ -194,6 +197,8 @@ static void fixture_free(fixture *f) {
 }
 
 static int fixture_setup(fixture *f, int max_connections) {
+    if (f->handshake_timeout_ms == 0)
+        f->handshake_timeout_ms = 10000; /* a bound, not a timing: every test ends long before */
     f->loop = malloc(sizeof(*f->loop));
     f->server_ctx = make_server_context();
     f->client_ctx = make_client_context();
@@ -203,7 +208,9 @@ static int fixture_setup(fixture *f, int max_connections) {
     uvtls_server_options o;
     memset(&o, 0, sizeof(o));
     o.max_connections = max_connections;
-    o.handshake_timeout_ms = 10000; /* a bound, not a timing: every test ends long before */
+    o.handshake_timeout_ms = f->handshake_timeout_ms;
+    o.handshake_threads = f->handshake_threads;
+    o.offload_always = 1; /* every step a test makes is one the pool takes */
     uvtls_error err;
     f->server = uvtls_server_new(f->loop, f->server_ctx, &o, server_cb, f, &err);
     if (f->server == NULL)
@@ -218,8 +225,11 @@ static int fixture_setup(fixture *f, int max_connections) {
 
 /* A loop with a server listening on 127.0.0.1 and an ephemeral port. On failure everything
  * made so far is closed and freed, and -1 returned. */
-static int fixture_init(fixture *f, int max_connections) {
+static int fixture_init_with(fixture *f, int max_connections, unsigned handshake_threads,
+                             unsigned handshake_timeout_ms) {
     memset(f, 0, sizeof(*f));
+    f->handshake_threads = handshake_threads;
+    f->handshake_timeout_ms = handshake_timeout_ms;
     if (uv_loop_init(&f->uv) != 0)
         return -1;
     if (fixture_setup(f, max_connections) == 0)
@@ -233,10 +243,19 @@ static int fixture_init(fixture *f, int max_connections) {
     return -1;
 }
 
-/* Runs the loop until nothing is left, then checks that everything was closed. */
+static int fixture_init(fixture *f, int max_connections) {
+    return fixture_init_with(f, max_connections, 0, 0);
+}
+
+/* Runs the loop until nothing is left, then checks that everything was closed. A handshake pool
+ * keeps no loop alive while idle: it is stopped last, as at an environment's teardown. */
 static void fixture_run_and_close(fixture *f) {
     CHECK_INT_EQ(uv_run(&f->uv, UV_RUN_DEFAULT), 0);
     CHECK(f->server == NULL); /* SERVER_CLOSE came */
+    if (f->loop->pool != NULL) {
+        CHECK_INT_EQ(uvtls_loop_close_all(f->loop, NULL, NULL), 1);
+        CHECK_INT_EQ(uv_run(&f->uv, UV_RUN_DEFAULT), 0);
+    }
     CHECK_INT_EQ(f->loop->open_items, 0);
     CHECK_INT_EQ(uv_loop_close(&f->uv), 0); /* no handle left open */
 }
@@ -362,6 +381,109 @@ TEST_IMPL(net_write_after_close_fails_exactly_once) {
     CHECK_INT_EQ(f.close_cb, 1);
     CHECK_INT_EQ(f.secure_cb, 0);
     CHECK_INT_EQ(f.server_close, 1);
+    fixture_free(&f);
+}
+
+/* --- handshake steps on the pool ------------------------------------------------------------ */
+
+/* Where the server's handshake ran, seen from OpenSSL's info callback (process-wide state: the
+ * callback has no user pointer, and the runner runs one test at a time). */
+static struct {
+    uv_thread_t loop_thread;
+    int steps_on_loop, steps_off_loop;
+    /* blocking mode: the first step off the loop waits until the test lets it go */
+    int block;
+    uv_sem_t release;
+    uv_async_t *entered_async;
+} seen;
+
+static void note_step(const SSL *ssl, int where, int ret) {
+    (void)ssl;
+    (void)ret;
+    if (!(where & SSL_CB_ACCEPT_LOOP))
+        return;
+    uv_thread_t self = uv_thread_self();
+    if (uv_thread_equal(&self, &seen.loop_thread)) {
+        seen.steps_on_loop++;
+        return;
+    }
+    if (seen.steps_off_loop++ == 0 && seen.block) {
+        uv_async_send(seen.entered_async);
+        uv_sem_wait(&seen.release);
+    }
+}
+
+static void watch_steps(fixture *f) {
+    memset(&seen, 0, sizeof(seen));
+    seen.loop_thread = uv_thread_self();
+    SSL_CTX_set_info_callback(uvtls_context_ssl_ctx(f->server_ctx), note_step);
+}
+
+TEST_IMPL(net_handshake_steps_run_on_the_pool) {
+    fixture f;
+    REQUIRE(fixture_init_with(&f, -1, 2, 0) == 0);
+    REQUIRE(f.loop->pool != NULL);
+    CHECK_INT_EQ(uvtls_pool_threads(f.loop->pool), 2);
+    watch_steps(&f);
+    f.clients[0] = connect_client(&f);
+    fixture_run_and_close(&f);
+    /* The same conversation as on the loop thread, */
+    CHECK_INT_EQ(f.secure_cb, 1);
+    CHECK_INT_EQ(f.server_secure, 1);
+    CHECK_INT_EQ(f.echo_len, sizeof(PING) - 1);
+    CHECK(memcmp(f.echo, PING, sizeof(PING) - 1) == 0);
+    CHECK_INT_EQ(f.taken_end, 1);
+    CHECK_INT_EQ(f.end_cb, 1);
+    CHECK_INT_EQ(f.error_cb + f.taken_error + f.server_client_error, 0);
+    /* with the steps that read the client's flights run by a pool thread. */
+    CHECK(seen.steps_off_loop > 0);
+    CHECK(f.loop->pool == NULL); /* stopped by uvtls_loop_close_all */
+    fixture_free(&f);
+}
+
+/* The handshake timeout fires while a step runs on the pool: it is reported once the step is
+ * back (never while a thread holds the engine), as the usual client error. */
+typedef struct timeout_probe {
+    fixture *f;
+    uv_async_t entered;
+    uv_timer_t after;
+} timeout_probe;
+
+static void release_step(uv_timer_t *t) {
+    timeout_probe *p = t->data;
+    uv_sem_post(&seen.release);
+    uv_close((uv_handle_t *)&p->after, NULL);
+    uv_close((uv_handle_t *)&p->entered, NULL);
+}
+
+/* The step is held on its thread. The conn's handshake timer was started at accept, before this,
+ * with a shorter timeout than this timer's: libuv runs due timers in order, so when this one
+ * fires the conn's has fired (and been deferred). */
+static void step_entered(uv_async_t *a) {
+    timeout_probe *p = a->data;
+    uv_timer_start(&p->after, release_step, p->f->handshake_timeout_ms + 100, 0);
+}
+
+TEST_IMPL(net_handshake_timeout_during_a_pool_step) {
+    fixture f;
+    REQUIRE(fixture_init_with(&f, -1, 1, 300) == 0);
+    watch_steps(&f);
+    timeout_probe p = {.f = &f};
+    REQUIRE(uv_sem_init(&seen.release, 0) == 0);
+    uv_async_init(&f.uv, &p.entered, step_entered);
+    uv_timer_init(&f.uv, &p.after);
+    p.entered.data = p.after.data = &p;
+    seen.entered_async = &p.entered;
+    seen.block = 1;
+    f.clients[0] = connect_client(&f);
+    fixture_run_and_close(&f);
+    CHECK(seen.steps_off_loop > 0);
+    CHECK_INT_EQ(f.server_client_error, 1);
+    CHECK_STR_EQ(f.client_error_code, "ERR_TLS_HANDSHAKE_TIMEOUT");
+    CHECK_INT_EQ(f.server_secure, 0);
+    CHECK_INT_EQ(f.secure_cb + f.error_cb, 1); /* the client: secure (TLS 1.3) or failed */
+    CHECK_INT_EQ(f.close_cb, 1);
+    uv_sem_destroy(&seen.release);
     fixture_free(&f);
 }
 

@@ -1,0 +1,197 @@
+/* handshake_pool: threads that run handshake steps off the loop. See handshake_pool.h. */
+#include "net/handshake_pool.h"
+
+#include <stdlib.h>
+
+struct uvtls_pool {
+    uvtls_loop_item item; /* first: the loop's registry closes the pool at teardown */
+    uvtls_loop *loop;
+    uv_async_t wake;     /* a thread finished jobs: the loop runs their `done` */
+    uv_prepare_t turn;   /* the loop is about to wait for I/O: its iteration's work is done */
+    int inline_taken;    /* this iteration already ran a costly step on the loop thread */
+    int handles_to_close;
+    uv_mutex_t lock; /* guards the two queues and `stopping` */
+    uv_cond_t ready; /* a job was queued, or the pool stops */
+    uvtls_pool_job *todo_head, *todo_tail;
+    uvtls_pool_job *done_head, *done_tail;
+    int stopping;
+    /* the loop thread's own */
+    size_t outstanding; /* submitted, `done` not run yet: the pool keeps the loop alive */
+    unsigned nthreads;
+    uv_thread_t threads[UVTLS_POOL_MAX_THREADS];
+};
+
+static void append(uvtls_pool_job **head, uvtls_pool_job **tail, uvtls_pool_job *job) {
+    job->next = NULL;
+    if (*tail != NULL)
+        (*tail)->next = job;
+    else
+        *head = job;
+    *tail = job;
+}
+
+static void run_thread(void *arg) {
+    uvtls_pool *p = arg;
+    uv_mutex_lock(&p->lock);
+    for (;;) {
+        while (p->todo_head == NULL && !p->stopping)
+            uv_cond_wait(&p->ready, &p->lock);
+        if (p->stopping)
+            break; /* what is still queued goes back unrun (stop_threads) */
+        uvtls_pool_job *job = p->todo_head;
+        p->todo_head = job->next;
+        if (p->todo_head == NULL)
+            p->todo_tail = NULL;
+        uv_mutex_unlock(&p->lock);
+        job->work(job);
+        job->ran = 1;
+        uv_mutex_lock(&p->lock);
+        append(&p->done_head, &p->done_tail, job);
+        uv_async_send(&p->wake);
+    }
+    uv_mutex_unlock(&p->lock);
+}
+
+/* Runs the `done` of every finished job, in the order they finished. */
+static void run_done(uvtls_pool *p) {
+    uv_mutex_lock(&p->lock);
+    uvtls_pool_job *job = p->done_head;
+    p->done_head = p->done_tail = NULL;
+    uv_mutex_unlock(&p->lock);
+    while (job != NULL) {
+        uvtls_pool_job *next = job->next;
+        p->outstanding--;
+        job->done(job); /* may submit again: the job is off every list by now */
+        job = next;
+    }
+    if (p->outstanding == 0)
+        uv_unref((uv_handle_t *)&p->wake);
+}
+
+static void on_wake(uv_async_t *a) {
+    run_done(a->data);
+}
+
+static void on_turn(uv_prepare_t *t) {
+    uvtls_pool *p = t->data;
+    p->inline_taken = 0;
+}
+
+static void on_closed(uv_handle_t *h) {
+    uvtls_pool *p = h->data;
+    if (--p->handles_to_close > 0)
+        return;
+    uv_cond_destroy(&p->ready);
+    uv_mutex_destroy(&p->lock);
+    uvtls_loop_remove(p->loop, &p->item);
+    free(p);
+}
+
+/* Teardown: the threads finish the step they run and exit; queued jobs come back unrun; every
+ * `done` runs now, so that no owner waits for a pool that is gone. */
+static void stop(uvtls_loop_item *item) {
+    uvtls_pool *p = (uvtls_pool *)item;
+    if (p->loop->pool == p)
+        p->loop->pool = NULL;
+    uv_mutex_lock(&p->lock);
+    p->stopping = 1;
+    uv_cond_broadcast(&p->ready);
+    uv_mutex_unlock(&p->lock);
+    for (unsigned i = 0; i < p->nthreads; i++)
+        uv_thread_join(&p->threads[i]);
+    p->nthreads = 0;
+    uv_mutex_lock(&p->lock);
+    while (p->todo_head != NULL) {
+        uvtls_pool_job *job = p->todo_head;
+        p->todo_head = job->next;
+        append(&p->done_head, &p->done_tail, job);
+    }
+    p->todo_tail = NULL;
+    uv_mutex_unlock(&p->lock);
+    run_done(p);
+    p->handles_to_close = 2;
+    uv_close((uv_handle_t *)&p->wake, on_closed);
+    uv_close((uv_handle_t *)&p->turn, on_closed);
+}
+
+static void start_threads(uvtls_pool *p, unsigned want) {
+    while (p->nthreads < want && p->nthreads < UVTLS_POOL_MAX_THREADS) {
+        if (uv_thread_create(&p->threads[p->nthreads], run_thread, p) != 0)
+            break; /* run with the threads there are */
+        p->nthreads++;
+    }
+}
+
+uvtls_pool *uvtls_pool_ensure(uvtls_loop *loop, unsigned threads) {
+    if (threads == 0)
+        return loop->pool;
+    if (loop->pool != NULL) {
+        start_threads(loop->pool, threads);
+        return loop->pool;
+    }
+    uvtls_pool *p = calloc(1, sizeof(*p));
+    if (p == NULL)
+        return NULL;
+    if (uv_mutex_init(&p->lock) != 0) {
+        free(p);
+        return NULL;
+    }
+    if (uv_cond_init(&p->ready) != 0 || uv_async_init(loop->uv, &p->wake, on_wake) != 0) {
+        uv_mutex_destroy(&p->lock);
+        free(p);
+        return NULL;
+    }
+    uv_prepare_init(loop->uv, &p->turn);
+    uv_prepare_start(&p->turn, on_turn);
+    p->wake.data = p->turn.data = p;
+    p->loop = loop;
+    /* an idle pool keeps no loop alive */
+    uv_unref((uv_handle_t *)&p->wake);
+    uv_unref((uv_handle_t *)&p->turn);
+    p->item.close = stop;
+    uvtls_loop_add(loop, &p->item);
+    loop->pool = p;
+    start_threads(p, threads);
+    if (p->nthreads == 0) {
+        stop(&p->item);
+        return NULL;
+    }
+    return p;
+}
+
+uvtls_pool *uvtls_pool_of(uvtls_loop *loop) {
+    return loop->pool;
+}
+
+int uvtls_pool_submit(uvtls_pool *p, uvtls_pool_job *job) {
+    job->ran = 0;
+    uv_mutex_lock(&p->lock);
+    if (p->stopping) {
+        uv_mutex_unlock(&p->lock);
+        return UV_ECANCELED;
+    }
+    append(&p->todo_head, &p->todo_tail, job);
+    uv_cond_signal(&p->ready);
+    uv_mutex_unlock(&p->lock);
+    if (p->outstanding++ == 0)
+        uv_ref((uv_handle_t *)&p->wake);
+    return 0;
+}
+
+int uvtls_pool_take_inline_turn(uvtls_pool *p) {
+    if (p->inline_taken)
+        return 0;
+    p->inline_taken = 1;
+    return 1;
+}
+
+unsigned uvtls_pool_threads(const uvtls_pool *p) {
+    return p->nthreads;
+}
+
+unsigned uvtls_pool_default_threads(void) {
+    unsigned cores = uv_available_parallelism();
+    if (cores <= 1)
+        return 0;
+    return cores < UVTLS_POOL_MAX_THREADS ? cores : UVTLS_POOL_MAX_THREADS;
+}

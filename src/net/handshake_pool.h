@@ -1,0 +1,51 @@
+/* handshake_pool: threads that run handshake steps off the loop.
+ *
+ * A server's handshake is almost all OpenSSL arithmetic (the key exchange, the signature, a
+ * client's chain): the engine is I/O-free, so a step can run on any thread while the loop thread
+ * goes on with the sockets. One pool per loop, started by the first server that asks for it and
+ * grown to the largest number of threads any server asked for.
+ *
+ * The contract of a job: between uvtls_pool_submit() and its `done` call, the submitter touches
+ * nothing `work` touches. `work` runs on a pool thread; `done` runs on the loop thread, always
+ * (also when the pool stops: jobs not yet started are handed back with `ran` 0, and their owner
+ * runs the step itself). A job is submitted once at a time.
+ */
+#ifndef UVTLS_NET_HANDSHAKE_POOL_H
+#define UVTLS_NET_HANDSHAKE_POOL_H
+
+#include "net/loop.h"
+
+/* Threads per pool, at most; more than the cores only adds switches. */
+enum { UVTLS_POOL_MAX_THREADS = 64 };
+
+typedef struct uvtls_pool_job {
+    struct uvtls_pool_job *next;
+    void (*work)(struct uvtls_pool_job *job); /* a pool thread */
+    void (*done)(struct uvtls_pool_job *job); /* the loop thread, exactly once per submit */
+    int ran;                                  /* work ran (0: the pool stopped first) */
+} uvtls_pool_job;
+
+typedef struct uvtls_pool uvtls_pool;
+
+/* The loop's pool with at least `threads` threads (at most UVTLS_POOL_MAX_THREADS), started on
+ * first use; NULL when `threads` is 0, or when not even one thread could start. A pool that could
+ * start only some of the threads asked for runs with those. The pool is an item of the loop:
+ * uvtls_loop_close_all() stops it (joining its threads, which finish the step they run). */
+uvtls_pool *uvtls_pool_ensure(uvtls_loop *loop, unsigned threads);
+/* The loop's pool, or NULL (none started, or stopping). */
+uvtls_pool *uvtls_pool_of(uvtls_loop *loop);
+/* Queues `job`; returns 0, or UV_ECANCELED when the pool is stopping (`done` is not called). */
+int uvtls_pool_submit(uvtls_pool *p, uvtls_pool_job *job);
+/* Whether the loop thread should run a costly step itself: yes for the first of each loop
+ * iteration. A step handed over costs more CPU than one run in place (the hand-off wakes two
+ * threads, and the step runs on cold caches: about +20 % per handshake on this project's test
+ * machine, docs/performance.md), so the pool takes only what arrives while the loop thread is
+ * already busy: a quiet server runs every step in place, a loaded one spreads over the cores. */
+int uvtls_pool_take_inline_turn(uvtls_pool *p);
+unsigned uvtls_pool_threads(const uvtls_pool *p);
+
+/* The threads a server starts by default: one per core this process may use, none on one core
+ * (the loop thread alone is as fast there, without the hand-offs). */
+unsigned uvtls_pool_default_threads(void);
+
+#endif
