@@ -728,11 +728,17 @@ static void process(uvtls_conn *c) {
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 
-static int can_offload(const uvtls_conn *c) {
+/* Where the next handshake step runs. */
+typedef enum { STEP_HERE, STEP_HERE_TIMED, STEP_ON_POOL } step_place;
+
+static step_place where_to_step(const uvtls_conn *c) {
     uvtls_pool *p = uvtls_pool_of(c->loop);
-    return c->offload != UVTLS_OFFLOAD_NEVER && !c->secure && !c->closing && p != NULL &&
-           uvtls_engine_next_step_is_costly(c->engine) &&
-           (c->offload == UVTLS_OFFLOAD_ALWAYS || !uvtls_pool_take_inline_turn(p));
+    if (c->offload == UVTLS_OFFLOAD_NEVER || c->secure || c->closing || p == NULL ||
+        !uvtls_engine_next_step_is_costly(c->engine))
+        return STEP_HERE;
+    if (c->offload == UVTLS_OFFLOAD_ALWAYS || uvtls_pool_is_busy(p))
+        return STEP_ON_POOL;
+    return STEP_HERE_TIMED; /* its duration tells whether the next one should go */
 }
 
 static void step_work(uvtls_pool_job *job) {
@@ -825,11 +831,22 @@ static void consume(uvtls_conn *c, size_t len) {
             return;
         }
     }
-    if (can_offload(c)) {
+    switch (where_to_step(c)) {
+    case STEP_ON_POOL:
         c->step_wanted = 1; /* started by received(), once the loan is over */
         return;
+    case STEP_HERE_TIMED: {
+        uint64_t start = uv_hrtime();
+        process(c);
+        uvtls_pool *p = uvtls_pool_of(c->loop); /* gone if an event tore the loop down */
+        if (p != NULL)
+            uvtls_pool_note_inline_step(p, start, uv_hrtime());
+        return;
     }
-    process(c);
+    case STEP_HERE:
+        process(c);
+        return;
+    }
 }
 
 /* Ciphertext from the peer, from either transport: the one way bytes enter the driver. The

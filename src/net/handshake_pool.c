@@ -5,21 +5,72 @@
 
 struct uvtls_pool {
     uvtls_loop_item item; /* first: the loop's registry closes the pool at teardown */
+    struct uvtls_pool *registry_prev, *registry_next; /* every pool of the process */
     uvtls_loop *loop;
-    uv_async_t wake;     /* a thread finished jobs: the loop runs their `done` */
-    uv_prepare_t turn;   /* the loop is about to wait for I/O: its iteration's work is done */
-    int inline_taken;    /* this iteration already ran a costly step on the loop thread */
-    int handles_to_close;
+    uv_async_t wake; /* a thread finished jobs: the loop runs their `done` */
     uv_mutex_t lock; /* guards the two queues and `stopping` */
     uv_cond_t ready; /* a job was queued, or the pool stops */
     uvtls_pool_job *todo_head, *todo_tail;
     uvtls_pool_job *done_head, *done_tail;
     int stopping;
+    uv_mutex_t threads_lock; /* guards starting and joining threads (the loop or exit()) */
     /* the loop thread's own */
     size_t outstanding; /* submitted, `done` not run yet: the pool keeps the loop alive */
+    uint64_t inline_end, inline_cost; /* the last costly step the loop ran itself (uv_hrtime) */
     unsigned nthreads;
     uv_thread_t threads[UVTLS_POOL_MAX_THREADS];
 };
+
+/* --- the process's pools, stopped before exit() tears OpenSSL down ----------------------------
+ *
+ * process.exit() calls exit() while pool threads may be in the middle of a step, and exit() runs
+ * OpenSSL's own cleanup (an atexit handler Node's OpenSSL registered when it started), after
+ * which a running step crashes on freed locks. This handler, registered later, runs first: it
+ * lets each thread finish its step and joins it. (atexit from a shared object is tied to it: an
+ * unloaded addon leaves no handler behind.) */
+
+static uv_once_t registry_once = UV_ONCE_INIT;
+static uv_mutex_t registry_lock;
+static uvtls_pool *registry_head;
+
+static void halt_threads(uvtls_pool *p);
+
+static void halt_all_at_exit(void) {
+    uv_mutex_lock(&registry_lock);
+    for (uvtls_pool *p = registry_head; p != NULL; p = p->registry_next)
+        halt_threads(p);
+    uv_mutex_unlock(&registry_lock);
+}
+
+static void registry_init(void) {
+    if (uv_mutex_init(&registry_lock) == 0)
+        atexit(halt_all_at_exit);
+}
+
+static void registry_add(uvtls_pool *p) {
+    uv_once(&registry_once, registry_init);
+    uv_mutex_lock(&registry_lock);
+    p->registry_prev = NULL;
+    p->registry_next = registry_head;
+    if (registry_head != NULL)
+        registry_head->registry_prev = p;
+    registry_head = p;
+    uv_mutex_unlock(&registry_lock);
+}
+
+static void registry_remove(uvtls_pool *p) {
+    uv_mutex_lock(&registry_lock);
+    if (p->registry_prev != NULL)
+        p->registry_prev->registry_next = p->registry_next;
+    else if (registry_head == p)
+        registry_head = p->registry_next;
+    if (p->registry_next != NULL)
+        p->registry_next->registry_prev = p->registry_prev;
+    p->registry_prev = p->registry_next = NULL;
+    uv_mutex_unlock(&registry_lock);
+}
+
+/* --- the pool ----------------------------------------------------------------------------- */
 
 static void append(uvtls_pool_job **head, uvtls_pool_job **tail, uvtls_pool_job *job) {
     job->next = NULL;
@@ -72,19 +123,27 @@ static void on_wake(uv_async_t *a) {
     run_done(a->data);
 }
 
-static void on_turn(uv_prepare_t *t) {
-    uvtls_pool *p = t->data;
-    p->inline_taken = 0;
-}
-
 static void on_closed(uv_handle_t *h) {
     uvtls_pool *p = h->data;
-    if (--p->handles_to_close > 0)
-        return;
     uv_cond_destroy(&p->ready);
     uv_mutex_destroy(&p->lock);
+    uv_mutex_destroy(&p->threads_lock);
     uvtls_loop_remove(p->loop, &p->item);
     free(p);
+}
+
+/* The threads finish the step they run and exit; no new job is taken. From the loop thread or
+ * exit(): nothing of the loop is touched. */
+static void halt_threads(uvtls_pool *p) {
+    uv_mutex_lock(&p->lock);
+    p->stopping = 1;
+    uv_cond_broadcast(&p->ready);
+    uv_mutex_unlock(&p->lock);
+    uv_mutex_lock(&p->threads_lock);
+    for (unsigned i = 0; i < p->nthreads; i++)
+        uv_thread_join(&p->threads[i]);
+    p->nthreads = 0;
+    uv_mutex_unlock(&p->threads_lock);
 }
 
 /* Teardown: the threads finish the step they run and exit; queued jobs come back unrun; every
@@ -93,13 +152,8 @@ static void stop(uvtls_loop_item *item) {
     uvtls_pool *p = (uvtls_pool *)item;
     if (p->loop->pool == p)
         p->loop->pool = NULL;
-    uv_mutex_lock(&p->lock);
-    p->stopping = 1;
-    uv_cond_broadcast(&p->ready);
-    uv_mutex_unlock(&p->lock);
-    for (unsigned i = 0; i < p->nthreads; i++)
-        uv_thread_join(&p->threads[i]);
-    p->nthreads = 0;
+    halt_threads(p);
+    registry_remove(p);
     uv_mutex_lock(&p->lock);
     while (p->todo_head != NULL) {
         uvtls_pool_job *job = p->todo_head;
@@ -109,17 +163,17 @@ static void stop(uvtls_loop_item *item) {
     p->todo_tail = NULL;
     uv_mutex_unlock(&p->lock);
     run_done(p);
-    p->handles_to_close = 2;
     uv_close((uv_handle_t *)&p->wake, on_closed);
-    uv_close((uv_handle_t *)&p->turn, on_closed);
 }
 
 static void start_threads(uvtls_pool *p, unsigned want) {
-    while (p->nthreads < want && p->nthreads < UVTLS_POOL_MAX_THREADS) {
+    uv_mutex_lock(&p->threads_lock);
+    while (!p->stopping && p->nthreads < want && p->nthreads < UVTLS_POOL_MAX_THREADS) {
         if (uv_thread_create(&p->threads[p->nthreads], run_thread, p) != 0)
             break; /* run with the threads there are */
         p->nthreads++;
     }
+    uv_mutex_unlock(&p->threads_lock);
 }
 
 uvtls_pool *uvtls_pool_ensure(uvtls_loop *loop, unsigned threads) {
@@ -136,20 +190,23 @@ uvtls_pool *uvtls_pool_ensure(uvtls_loop *loop, unsigned threads) {
         free(p);
         return NULL;
     }
-    if (uv_cond_init(&p->ready) != 0 || uv_async_init(loop->uv, &p->wake, on_wake) != 0) {
+    if (uv_mutex_init(&p->threads_lock) != 0) {
         uv_mutex_destroy(&p->lock);
         free(p);
         return NULL;
     }
-    uv_prepare_init(loop->uv, &p->turn);
-    uv_prepare_start(&p->turn, on_turn);
-    p->wake.data = p->turn.data = p;
+    if (uv_cond_init(&p->ready) != 0 || uv_async_init(loop->uv, &p->wake, on_wake) != 0) {
+        uv_mutex_destroy(&p->threads_lock);
+        uv_mutex_destroy(&p->lock);
+        free(p);
+        return NULL;
+    }
+    p->wake.data = p;
     p->loop = loop;
-    /* an idle pool keeps no loop alive */
-    uv_unref((uv_handle_t *)&p->wake);
-    uv_unref((uv_handle_t *)&p->turn);
+    uv_unref((uv_handle_t *)&p->wake); /* an idle pool keeps no loop alive */
     p->item.close = stop;
     uvtls_loop_add(loop, &p->item);
+    registry_add(p);
     loop->pool = p;
     start_threads(p, threads);
     if (p->nthreads == 0) {
@@ -178,11 +235,13 @@ int uvtls_pool_submit(uvtls_pool *p, uvtls_pool_job *job) {
     return 0;
 }
 
-int uvtls_pool_take_inline_turn(uvtls_pool *p) {
-    if (p->inline_taken)
-        return 0;
-    p->inline_taken = 1;
-    return 1;
+int uvtls_pool_is_busy(const uvtls_pool *p) {
+    return p->outstanding > 0 || uv_hrtime() - p->inline_end < p->inline_cost;
+}
+
+void uvtls_pool_note_inline_step(uvtls_pool *p, uint64_t start, uint64_t end) {
+    p->inline_end = end;
+    p->inline_cost = end - start;
 }
 
 unsigned uvtls_pool_threads(const uvtls_pool *p) {

@@ -13,6 +13,8 @@
 #ifndef UVTLS_NET_HANDSHAKE_POOL_H
 #define UVTLS_NET_HANDSHAKE_POOL_H
 
+#include <stdint.h>
+
 #include "net/loop.h"
 
 /* Threads per pool, at most; more than the cores only adds switches. */
@@ -36,12 +38,15 @@ uvtls_pool *uvtls_pool_ensure(uvtls_loop *loop, unsigned threads);
 uvtls_pool *uvtls_pool_of(uvtls_loop *loop);
 /* Queues `job`; returns 0, or UV_ECANCELED when the pool is stopping (`done` is not called). */
 int uvtls_pool_submit(uvtls_pool *p, uvtls_pool_job *job);
-/* Whether the loop thread should run a costly step itself: yes for the first of each loop
- * iteration. A step handed over costs more CPU than one run in place (the hand-off wakes two
- * threads, and the step runs on cold caches: about +20 % per handshake on this project's test
- * machine, docs/performance.md), so the pool takes only what arrives while the loop thread is
- * already busy: a quiet server runs every step in place, a loaded one spreads over the cores. */
-int uvtls_pool_take_inline_turn(uvtls_pool *p);
+/* Whether handshakes keep the loop busy: the pool has work, or the loop thread's last costly step
+ * ended less than its own duration ago (the loop spends half its time or more on them). A step
+ * handed over costs more CPU than one run in place (two threads woken, the step on cold caches:
+ * docs/performance.md), so a quiet server runs its steps in place and a loaded one spreads them
+ * over the cores. libuv accepts one connection per loop turn, so under load a loop that runs
+ * the steps itself also accepts no faster than it signs. */
+int uvtls_pool_is_busy(const uvtls_pool *p);
+/* A costly step the loop thread ran itself, from `start` to `end` (uv_hrtime()). */
+void uvtls_pool_note_inline_step(uvtls_pool *p, uint64_t start, uint64_t end);
 unsigned uvtls_pool_threads(const uvtls_pool *p);
 
 /* The threads a server starts by default: one per core this process may use, none on one core
