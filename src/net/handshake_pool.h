@@ -38,12 +38,14 @@ uvtls_pool *uvtls_pool_ensure(uvtls_loop *loop, unsigned threads);
 uvtls_pool *uvtls_pool_of(uvtls_loop *loop);
 /* Queues `job`; returns 0, or UV_ECANCELED when the pool is stopping (`done` is not called). */
 int uvtls_pool_submit(uvtls_pool *p, uvtls_pool_job *job);
-/* Whether handshakes keep the loop busy: the pool has work, or the loop thread's last costly step
- * ended less than its own duration ago (the loop spends half its time or more on them). A step
- * handed over costs more CPU than one run in place (two threads woken, the step on cold caches:
- * docs/performance.md), so a quiet server runs its steps in place and a loaded one spreads them
- * over the cores. libuv accepts one connection per loop turn, so under load a loop that runs
- * the steps itself also accepts no faster than it signs. */
+/* Whether handshakes keep the loop busy: the loop thread's last costly step ended less than a
+ * quarter of its own duration ago (the loop spends four fifths of its time or more on them). A
+ * step handed over costs more CPU than one run in place (two threads woken, the step on cold
+ * caches: 15-20 % per handshake with OpenSSL 3.0 on this project's test machine, see
+ * docs/performance.md), so a server runs its steps in place until the loop saturates, and only
+ * then spreads them over the cores (one step in place now and then keeps the measure fresh).
+ * libuv accepts one connection per loop turn, so a saturated loop that ran every step itself
+ * would also accept no faster than it signs. */
 int uvtls_pool_is_busy(const uvtls_pool *p);
 /* A costly step the loop thread ran itself, from `start` to `end` (uv_hrtime()). */
 void uvtls_pool_note_inline_step(uvtls_pool *p, uint64_t start, uint64_t end);
