@@ -3,7 +3,7 @@
 // (getPeerIdentity) and a plain-object snapshot of the connection (getConnectionInfo). Kept out
 // of lib/socket.js; install() puts them on TLSSocket.prototype.
 const binding = require('./binding');
-const { withCode, invalidArgType, invalidArgValue, codes } = require('./errors');
+const { withCode, invalidArgType, invalidArgValue, notOneOf, codes } = require('./errors');
 
 const IDENTITY_SOURCES = new Set(['common_name', 'distinguished_name', 'subject_alternative_name']);
 const SAN_TYPES = new Set(['dns', 'ip', 'email', 'uri', 'other_name']);
@@ -23,16 +23,14 @@ const methods = {
     const sanType = pick('sanType', 'ssl_cert_login_san_type');
     const index = pick('index', 'ssl_cert_login_san_index');
     if (!IDENTITY_SOURCES.has(from)) {
-      throw withCode(invalidArgValue('options.from', from,
-        `must be one of ${[...IDENTITY_SOURCES].map((x) => `'${x}'`).join(', ')}`), codes.ERR_INVALID_ARG_VALUE,
+      throw withCode(notOneOf('options.from', from, IDENTITY_SOURCES), codes.ERR_INVALID_ARG_VALUE,
       'Choose where the identity comes from, as RabbitMQ\'s ssl_cert_login_from: common_name, ' +
         'distinguished_name, or subject_alternative_name with a sanType.');
     }
     let position = 0;
     if (from === 'subject_alternative_name') {
       if (!SAN_TYPES.has(sanType)) {
-        throw withCode(invalidArgValue('options.sanType', sanType,
-          `must be one of ${[...SAN_TYPES].map((x) => `'${x}'`).join(', ')}`), codes.ERR_INVALID_ARG_VALUE,
+        throw withCode(notOneOf('options.sanType', sanType, SAN_TYPES), codes.ERR_INVALID_ARG_VALUE,
         'With subject_alternative_name, say which kind of name to take (sanType: dns, ip, email, uri or other_name).');
       }
       if (index !== undefined) {

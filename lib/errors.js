@@ -38,6 +38,11 @@ function invalidArgValue(name, value, reason = 'is invalid') {
     codes.ERR_INVALID_ARG_VALUE);
 }
 
+// An option that takes one of a few words: ERR_INVALID_ARG_VALUE naming them.
+function notOneOf(name, value, allowed) {
+  return invalidArgValue(name, value, `must be one of ${[...allowed].map((x) => `'${x}'`).join(', ')}`);
+}
+
 // OpenSSL 3.2 renamed the reasons of the SSL 3.0-era alerts ("sslv3 alert handshake failure"
 // became "ssl/tls alert handshake failure"), so Node 22+ names the same alert
 // ERR_SSL_SSL/TLS_ALERT_HANDSHAKE_FAILURE where Node 20 says ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE.
@@ -46,7 +51,7 @@ function canonicalAlertCode(code) {
   return typeof code === 'string' ? code.replace(/^ERR_SSL_SSL\/TLS_ALERT_/, 'ERR_SSL_SSLV3_ALERT_') : code;
 }
 
-module.exports = { withCode, invalidArgType, invalidArgValue, canonicalAlertCode, codes, stages };
+module.exports = { withCode, invalidArgType, invalidArgValue, notOneOf, canonicalAlertCode, codes, stages };
 
 // --- hints that depend on where the error happened ------------------------------------------
 

@@ -3,7 +3,7 @@
 // ERR_INVALID_ARG_TYPE for a value of the wrong type, ERR_OUT_OF_RANGE for a number outside
 // its range. A value is never cast before it is checked: `2 ** 32 + 16` must not become 16.
 const { inspect } = require('util');
-const { withCode, invalidArgType, invalidArgValue } = require('./errors');
+const { withCode, invalidArgType, notOneOf } = require('./errors');
 
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
@@ -95,9 +95,7 @@ function serverHandshakeThreads(value, limits) {
 const HANDSHAKE_OFFLOAD = ['when-busy', 'always'];
 function serverHandshakeOffload(value) {
   if (value === undefined) return 'when-busy';
-  if (!HANDSHAKE_OFFLOAD.includes(value)) {
-    throw invalidArgValue('options.handshakeOffload', value, `must be one of: ${HANDSHAKE_OFFLOAD.map((v) => `'${v}'`).join(', ')}`);
-  }
+  if (!HANDSHAKE_OFFLOAD.includes(value)) throw notOneOf('options.handshakeOffload', value, HANDSHAKE_OFFLOAD);
   return value;
 }
 

@@ -32,6 +32,7 @@ struct uvtls_pool {
 static uv_once_t registry_once = UV_ONCE_INIT;
 static uv_mutex_t registry_lock;
 static uvtls_pool *registry_head;
+static int registry_ready; /* the lock exists and the handler is registered */
 
 static void halt_threads(uvtls_pool *p);
 
@@ -43,14 +44,17 @@ static void halt_all_at_exit(void) {
 }
 
 static void registry_init(void) {
-    if (uv_mutex_init(&registry_lock) == 0)
-        atexit(halt_all_at_exit);
+    registry_ready = uv_mutex_init(&registry_lock) == 0 && atexit(halt_all_at_exit) == 0;
 }
 
+/* Without the registry (no lock, no handler), a pool still works; only process.exit() in the
+ * middle of a step is unguarded, as Node's own thread pool is. */
 static void registry_add(uvtls_pool *p) {
     uv_once(&registry_once, registry_init);
+    p->registry_prev = p->registry_next = NULL;
+    if (!registry_ready)
+        return;
     uv_mutex_lock(&registry_lock);
-    p->registry_prev = NULL;
     p->registry_next = registry_head;
     if (registry_head != NULL)
         registry_head->registry_prev = p;
@@ -59,6 +63,8 @@ static void registry_add(uvtls_pool *p) {
 }
 
 static void registry_remove(uvtls_pool *p) {
+    if (!registry_ready)
+        return;
     uv_mutex_lock(&registry_lock);
     if (p->registry_prev != NULL)
         p->registry_prev->registry_next = p->registry_next;
